@@ -1,0 +1,60 @@
+"""Requests sent to the inference worker and the results it sends back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """How a continuation is decoded. temperature 0 means greedy."""
+
+    max_new_tokens: int = 12
+    temperature: float = 0.0
+    top_p: float = 1.0
+    repetition_penalty: float = 1.0
+    stop_at_sentence_end: bool = True
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    request_id: int
+    revision: int
+    text_before: str
+    text_after: str = ""
+    params: GenerationParams = field(default_factory=GenerationParams)
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    request_id: int
+    revision: int
+    text: str
+    latency_ms: float
+    first_token_ms: float
+    new_tokens: int
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the user asked for: a model reference plus where and how to run it."""
+
+    reference: str = "default"
+    device: str = "auto"
+    dtype: str = "auto"
+    threads: int = 0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What was actually loaded, for the status bar."""
+
+    name: str
+    path: str
+    device: str
+    dtype: str
+    parameters: int
+    load_seconds: float
+    note: str = ""

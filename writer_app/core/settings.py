@@ -1,0 +1,190 @@
+"""User settings: frozen dataclasses persisted as a commented TOML file.
+
+Bad or missing values fall back to their defaults with a warning; a file that
+cannot be parsed is copied aside before anything overwrites it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from writer_app.core.documents import DocumentError, atomic_write_text
+from writer_app.core.requests import GenerationParams, ModelSpec
+
+
+def _f(default: Any, doc: str, *, low: float | None = None, high: float | None = None,
+       choices: tuple[str, ...] | None = None) -> Any:
+    meta = {"doc": doc, "low": low, "high": high, "choices": choices}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    completion_model: str = _f("default", "Completion model: 'default', a model folder, or a "
+                               "Hugging Face model id already in the local cache")
+    device: str = _f("auto", "Where models run: auto, cpu, cuda, cuda:N or mps")
+    dtype: str = _f("auto", "Precision: auto, float32, float16 or bfloat16",
+                    choices=("auto", "float32", "float16", "bfloat16"))
+    cpu_threads: int = _f(0, "CPU threads for inference (0 = choose automatically)",
+                          low=0, high=256)
+
+    def completion_spec(self) -> ModelSpec:
+        return ModelSpec(self.completion_model, self.device, self.dtype, self.cpu_threads)
+
+
+@dataclass(frozen=True)
+class CompletionSettings:
+    enabled: bool = _f(True, "Show inline suggestions while typing")
+    debounce_ms: int = _f(300, "Pause after typing before a suggestion is requested (ms)",
+                          low=50, high=5000)
+    max_new_tokens: int = _f(12, "Longest inline suggestion, in tokens", low=1, high=64)
+    continue_tokens: int = _f(80, "Length of 'Continue writing', in tokens", low=8, high=1024)
+    temperature: float = _f(0.0, "Sampling temperature (0 = always the most likely words)",
+                            low=0.0, high=2.0)
+    top_p: float = _f(0.95, "Nucleus sampling cut-off", low=0.05, high=1.0)
+    repetition_penalty: float = _f(1.1, "Penalty for repeating earlier words (1 = none)",
+                                   low=1.0, high=2.0)
+    context_chars: int = _f(4000, "How much text before the cursor the model reads",
+                            low=200, high=32000)
+
+    def inline_params(self) -> GenerationParams:
+        return GenerationParams(
+            max_new_tokens=self.max_new_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            repetition_penalty=self.repetition_penalty,
+            stop_at_sentence_end=True,
+        )
+
+
+@dataclass(frozen=True)
+class EditorSettings:
+    font_family: str = _f("", "Editor font family (empty = the system's fixed-width font)")
+    font_size: int = _f(12, "Editor font size in points", low=6, high=72)
+    theme: str = _f("system", "Colour theme: system, light or dark",
+                    choices=("system", "light", "dark"))
+    autosave_seconds: int = _f(30, "How often a recovery copy is written (seconds)",
+                               low=5, high=3600)
+
+
+@dataclass(frozen=True)
+class Settings:
+    models: ModelSettings = field(default_factory=ModelSettings)
+    completion: CompletionSettings = field(default_factory=CompletionSettings)
+    editor: EditorSettings = field(default_factory=EditorSettings)
+
+
+_SECTIONS: dict[str, type] = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]
+
+
+def _coerce(section: str, spec: dataclasses.Field, value: Any, warnings: list[str]) -> Any:
+    """Return a valid value for the field, or its default with a warning."""
+    default = spec.default
+    name = f"{section}.{spec.name}"
+    expected = type(default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if type(value) is not expected:
+        warnings.append(f"{name}: expected {expected.__name__}, got {value!r}; using {default!r}")
+        return default
+    meta = spec.metadata
+    if meta.get("choices") and value not in meta["choices"]:
+        warnings.append(f"{name}: {value!r} is not one of {', '.join(meta['choices'])}; "
+                        f"using {default!r}")
+        return default
+    low, high = meta.get("low"), meta.get("high")
+    if (low is not None and value < low) or (high is not None and value > high):
+        warnings.append(f"{name}: {value!r} is outside {low}..{high}; using {default!r}")
+        return default
+    return value
+
+
+def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
+    warnings: list[str] = []
+    sections = {}
+    for section, cls in _SECTIONS.items():
+        raw = data.get(section, {})
+        if not isinstance(raw, dict):
+            warnings.append(f"[{section}] is not a table; using defaults")
+            raw = {}
+        values = {}
+        for spec in fields(cls):
+            if spec.name in raw:
+                values[spec.name] = _coerce(section, spec, raw[spec.name], warnings)
+        unknown = sorted(set(raw) - {spec.name for spec in fields(cls)})
+        warnings.extend(f"{section}.{key}: unknown setting, ignored" for key in unknown)
+        sections[section] = cls(**values)
+    return Settings(**sections), warnings
+
+
+def load_settings(path: Path) -> tuple[Settings, list[str]]:
+    """Load settings; never raises for bad content. Returns the settings and warnings."""
+    if not path.exists():
+        return Settings(), []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        backup = _backup(path)
+        note = f"; a copy was kept as {backup.name}" if backup else ""
+        return Settings(), [f"{path.name} could not be read ({exc}); using defaults{note}"]
+    settings, warnings = settings_from_dict(data)
+    if warnings:
+        _backup(path)
+    return settings, warnings
+
+
+def _backup(path: Path) -> Path | None:
+    backup = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        shutil.copy2(path, backup)
+    except OSError:
+        return None
+    return backup
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def settings_to_toml(settings: Settings) -> str:
+    lines = ["# writer_app settings. Edit while the app is closed, or use Edit > Preferences.",
+             "# A bad value falls back to its default with a warning.", ""]
+    for section in _SECTIONS:
+        lines.append(f"[{section}]")
+        values = getattr(settings, section)
+        for spec in fields(values):
+            lines.append(f"# {spec.metadata['doc']}")
+            lines.append(f"{spec.name} = {_toml_value(getattr(values, spec.name))}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    """Write atomically. Raises DocumentError with a user-facing message on failure."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DocumentError(f"Cannot create {path.parent}: {exc.strerror or exc}") from None
+    atomic_write_text(path, settings_to_toml(settings))
+
+
+def ensure_settings_file(path: Path) -> tuple[Settings, list[str]]:
+    """Load settings, writing a commented file with every default on first start."""
+    settings, warnings = load_settings(path)
+    if not path.exists():
+        try:
+            save_settings(settings, path)
+        except DocumentError as exc:
+            warnings.append(str(exc))
+    return settings, warnings
