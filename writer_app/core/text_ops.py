@@ -59,6 +59,10 @@ def remove_overlap_with_following(suggestion: str, text_after: str) -> str:
     return suggestion
 
 
+def has_sentence_end(text: str) -> bool:
+    return bool(_SENTENCE_END.search(text))
+
+
 def first_word(suggestion: str) -> str:
     """The part of a suggestion that Ctrl+Right accepts: leading spaces plus one word."""
     match = _FIRST_WORD.match(suggestion)

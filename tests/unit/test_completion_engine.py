@@ -1,0 +1,116 @@
+"""The prefix-cached decode loop must give exactly what plain greedy generate() gives."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from writer_app.core.requests import CompletionRequest, GenerationParams
+from writer_app.inference.completion import CompletionEngine
+
+GREEDY = GenerationParams(max_new_tokens=8, repetition_penalty=1.0, stop_at_sentence_end=False)
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_gpt2_dir):
+    model = AutoModelForCausalLM.from_pretrained(tiny_gpt2_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_gpt2_dir)
+    return CompletionEngine(model, tokenizer, max_context_tokens=200)
+
+
+def reference_greedy(engine: CompletionEngine, ids: list[int], n: int) -> list[int]:
+    with torch.inference_mode():
+        out = engine.model.generate(
+            torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+            max_new_tokens=n, do_sample=False, pad_token_id=engine.tokenizer.eos_token_id,
+        )
+    generated = out[0, len(ids):].tolist()
+    eos = engine.tokenizer.eos_token_id
+    return generated[: generated.index(eos)] if eos in generated else generated
+
+
+def random_edits(rng: random.Random, text: str) -> str:
+    action = rng.choice(["append", "append", "delete", "insert", "paste", "undo"])
+    words = ["the", "sea", "shore", "report", "Monday", "river", "quick", "fox", "best"]
+    if action == "append":
+        return text + rng.choice(["", " "]) + rng.choice(words)
+    if action == "delete" and len(text) > 10:
+        return text[: -rng.randint(1, 6)]
+    if action == "insert":
+        at = rng.randint(0, len(text))
+        return text[:at] + rng.choice(words) + " " + text[at:]
+    if action == "paste":
+        return text + " We walked along the river and talked about our plans."
+    return text[: max(5, len(text) - 12)]  # "undo" of a recent addition
+
+
+def test_cached_output_equals_uncached_greedy_over_edit_sequences(engine):
+    rng = random.Random(3)
+    text = "The quick brown fox"
+    engine.reset_cache()
+    for _ in range(30):
+        text = random_edits(rng, text)
+        ids = engine.encode_context(text)
+        cached = engine.generate_ids(ids, GREEDY)
+        assert cached == reference_greedy(engine, ids, GREEDY.max_new_tokens), text
+
+
+def test_cache_is_reused_for_a_longer_context(engine):
+    engine.reset_cache()
+    ids = engine.encode_context("Please send me the report before the meeting")
+    engine.generate_ids(ids, GREEDY)
+    assert engine.cached_tokens >= len(ids)
+    longer = engine.encode_context("Please send me the report before the meeting on Monday")
+    calls = []
+    original = engine.model.forward
+
+    def counting_forward(*args, **kwargs):
+        calls.append(kwargs["input_ids"].shape[1])
+        return original(*args, **kwargs)
+
+    engine.model.forward = counting_forward
+    try:
+        engine.generate_ids(longer, GenerationParams(max_new_tokens=1))
+    finally:
+        del engine.model.forward
+    assert calls[0] < len(longer) // 2, "only the new tokens should run"
+
+
+def test_context_over_the_cap_drops_whole_blocks_from_the_front(engine):
+    long_text = " ".join(["The weather today is sunny with a light breeze."] * 60)
+    ids = engine.encode_context(long_text)
+    assert len(ids) <= engine.max_context_tokens
+    again = engine.encode_context(long_text + " It")
+    assert again[: len(ids) - 5] == ids[: len(ids) - 5], "window start must stay put"
+
+
+def test_cancel_stops_decoding(engine):
+    cancel = threading.Event()
+    cancel.set()
+    request = CompletionRequest(1, 1, "The capital of France", params=GREEDY)
+    result = engine.complete(request, cancel)
+    assert result.cancelled and result.new_tokens == 0
+
+
+def test_streaming_calls_back_with_growing_text(engine):
+    engine.reset_cache()
+    seen: list[str] = []
+    params = GenerationParams(max_new_tokens=10, stop_at_sentence_end=False)
+    request = CompletionRequest(1, 1, "It was the best of times, it was", params=params)
+    result = engine.complete(request, None, seen.append)
+    assert seen and seen[-1] == result.text
+    assert all(later.startswith(earlier) for earlier, later in zip(seen, seen[1:], strict=False))
+    assert result.latency_ms >= result.first_token_ms >= 0
+
+
+def test_sampling_is_reproducible_with_a_seed(engine):
+    params = GenerationParams(max_new_tokens=6, temperature=0.9, top_p=0.9, seed=5,
+                              stop_at_sentence_end=False)
+    ids = engine.encode_context("She sells sea shells")
+    first = engine.generate_ids(ids, params)
+    engine.reset_cache()
+    assert engine.generate_ids(ids, params) == first

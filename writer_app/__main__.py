@@ -1,0 +1,3 @@
+from writer_app.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""Start the desktop application."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from writer_app import APP_DISPLAY_NAME, APP_NAME
+
+
+def run_gui(path: str | None = None) -> int:
+    # Import the heavy libraries here, in the main thread, before the worker thread
+    # starts: importing them there would hold the GIL and freeze the window.
+    import torch  # noqa: F401
+    import transformers  # noqa: F401
+    from PySide6.QtWidgets import QApplication
+
+    import writer_app.inference.completion  # noqa: F401
+    import writer_app.inference.registry  # noqa: F401
+    from writer_app.controller import EditorController
+    from writer_app.core import paths
+    from writer_app.core.recovery import RecoveryStore
+    from writer_app.core.settings import ensure_settings_file
+    from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.resources import app_icon
+    from writer_app.gui.theme import apply_theme
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setDesktopFileName("writer-app")
+    app.setWindowIcon(app_icon())
+    settings, warnings = ensure_settings_file(paths.settings_file())
+    apply_theme(app, settings.editor.theme)
+    window = MainWindow(settings, RecoveryStore(paths.recovery_dir()))
+    controller = EditorController(window, settings)
+    window.show()
+    for warning in warnings:
+        window.show_notice(f"Settings: {warning}")
+    window.check_recovery()
+    if path:
+        window.open_path(Path(path))
+    controller.load_model()
+    try:
+        return app.exec()
+    finally:
+        controller.shutdown()

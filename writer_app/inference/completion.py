@@ -1,0 +1,232 @@
+"""Inline completion on a causal LM: a lean decode loop with a reusable prefix cache.
+
+`generate()` rebuilds its machinery on every call and re-encodes the whole
+context. While a writer types, consecutive requests share almost all of their
+context, so the engine keeps the key/value cache of the last call, crops it to
+the longest common token prefix and only runs the model on what is new.
+Comparing token ids (not text) makes this exact: a word that tokenises
+differently once more letters follow simply no longer matches and is re-run.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import torch
+from transformers import DynamicCache
+
+from writer_app.core.requests import CompletionRequest, CompletionResult, GenerationParams
+from writer_app.core.text_ops import (
+    has_sentence_end,
+    remove_overlap_with_following,
+    split_trailing_space,
+    trim_suggestion,
+)
+
+TextCallback = Callable[[str], None]
+# Once the context exceeds the cap, drop whole blocks from the front so that the
+# window (and the cache built on it) stays put while the user types on.
+_DROP_BLOCK = 128
+_PENALTY_WINDOW = 64
+
+
+class CompletionEngine:
+    """Owns a model and tokenizer; not thread-safe (lives in the worker thread)."""
+
+    def __init__(self, model, tokenizer, max_context_tokens: int = 1024) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.device = next(model.parameters()).device
+        self.max_context_tokens = max_context_tokens
+        self._cache: DynamicCache | None = None
+        self._cached_ids: list[int] = []
+        self._eos_ids = _eos_ids(model, tokenizer)
+
+    # -- prefix cache -------------------------------------------------------------
+    def reset_cache(self) -> None:
+        self._cache = None
+        self._cached_ids = []
+
+    @property
+    def cached_tokens(self) -> int:
+        return len(self._cached_ids)
+
+    def encode_context(self, text: str) -> list[int]:
+        ids = self.tokenizer(text, add_special_tokens=True)["input_ids"]
+        excess = len(ids) - self.max_context_tokens
+        if excess > 0:
+            ids = ids[(excess // _DROP_BLOCK + 1) * _DROP_BLOCK :]
+        return ids
+
+    def _prefill(self, ids: list[int]) -> torch.Tensor:
+        """Bring the cache to `ids` and return the logits for the next token."""
+        common = _common_prefix(self._cached_ids, ids)
+        # At least one token must run to produce logits.
+        common = min(common, len(ids) - 1)
+        if self._cache is None or common == 0:
+            self._cache = DynamicCache(config=self.model.config)
+            common = 0
+        elif common < self._cache.get_seq_length():
+            self._cache.crop(common - self._cache.get_seq_length())
+        new = torch.tensor([ids[common:]], device=self.device)
+        out = self.model(input_ids=new, cache=self._cache, use_cache=True, logits_to_keep=1)
+        self._cached_ids = list(ids)
+        return out.logits[0, -1]
+
+    def _step(self, token: int) -> torch.Tensor:
+        out = self.model(
+            input_ids=torch.tensor([[token]], device=self.device),
+            cache=self._cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        self._cached_ids.append(token)
+        return out.logits[0, -1]
+
+    # -- decoding -----------------------------------------------------------------
+    @torch.inference_mode()
+    def generate_ids(
+        self,
+        ids: list[int],
+        params: GenerationParams,
+        cancel: threading.Event | None = None,
+        on_token: Callable[[list[int]], bool] | None = None,
+    ) -> list[int]:
+        """Decode up to params.max_new_tokens after `ids`.
+
+        `on_token(generated)` is called after each token; returning True stops.
+        With temperature 0 the output equals greedy `generate()` token for token.
+        """
+        generator = _generator(params, self.device)
+        logits = self._prefill(ids)
+        generated: list[int] = []
+        while len(generated) < params.max_new_tokens:
+            if cancel is not None and cancel.is_set():
+                break
+            token = _choose(logits, params, ids[-_PENALTY_WINDOW:] + generated, generator)
+            if token in self._eos_ids:
+                break
+            generated.append(token)
+            if on_token is not None and on_token(generated):
+                break
+            if len(generated) < params.max_new_tokens:
+                logits = self._step(token)
+        return generated
+
+    def continuation(
+        self, text: str, params: GenerationParams, cancel: threading.Event | None = None
+    ) -> str:
+        """The raw continuation of `text` (no trimming), for the command line."""
+        prompt, trailing = split_trailing_space(text)
+        ids = self.encode_context(prompt)
+        if not ids:
+            return ""
+        raw = self.tokenizer.decode(self.generate_ids(ids, params, cancel),
+                                    skip_special_tokens=True)
+        return raw[len(trailing):] if trailing and raw.startswith(trailing) else raw
+
+    def complete(
+        self,
+        request: CompletionRequest,
+        cancel: threading.Event | None = None,
+        on_text: TextCallback | None = None,
+    ) -> CompletionResult:
+        """A short continuation of request.text_before, streamed through on_text."""
+        started = time.perf_counter()
+        prompt, trailing = split_trailing_space(request.text_before)
+        ids = self.encode_context(prompt)
+        params = request.params
+        if not ids:
+            return CompletionResult(request.request_id, request.revision, "", 0.0, 0.0, 0)
+        state = {"text": "", "first": None}
+
+        def on_token(generated: list[int]) -> bool:
+            if state["first"] is None:
+                state["first"] = time.perf_counter()
+            raw = self.tokenizer.decode(generated, skip_special_tokens=True)
+            if raw.endswith("\ufffd"):
+                return False  # half of a multi-byte character; wait for the rest
+            done = "\n" in raw or (params.stop_at_sentence_end and has_sentence_end(raw))
+            text = _visible(raw, trailing, request.text_after, params)
+            if text != state["text"]:
+                state["text"] = text
+                if on_text is not None:
+                    on_text(text)
+            return done
+
+        generated = self.generate_ids(ids, params, cancel, on_token)
+        finished = time.perf_counter()
+        first = state["first"] or finished
+        return CompletionResult(
+            request_id=request.request_id,
+            revision=request.revision,
+            text=state["text"],
+            latency_ms=(finished - started) * 1000,
+            first_token_ms=(first - started) * 1000,
+            new_tokens=len(generated),
+            cancelled=bool(cancel is not None and cancel.is_set()),
+        )
+
+
+def _visible(raw: str, trailing: str, text_after: str, params: GenerationParams) -> str:
+    """What the user sees: the continuation minus the spaces they already typed."""
+    text = raw
+    if trailing:
+        text = text[len(trailing):] if text.startswith(trailing) else text.lstrip(" \t")
+    text = trim_suggestion(text, params.stop_at_sentence_end)
+    return remove_overlap_with_following(text, text_after)
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _eos_ids(model, tokenizer) -> set[int]:
+    ids: set[int] = set()
+    for value in (getattr(model.generation_config, "eos_token_id", None), tokenizer.eos_token_id):
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, list | tuple):
+            ids.update(v for v in value if isinstance(v, int))
+    return ids
+
+
+def _generator(params: GenerationParams, device: torch.device) -> torch.Generator | None:
+    if params.temperature <= 0:
+        return None
+    generator = torch.Generator(device="cpu")
+    generator.manual_seed(params.seed)
+    return generator
+
+
+def _choose(
+    logits: torch.Tensor,
+    params: GenerationParams,
+    recent: list[int],
+    generator: torch.Generator | None,
+) -> int:
+    logits = logits.float()
+    if params.repetition_penalty != 1.0 and recent:
+        index = torch.tensor(sorted(set(recent)), device=logits.device)
+        picked = logits[index]
+        penalised = torch.where(
+            picked > 0, picked / params.repetition_penalty, picked * params.repetition_penalty
+        )
+        logits = logits.clone()
+        logits[index] = penalised
+    if generator is None:
+        return int(torch.argmax(logits))
+    probs = torch.softmax(logits / params.temperature, dim=-1)
+    if params.top_p < 1.0:
+        sorted_probs, order = torch.sort(probs, descending=True)
+        keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < params.top_p
+        sorted_probs = torch.where(keep, sorted_probs, torch.zeros_like(sorted_probs))
+        choice = torch.multinomial(sorted_probs.cpu(), 1, generator=generator)
+        return int(order[choice.to(order.device)])
+    return int(torch.multinomial(probs.cpu(), 1, generator=generator))

@@ -1,0 +1,111 @@
+"""The inference worker: a long-lived QObject in its own QThread that owns the models.
+
+Requests arrive as queued signals; each carries a threading.Event that the GUI
+thread sets to cancel it, because a queued "cancel" signal would only be seen
+after the running request finished. Results go back as signals; the controller
+drops the stale ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from writer_app.core.requests import CompletionRequest, CompletionResult, ModelInfo, ModelSpec
+from writer_app.inference.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+
+class CompletionBackend(Protocol):
+    """What the worker needs from a completion engine (real or fake)."""
+
+    info: ModelInfo
+
+    def complete(
+        self,
+        request: CompletionRequest,
+        cancel: threading.Event | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> CompletionResult: ...
+
+
+BackendFactory = Callable[[ModelSpec, Callable[[str], None]], CompletionBackend]
+
+
+def load_transformers_backend(
+    spec: ModelSpec, on_progress: Callable[[str], None]
+) -> CompletionBackend:
+    """The real backend: a causal LM from the registry behind a CompletionEngine."""
+    from writer_app.inference.completion import CompletionEngine
+    from writer_app.inference.registry import load_causal_lm
+
+    loaded = load_causal_lm(spec, on_progress=on_progress)
+    engine = CompletionEngine(loaded.model, loaded.tokenizer)
+    engine.info = loaded.info
+    return engine
+
+
+class InferenceWorker(QObject):
+    sig_model_loading = Signal(str)
+    sig_model_ready = Signal(object)  # ModelInfo
+    sig_model_failed = Signal(str)
+    sig_completion_chunk = Signal(int, int, str)  # request id, revision, text so far
+    sig_completion_done = Signal(object)  # CompletionResult
+    sig_request_failed = Signal(int, str)
+
+    def __init__(self, backend_factory: BackendFactory | None = None) -> None:
+        super().__init__()
+        self._factory = backend_factory or load_transformers_backend
+        self._backend: CompletionBackend | None = None
+
+    @Slot(object)
+    def _on_load_model(self, spec: ModelSpec) -> None:
+        """Load a model; on failure the previous one keeps serving."""
+        self.sig_model_loading.emit(f"Loading {spec.reference}…")
+        try:
+            backend = self._factory(spec, self.sig_model_loading.emit)
+        except ModelLoadError as exc:
+            self.sig_model_failed.emit(str(exc))
+            return
+        except Exception as exc:  # a model library can raise anything; never crash the app
+            log.error("model load failed:\n%s", traceback.format_exc())
+            self.sig_model_failed.emit(f"Could not load “{spec.reference}”: {_one_line(exc)}")
+            return
+        self._backend = backend
+        self.sig_model_ready.emit(backend.info)
+
+    @Slot(object, object)
+    def _on_complete(self, request: CompletionRequest, cancel: threading.Event) -> None:
+        if cancel.is_set():
+            return  # superseded while it waited in the queue
+        backend = self._backend
+        if backend is None:
+            self.sig_request_failed.emit(request.request_id, "No completion model is loaded.")
+            return
+
+        def on_text(text: str) -> None:
+            if not cancel.is_set():
+                self.sig_completion_chunk.emit(request.request_id, request.revision, text)
+
+        try:
+            result = backend.complete(request, cancel, on_text)
+        except Exception as exc:
+            log.error("completion failed:\n%s", traceback.format_exc())
+            reset = getattr(backend, "reset_cache", None)
+            if reset is not None:
+                reset()
+            self.sig_request_failed.emit(request.request_id, _one_line(exc))
+            return
+        self.sig_completion_done.emit(result)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
