@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 
 from tests.fakes import FakeBackend, fake_factory
 from writer_app.core.settings import CompletionSettings, EditorSettings, Settings
@@ -31,6 +32,8 @@ def app_parts(qtbot, backend, tmp_path):
 
     settings = fast_settings()
     window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
+    # pytest-qt closes the window before this fixture's teardown runs: never prompt.
+    window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)
     controller = EditorController(window, settings, fake_factory(backend))
     with qtbot.waitSignal(controller.sig_model_ready, timeout=5000):
@@ -38,5 +41,4 @@ def app_parts(qtbot, backend, tmp_path):
     window.show()
     yield window, controller
     controller.shutdown()
-    window.editor.document().setModified(False)
     window.close()

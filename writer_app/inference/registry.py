@@ -1,0 +1,400 @@
+"""Find, validate and load causal language models from local disk only; never downloads.
+
+A model reference is "default" (the embedded SmolLM2), a local folder, or a Hugging Face
+model id that is already in the local Hugging Face cache.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from writer_app.core.requests import ModelInfo, ModelSpec
+from writer_app.inference import devices
+from writer_app.inference.convert import default_model_dir, ensure_default_model, is_converted
+from writer_app.inference.errors import ModelLoadError
+
+__all__ = [
+    "KnownModel", "LoadedModel", "ModelLoadError", "ResolvedModel", "format_models_report",
+    "list_known_models", "load_causal_lm", "resolve_model",
+]
+
+Progress = Callable[[str], None] | None
+
+DEFAULT_NAME = "SmolLM2-135M-Instruct (embedded)"
+_HF_ID_RE = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[A-Za-z0-9][\w.\-]*)?$")
+_TOKENIZER_FILES = (
+    "tokenizer.json", "tokenizer_config.json", "vocab.json", "vocab.txt",
+    "tokenizer.model", "spiece.model", "sentencepiece.bpe.model",
+)
+_MAX_MESSAGE = 200
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    reference: str
+    name: str
+    path: Path
+    source: str  # "embedded" | "folder" | "hf-cache"
+
+
+@dataclass(frozen=True)
+class KnownModel:
+    reference: str
+    name: str
+    source: str
+    path: str | None
+    size_bytes: int | None
+
+
+@dataclass
+class LoadedModel:
+    model: Any
+    tokenizer: Any
+    info: ModelInfo
+
+
+# ---------------------------------------------------------------- messages
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first meaningful line of an exception, short enough for a status bar."""
+    for line in str(exc).splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= _MAX_MESSAGE else line[: _MAX_MESSAGE - 1] + "…"
+    return type(exc).__name__
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _causal_lm_names() -> tuple[dict[str, Any], set[str]]:
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    classes: set[str] = set()
+    for value in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values():
+        classes.update([value] if isinstance(value, str) else value)
+    return MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, classes
+
+
+def _not_causal_reason(model_type: str, architectures: list[str] | None,
+                       is_decoder: bool) -> str | None:
+    """Why a config is not a text-generation model, or None when it is one.
+
+    The model type alone is not enough: BERT-like types have a causal-LM class too, but a
+    saved BertModel or BertForMaskedLM is an encoder, so the saved architectures decide.
+    """
+    from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
+
+    types, classes = _causal_lm_names()
+    if model_type not in types:
+        return f"a {model_type or 'unknown'} model"
+    if architectures:
+        if any(a in classes or a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
+            return None
+        return f"a {model_type} model ({', '.join(architectures)})"
+    if model_type in MODEL_FOR_MASKED_LM_MAPPING_NAMES and not is_decoder:
+        return f"a {model_type} model"
+    return None
+
+
+def _check_config(folder: Path, label: str) -> None:
+    from transformers import AutoConfig
+
+    if not (folder / "config.json").is_file():
+        raise ModelLoadError(f"Model folder “{label}” has no config.json.")
+    try:
+        config = AutoConfig.from_pretrained(str(folder), local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - bad json, unknown model type, …: one line
+        raise ModelLoadError(
+            f"Model folder “{label}” has an unreadable config.json: {_one_line(exc)}"
+        ) from None
+    reason = _not_causal_reason(
+        getattr(config, "model_type", ""),
+        getattr(config, "architectures", None),
+        bool(getattr(config, "is_decoder", False)),
+    )
+    if reason:
+        raise ModelLoadError(f"“{label}” is {reason}, not a text-generation model.")
+
+
+def _has_weights(folder: Path) -> bool:
+    patterns = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json")
+    return any(any(folder.glob(pattern)) for pattern in patterns)
+
+
+def validate_model_folder(folder: Path, label: str | None = None) -> None:
+    """Raise ModelLoadError naming the folder unless it holds a loadable causal LM."""
+    label = label or str(folder)
+    _check_config(folder, label)
+    if not _has_weights(folder):
+        raise ModelLoadError(
+            f"Model folder “{label}” has no weights (*.safetensors or pytorch_model*.bin)."
+        )
+    if not any((folder / name).is_file() for name in _TOKENIZER_FILES):
+        raise ModelLoadError(f"Model folder “{label}” has no tokenizer files.")
+
+
+# ---------------------------------------------------------------- resolution
+
+
+def _looks_like_path(reference: str) -> bool:
+    """Hugging Face ids are "name" or "owner/name"; anything else with a separator, a
+    leading dot or tilde, or a drive letter is meant as a folder."""
+    if reference.startswith(("/", "~", ".", "\\")) or "\\" in reference:
+        return True
+    if re.match(r"^[A-Za-z]:", reference):
+        return True
+    return reference.count("/") > 1 or not _HF_ID_RE.match(reference)
+
+
+def _hf_cache_dir() -> Path:
+    """The hub cache, read from the environment now rather than at import time."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HUB_CACHE)
+
+
+def _resolve_hf_id(repo_id: str) -> ResolvedModel:
+    from huggingface_hub import snapshot_download
+
+    try:
+        path = snapshot_download(
+            repo_id, local_files_only=True, cache_dir=str(_hf_cache_dir())
+        )
+    except Exception:  # noqa: BLE001 - not cached (or cache unreadable): never download
+        raise ModelLoadError(
+            f"“{repo_id}” is not in the local Hugging Face cache and writer_app never "
+            f"downloads; download it once with “hf download {repo_id}”, or choose a "
+            "model folder."
+        ) from None
+    folder = Path(path)
+    validate_model_folder(folder, repo_id)
+    return ResolvedModel(repo_id, repo_id, folder, "hf-cache")
+
+
+def resolve_model(reference: str, on_progress: Progress = None) -> ResolvedModel:
+    """Map a user's model reference to a validated local folder, or raise ModelLoadError."""
+    reference = (reference or "").strip()
+    if reference in ("", "default"):
+        folder = ensure_default_model(on_progress)
+        return ResolvedModel("default", DEFAULT_NAME, folder, "embedded")
+    folder = Path(reference).expanduser()
+    if folder.is_dir():
+        folder = folder.resolve()
+        validate_model_folder(folder, reference)
+        return ResolvedModel(reference, folder.name, folder, "folder")
+    if folder.exists():
+        raise ModelLoadError(f"“{reference}” is a file; choose the folder that holds the model.")
+    if _looks_like_path(reference):
+        raise ModelLoadError(f"Model folder “{reference}” does not exist.")
+    return _resolve_hf_id(reference)
+
+
+# ---------------------------------------------------------------- listing
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def _embedded_entry() -> KnownModel:
+    folder = default_model_dir()
+    if is_converted():
+        return KnownModel("default", DEFAULT_NAME, "embedded", str(folder), _folder_size(folder))
+    return KnownModel("default", DEFAULT_NAME, "embedded", None, None)
+
+
+def _cached_config_is_causal(snapshot: Path) -> bool:
+    try:
+        config = json.loads((snapshot / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(config, dict):
+        return False
+    reason = _not_causal_reason(
+        str(config.get("model_type", "")),
+        config.get("architectures"),
+        bool(config.get("is_decoder", False)),
+    )
+    return reason is None
+
+
+def _hf_cache_entries() -> list[KnownModel]:
+    from huggingface_hub import scan_cache_dir
+
+    try:
+        info = scan_cache_dir(_hf_cache_dir())
+    except Exception:  # noqa: BLE001 - no cache yet, or unreadable: nothing to list
+        return []
+    entries = []
+    for repo in sorted(info.repos, key=lambda r: r.repo_id.lower()):
+        if repo.repo_type != "model" or not repo.revisions:
+            continue
+        latest = max(repo.revisions, key=lambda r: r.last_modified)
+        snapshot = Path(latest.snapshot_path)
+        if _cached_config_is_causal(snapshot) and _has_weights(snapshot):
+            entries.append(
+                KnownModel(repo.repo_id, repo.repo_id, "hf-cache", str(snapshot),
+                           repo.size_on_disk)
+            )
+    return entries
+
+
+def list_known_models() -> list[KnownModel]:
+    """The embedded default first, then causal LMs already in the Hugging Face cache."""
+    return [_embedded_entry(), *_hf_cache_entries()]
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _gpu_failure_reason(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "out of memory" in text or type(exc).__name__ == "OutOfMemoryError":
+        return "out of memory"
+    return _one_line(exc)
+
+
+def _load_tokenizer(resolved: ResolvedModel):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(resolved.path), local_files_only=True)
+    if tokenizer.pad_token is None and tokenizer.eos_token is not None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def _load_weights(resolved: ResolvedModel, dtype):
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(
+        str(resolved.path), dtype=dtype, local_files_only=True
+    )
+
+
+def _load_files(resolved: ResolvedModel, dtype):
+    """Tokenizer and weights on the CPU; any failure becomes one line naming the model."""
+    try:
+        return _load_tokenizer(resolved), _load_weights(resolved, dtype)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - corrupt files raise all sorts of errors
+        raise ModelLoadError(f"Could not load “{resolved.name}”: {_one_line(exc)}") from None
+
+
+def _set_cpu_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads if threads > 0 else devices.default_cpu_threads())
+
+
+def _place(model, resolved: ResolvedModel, device: str, dtype, spec: ModelSpec):
+    """Move the model to its device. A GPU that fails (out of memory, driver trouble)
+    falls back to the CPU in float32 rather than leaving the user with no model."""
+    import torch
+
+    if device == "cpu":
+        return model, device, dtype, ""
+    try:
+        return model.to(device), device, dtype, ""
+    except (RuntimeError, AssertionError) as exc:  # OOM and AcceleratorError are RuntimeErrors
+        note = f"GPU load failed ({_gpu_failure_reason(exc)}); running on CPU"
+    _set_cpu_threads(spec.threads)
+    if dtype == torch.float32:
+        model = model.to("cpu")  # tensors that did reach the GPU come back
+    else:
+        # Reload rather than upcast: half-precision weights would lose accuracy for nothing.
+        del model
+        gc.collect()
+        model = _load_files(resolved, torch.float32)[1]
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return model, "cpu", torch.float32, note
+
+
+def load_causal_lm(spec: ModelSpec, on_progress: Progress = None) -> LoadedModel:
+    """Resolve, load and place a causal LM as the spec asks. Raises ModelLoadError only."""
+    start = time.perf_counter()
+    resolved = resolve_model(spec.reference, on_progress)
+    try:
+        device = devices.resolve_device(spec.device)
+        dtype = devices.resolve_dtype(device, spec.dtype)
+    except devices.DeviceError as exc:
+        raise ModelLoadError(str(exc)) from None
+    if device == "cpu":
+        _set_cpu_threads(spec.threads)
+    if on_progress is not None:
+        on_progress(f"Loading {resolved.name}…")
+    tokenizer, model = _load_files(resolved, dtype)
+    model, device, dtype, note = _place(model, resolved, device, dtype, spec)
+    model.eval()
+    info = ModelInfo(
+        name=resolved.name,
+        path=str(resolved.path),
+        device=device,
+        dtype=devices.dtype_name(dtype),
+        parameters=sum(p.numel() for p in model.parameters()),
+        load_seconds=time.perf_counter() - start,
+        note=note,
+    )
+    return LoadedModel(model=model, tokenizer=tokenizer, info=info)
+
+
+# ---------------------------------------------------------------- report
+
+
+def _human_size(size: int | None) -> str:
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def _report_data() -> dict[str, Any]:
+    try:
+        auto = devices.resolve_device("auto")
+    except devices.DeviceError:
+        auto = "cpu"
+    return {
+        "models": [asdict(m) for m in list_known_models()],
+        "devices": [asdict(d) for d in devices.available_devices()],
+        "auto_device": auto,
+    }
+
+
+def format_models_report(as_json: bool) -> str:
+    """Text for `writer-app models [--json]`: known models and devices."""
+    data = _report_data()
+    if as_json:
+        return json.dumps(data, indent=2)
+    lines = ["Models:"]
+    for m in data["models"]:
+        where = m["path"] or "(not converted yet; converted on first use)"
+        lines.append(f"  {m['reference']:<28} {m['source']:<9} {_human_size(m['size_bytes']):>9}"
+                     f"  {m['name']}")
+        lines.append(f"      {where}")
+    lines.append("Devices:")
+    for d in data["devices"]:
+        memory = ""
+        if d["total_memory"] is not None:
+            memory = f"  {_human_size(d['free_memory'])} free of {_human_size(d['total_memory'])}"
+        marker = "  <- auto" if d["id"] == data["auto_device"] else ""
+        lines.append(f"  {d['id']:<8} {d['name']}{memory}{marker}")
+    return "\n".join(lines)
