@@ -279,6 +279,9 @@ def _load_tokenizer(resolved: ResolvedModel):
 
 def _load_weights(resolved: ResolvedModel, dtype):
     from transformers import AutoModelForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # progress goes through on_progress, not stderr bars
 
     return AutoModelForCausalLM.from_pretrained(
         str(resolved.path), dtype=dtype, local_files_only=True

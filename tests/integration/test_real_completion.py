@@ -1,0 +1,94 @@
+"""The whole path on the real embedded model: CLI, window, worker thread, ghost text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+pytestmark = pytest.mark.slow
+
+
+def test_cli_complete_prints_a_continuation():
+    result = subprocess.run(
+        [sys.executable, "-m", "writer_app", "complete", "--max-new-tokens", "8",
+         "The capital of France is"],
+        capture_output=True, text=True, timeout=600, env=os.environ.copy(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_complete_reads_stdin_and_reports_a_bad_model_in_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "writer_app", "complete", "--model", str(tmp_path / "nope"), "-"],
+        input="Hello there", capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "does not exist" in result.stderr
+
+
+class GapMeter:
+    """Longest gap between ticks of a 10 ms timer in the GUI thread."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer(interval=10)
+        self.timer.timeout.connect(self._tick)
+        self.last = None
+        self.longest_ms = 0.0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.last is not None:
+            self.longest_ms = max(self.longest_ms, (now - self.last) * 1000)
+        self.last = now
+
+    def start(self) -> None:
+        self.last = None
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+def test_window_gets_real_ghost_text_and_never_freezes(qtbot, tmp_path):
+    from tests.gui.conftest import fast_settings
+    from writer_app.controller import EditorController
+    from writer_app.core.recovery import RecoveryStore
+    from writer_app.gui.main_window import MainWindow
+
+    settings = fast_settings(debounce_ms=100)
+    window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
+    window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(window)
+    controller = EditorController(window, settings)
+    try:
+        with qtbot.waitSignal(controller.sig_model_ready, timeout=600_000):
+            controller.load_model()
+        window.show()
+        editor = window.editor
+        meter = GapMeter()
+        meter.start()
+        editor.setFocus()
+        for phrase in ["Once upon a time, there was a", " little girl who lived in a"]:
+            editor.clear_suggestion()  # so the phrase is typed, not typed through
+            QTest.keyClicks(editor, phrase)
+            with qtbot.waitSignal(controller.sig_completion_finished, timeout=60_000) as done:
+                pass
+            assert done.args[0].request_id > 0
+        meter.stop()
+        qtbot.waitUntil(editor.has_suggestion, timeout=5000)
+        assert editor.suggestion.strip()
+        assert editor.toPlainText() == "Once upon a time, there was a little girl who lived in a"
+        print(f"suggestion {editor.suggestion!r}, longest GUI gap {meter.longest_ms:.1f} ms")
+        assert meter.longest_ms < 100, f"GUI stalled for {meter.longest_ms:.0f} ms"
+    finally:
+        controller.shutdown()
+        window.close()
