@@ -24,7 +24,6 @@ def run_gui(path: str | None = None) -> int:
     from writer_app.core.settings import ensure_settings_file
     from writer_app.gui.main_window import MainWindow
     from writer_app.gui.resources import app_icon
-    from writer_app.gui.theme import apply_theme
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -33,8 +32,8 @@ def run_gui(path: str | None = None) -> int:
     app.setDesktopFileName("writer-app")
     app.setWindowIcon(app_icon())
     settings, warnings = ensure_settings_file(paths.settings_file())
-    apply_theme(app, settings.editor.theme)
-    window = MainWindow(settings, RecoveryStore(paths.recovery_dir()))
+    recovery = RecoveryStore(paths.recovery_dir())
+    window = MainWindow(settings, recovery)
     controller = EditorController(window, settings)
     window.show()
     for warning in warnings:
@@ -47,3 +46,4 @@ def run_gui(path: str | None = None) -> int:
         return app.exec()
     finally:
         controller.shutdown()
+        recovery.clear_session()

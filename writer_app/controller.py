@@ -169,7 +169,7 @@ class EditorController(QObject):
             return
         self._tracker.finish(request_id)
         self.window.set_state("ready" if self.model_info else "error")
-        self.window.show_notice(f"Suggestion failed: {message}")
+        self.window.show_notice(f"Suggestion failed: {message}", error=True)
 
     @Slot()
     def _on_suggestion_dismissed(self) -> None:
@@ -198,5 +198,5 @@ class EditorController(QObject):
     def _on_model_failed(self, message: str) -> None:
         self.window.set_state("ready" if self.model_info else "error")
         kept = f" Still using {self.model_info.name}." if self.model_info else ""
-        self.window.show_notice(message + kept)
+        self.window.show_notice(message + kept, error=True)
         self.sig_model_failed.emit(message)

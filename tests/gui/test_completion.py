@@ -169,7 +169,7 @@ def test_worker_error_is_reported_without_a_dialog(qtbot, app_parts, backend):
 
     backend.script = explode
     notices: list[str] = []
-    window.show_notice = lambda message, timeout_ms=8000: notices.append(message)
+    window.show_notice = lambda message, *args, **kwargs: notices.append(message)
     type_text(qtbot, window.editor, "Hello")
     qtbot.waitUntil(lambda: any("fell over" in n for n in notices), timeout=3000)
     assert not window.editor.has_suggestion()

@@ -1,0 +1,196 @@
+"""Completion latency and throughput on the real embedded model.
+
+Every figure is measured in this run, next to its baseline, because these machines
+are noisy: compare the ratios, not the absolute numbers across runs.
+Prints a table, then one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+
+from writer_app.core.requests import CompletionRequest, GenerationParams, ModelSpec  # noqa: E402
+from writer_app.inference.completion import CompletionEngine  # noqa: E402
+from writer_app.inference.registry import load_causal_lm  # noqa: E402
+
+PASSAGE = (
+    "The old lighthouse stood at the edge of the cliff, its white paint peeling after "
+    "decades of salt and wind. Every evening the keeper climbed the narrow stairs to light "
+    "the lamp, and every morning he wrote a short entry in the logbook: the weather, the "
+    "ships that passed, and anything unusual he had seen on the water. "
+)
+EXTRA_WORDS = ["Tonight", " the", " sea", " was", " calm", " and", " the", " sky", " clear"]
+INLINE = GenerationParams(max_new_tokens=8, repetition_penalty=1.0, stop_at_sentence_end=False)
+
+
+def context_of(tokenizer, target_tokens: int) -> str:
+    text = PASSAGE
+    while len(tokenizer(text)["input_ids"]) < target_tokens:
+        text += PASSAGE
+    ids = tokenizer(text)["input_ids"][:target_tokens]
+    return tokenizer.decode(ids, skip_special_tokens=True).rstrip() + "\n\n"
+
+
+def hf_generate(model, ids: list[int], new_tokens: int) -> float:
+    """Seconds for plain greedy generate(), no cache reuse."""
+    tensor = torch.tensor([ids], device=model.device)
+    start = time.perf_counter()
+    with torch.inference_mode():
+        model.generate(tensor, attention_mask=torch.ones_like(tensor), do_sample=False,
+                       max_new_tokens=new_tokens, min_new_tokens=new_tokens, pad_token_id=0)
+    return time.perf_counter() - start
+
+
+def bench_inline(engine: CompletionEngine, context: str, repeats: int) -> dict[str, float]:
+    model, tokenizer = engine.model, engine.tokenizer
+    naive, cached, first = [], [], []
+    for i in range(repeats):
+        text = context + "".join(EXTRA_WORDS[: i + 1])
+        ids = tokenizer(text)["input_ids"]
+        naive.append(hf_generate(model, ids, INLINE.max_new_tokens) * 1000)
+        engine.complete(CompletionRequest(i, i, context + "".join(EXTRA_WORDS[:i]), params=INLINE))
+        result = engine.complete(CompletionRequest(i, i, text, params=INLINE))
+        cached.append(result.latency_ms)
+        first.append(result.first_token_ms)
+    return {
+        "naive_ms": statistics.median(naive),
+        "cached_ms": statistics.median(cached),
+        "first_token_ms": statistics.median(first),
+    }
+
+
+def bench_decode(engine: CompletionEngine, context: str, new_tokens: int) -> dict[str, float]:
+    ids = engine.encode_context(context)
+    params = GenerationParams(max_new_tokens=new_tokens, repetition_penalty=1.0,
+                              stop_at_sentence_end=False)
+    ours, theirs = [], []
+    for _ in range(2):
+        engine.reset_cache()
+        engine.generate_ids(ids, GenerationParams(max_new_tokens=1))  # prefill only
+        engine._cached_ids = engine._cached_ids[:-1]  # force one step of real prefill
+        start = time.perf_counter()
+        out = engine.generate_ids(ids, params)
+        ours.append(len(out) / (time.perf_counter() - start))
+        prefill = hf_generate(engine.model, ids, 1)
+        total = hf_generate(engine.model, ids, new_tokens + 1)
+        theirs.append(new_tokens / max(total - prefill, 1e-6))
+    return {"decode_tokens_per_s": max(ours), "hf_generate_tokens_per_s": max(theirs)}
+
+
+def bench_ui_stall(reference: str, context: str) -> float:
+    """Longest gap of a 10 ms QTimer in a real offscreen window while suggestions run."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from writer_app.controller import EditorController
+    from writer_app.core.settings import CompletionSettings, ModelSettings, Settings
+    from writer_app.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    settings = Settings(models=ModelSettings(completion_model=reference),
+                        completion=CompletionSettings(debounce_ms=50))
+    window = MainWindow(settings)
+    controller = EditorController(window, settings)
+    wait_for(controller.sig_model_ready, controller.load_model, 600)
+    window.show()
+    window.editor.setPlainText(context)
+    gaps = GapMeter(app)
+    for word in EXTRA_WORDS:
+        window.editor.clear_suggestion()
+        cursor = window.editor.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        window.editor.setTextCursor(cursor)
+        gaps.start()
+        wait_for(controller.sig_completion_finished, lambda w=word: window.editor.insertPlainText(w), 60)
+        gaps.stop()
+    controller.shutdown()
+    window.editor.document().setModified(False)
+    window.close()
+    del QEventLoop, QTimer
+    return gaps.longest_ms
+
+
+class GapMeter:
+    def __init__(self, app) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer(interval=10)
+        self.timer.timeout.connect(self._tick)
+        self.last: float | None = None
+        self.longest_ms = 0.0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.last is not None:
+            self.longest_ms = max(self.longest_ms, (now - self.last) * 1000)
+        self.last = now
+
+    def start(self) -> None:
+        self.last = None
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+
+def wait_for(signal, trigger, timeout_s: float) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    trigger()
+    loop.exec()
+    signal.disconnect(loop.quit)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--context-tokens", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--decode-tokens", type=int, default=64)
+    parser.add_argument("--no-ui", action="store_true", help="skip the GUI stall measurement")
+    args = parser.parse_args()
+
+    loaded = load_causal_lm(ModelSpec(args.model), lambda m: print(m, file=sys.stderr))
+    engine = CompletionEngine(loaded.model, loaded.tokenizer)
+    context = context_of(loaded.tokenizer, args.context_tokens)
+    results: dict[str, float | int | str] = {
+        "model": loaded.info.name,
+        "device": loaded.info.device,
+        "dtype": loaded.info.dtype,
+        "threads": torch.get_num_threads(),
+        "context_tokens": len(engine.encode_context(context)),
+    }
+    hf_generate(loaded.model, engine.encode_context(context)[:64], 2)  # warm-up
+    results |= bench_inline(engine, context, args.repeats)
+    results["prefix_cache_speedup"] = results["naive_ms"] / results["cached_ms"]
+    results |= bench_decode(engine, context, args.decode_tokens)
+    results["decode_speedup"] = (
+        results["decode_tokens_per_s"] / results["hf_generate_tokens_per_s"])
+    if not args.no_ui:
+        results["ui_max_stall_ms"] = bench_ui_stall(args.model, context)
+    width = max(map(len, results))
+    for key, value in results.items():
+        shown = f"{value:.1f}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+    print(json.dumps({k: round(v, 2) if isinstance(v, float) else v
+                      for k, v in results.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,750 @@
+"""The main window: one document, menus, status bar, files, recovery copies.
+
+The window works on its own, without a model; the controller connects to its
+editor and public methods later. Every dialog goes through a small `_ask_…`,
+`_choose_…` or `_show_…` method so tests can replace it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QKeyEvent,
+    QKeySequence,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from writer_app import APP_DISPLAY_NAME, __version__
+from writer_app.core.documents import DocumentError, atomic_write_text, read_text_document
+from writer_app.core.paths import config_dir
+from writer_app.core.recovery import RecoveryEntry, RecoveryStore
+from writer_app.core.settings import Settings
+from writer_app.gui.editor import CompletionEditor
+from writer_app.gui.resources import app_icon
+from writer_app.gui.theme import THEMES, apply_theme, error_color
+
+FILE_FILTER = "Text and Markdown (*.txt *.md *.markdown);;All files (*)"
+MAX_RECENT = 10
+MIN_FONT_SIZE, MAX_FONT_SIZE = 6, 72
+UNTITLED = "Untitled"
+
+_KEY_RECENT = "files/recent"
+_KEY_LAST_DIR = "files/lastDir"
+_KEY_GEOMETRY = "window/geometry"
+_KEY_STATE = "window/state"
+_KEY_STATUS_BAR = "window/statusBar"
+
+Button = QMessageBox.StandardButton
+
+
+def gui_settings() -> QSettings:
+    """Window state and recent files, in an ini file beside settings.toml.
+
+    An explicit file (not the platform registry) keeps tests and portable
+    installs out of the user's real configuration via WRITER_APP_CONFIG_DIR.
+    """
+    return QSettings(str(config_dir() / "gui.ini"), QSettings.Format.IniFormat)
+
+
+def _string_list(value: object) -> list[str]:
+    # An ini file returns a one-item list as a plain string and an empty one as None.
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list | tuple):
+        return [item for item in value if isinstance(item, str) and item]
+    return []
+
+
+def _menu_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def _short_dir(path: Path) -> str:
+    folder, home = str(path.parent), str(Path.home())
+    if folder == home or folder.startswith(home + os.sep):
+        return "~" + folder[len(home):]
+    return folder
+
+
+class FindBar(QWidget):
+    """An inline find bar under the editor: Enter finds the next match, Esc closes."""
+
+    def __init__(self, editor: CompletionEditor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._editor = editor
+        self.line_edit = QLineEdit(placeholderText="Find in document")
+        self.line_edit.setClearButtonEnabled(True)
+        self.match_case = QCheckBox("Match case")
+        self.status_label = QLabel()
+        self.status_label.setMinimumWidth(90)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(QLabel("Find:"))
+        layout.addWidget(self.line_edit, 1)
+        layout.addWidget(self._button("Previous", "Previous match (Shift+F3)",
+                                      lambda: self.find(backward=True)))
+        layout.addWidget(self._button("Next", "Next match (Enter, F3)", self.find))
+        layout.addWidget(self.match_case)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self._button("✕", "Close (Esc)", self.close_bar))
+        self.line_edit.returnPressed.connect(self.find)
+        self.line_edit.textEdited.connect(self._on_text_edited)
+        self.hide()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # The line edit and buttons leave Esc unhandled, so it reaches the bar.
+        if event.key() == Qt.Key.Key_Escape:
+            self.close_bar()
+            return
+        super().keyPressEvent(event)
+
+    def _button(self, text: str, tip: str, slot) -> QToolButton:
+        button = QToolButton(text=text, toolTip=tip, autoRaise=True)
+        button.clicked.connect(slot)
+        return button
+
+    def open_bar(self) -> None:
+        """Show the bar, seeded with the editor's one-line selection."""
+        selected = self._editor.textCursor().selectedText()
+        if selected and "\u2029" not in selected:
+            self.line_edit.setText(selected)
+        self.show()
+        self.line_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.line_edit.selectAll()
+
+    def close_bar(self) -> None:
+        self.hide()
+        self._editor.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def find(self, backward: bool = False) -> bool:
+        """Select the next (or previous) match, wrapping around the document."""
+        needle = self.line_edit.text()
+        if not needle:
+            self.status_label.clear()
+            return False
+        flags = QTextDocument.FindFlag(0)
+        if backward:
+            flags |= QTextDocument.FindFlag.FindBackward
+        if self.match_case.isChecked():
+            flags |= QTextDocument.FindFlag.FindCaseSensitively
+        found = self._editor.find(needle, flags) or self._find_wrapped(needle, flags, backward)
+        self.status_label.setText("" if found else "No matches")
+        return found
+
+    def _find_wrapped(self, needle: str, flags, backward: bool) -> bool:
+        saved = self._editor.textCursor()
+        cursor = self._editor.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End if backward else cursor.MoveOperation.Start)
+        self._editor.setTextCursor(cursor)
+        if self._editor.find(needle, flags):
+            return True
+        self._editor.setTextCursor(saved)
+        return False
+
+    def _on_text_edited(self, _text: str) -> None:
+        # Search as you type from the start of the current match, so it grows in place.
+        cursor = self._editor.textCursor()
+        cursor.setPosition(cursor.selectionStart())
+        self._editor.setTextCursor(cursor)
+        self.find()
+
+
+class MainWindow(QMainWindow):
+    """The writer's window. Usable without a controller or model."""
+
+    sig_document_replaced = Signal()
+    sig_settings_changed = Signal(object)
+
+    def __init__(self, settings: Settings, recovery: RecoveryStore | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._recovery = recovery
+        self._path: Path | None = None
+        self._doc_key = uuid.uuid4().hex
+        self._zoom = 0
+        self._recovery_dirty = False
+        self._recovery_failed = False
+        self._notice_is_error = False
+
+        self.editor = CompletionEditor()
+        self.editor.setFrameShape(QFrame.Shape.NoFrame)
+        # Text flush against the window edge is hard to read; give it some air.
+        # The margin is a (recorded) document edit: forget it so the new document is clean.
+        document = self.editor.document()
+        document.setDocumentMargin(14)
+        document.clearUndoRedoStacks()
+        document.setModified(False)
+        self.find_bar = FindBar(self.editor)
+        self._build_central()
+        self._build_status_bar()
+        self._build_actions()
+        self._build_menus()
+        self._connect_editor()
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.timeout.connect(self.write_recovery)
+        self.apply_settings(settings)
+        self.setWindowIcon(app_icon())
+        self._update_title()
+        self._restore_window_state()
+        self._rebuild_recent_menu()
+
+    # --- construction -------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.find_bar)
+        self.setCentralWidget(central)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(True)
+        self._label_model = self._status_label("Completion model")
+        self._label_device = self._status_label("Where the model runs")
+        self._label_state = self._status_label("Model state")
+        self._label_latency = self._status_label("Time taken by the last suggestion")
+        for label in (self._label_model, self._label_device, self._label_state,
+                      self._label_latency):
+            bar.addPermanentWidget(label)
+        bar.messageChanged.connect(self._on_status_message_changed)
+
+    @staticmethod
+    def _status_label(tip: str) -> QLabel:
+        label = QLabel(toolTip=tip)
+        label.setContentsMargins(6, 0, 6, 0)
+        label.hide()  # shown once the controller has something to say
+        return label
+
+    def _action(self, text: str, slot=None, shortcut=None, *, tip: str = "",
+                role: QAction.MenuRole | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+        if role is not None:
+            action.setMenuRole(role)
+        if slot is not None:
+            action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        keys, roles = QKeySequence.StandardKey, QAction.MenuRole
+        self.action_new = self._action("&New", self.new_document, keys.New)
+        self.action_open = self._action("&Open…", self.open_file, keys.Open)
+        self.action_save = self._action("&Save", self.save, keys.Save)
+        self.action_save_as = self._action("Save &As…", self.save_as, "Ctrl+Shift+S")
+        self.action_quit = self._action("&Quit", self.close, "Ctrl+Q", role=roles.QuitRole)
+        self.action_clear_recent = self._action("&Clear Recent", self.clear_recent_files)
+
+        ed = self.editor
+        self.action_undo = self._action("&Undo", ed.undo, keys.Undo)
+        self.action_redo = self._action("&Redo", ed.redo, keys.Redo)
+        self.action_cut = self._action("Cu&t", ed.cut, keys.Cut)
+        self.action_copy = self._action("&Copy", ed.copy, keys.Copy)
+        self.action_paste = self._action("&Paste", ed.paste, keys.Paste)
+        self.action_select_all = self._action("Select &All", ed.selectAll, keys.SelectAll)
+        for action in (self.action_undo, self.action_redo, self.action_cut, self.action_copy):
+            action.setEnabled(False)
+        self.action_find = self._action("&Find…", self.find_bar.open_bar, keys.Find)
+        self.action_find_next = self._action("Find &Next", self._on_find_next, keys.FindNext)
+        self.action_find_previous = self._action("Find Pre&vious", self._on_find_previous,
+                                                 keys.FindPrevious)
+        # Placeholder until the settings dialog exists; the controller enables it.
+        self.action_preferences = self._action("Pr&eferences…", None, "Ctrl+,",
+                                               role=roles.PreferencesRole)
+        self.action_preferences.setEnabled(False)
+
+        self.action_zoom_in = self._action("Zoom &In", self.zoom_in, [keys.ZoomIn, "Ctrl+="])
+        self.action_zoom_out = self._action("Zoom &Out", self.zoom_out, keys.ZoomOut)
+        self.action_zoom_reset = self._action("&Reset Zoom", self.zoom_reset, "Ctrl+0")
+        self.action_status_bar = self._action("&Status Bar")
+        self.action_status_bar.setCheckable(True)
+        self.action_status_bar.setChecked(True)
+        self.action_status_bar.toggled.connect(self._on_status_bar_toggled)
+        self._build_theme_actions()
+        self.action_about = self._action(f"&About {APP_DISPLAY_NAME}", self._show_about,
+                                         role=roles.AboutRole)
+
+    def _build_theme_actions(self) -> None:
+        self._theme_group = QActionGroup(self)
+        self._theme_group.setExclusive(True)
+        self.theme_actions: dict[str, QAction] = {}
+        for theme in THEMES:
+            action = self._action(theme.capitalize(), lambda _=False, t=theme: self.set_theme(t))
+            action.setCheckable(True)
+            self._theme_group.addAction(action)
+            self.theme_actions[theme] = action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.menu_file = bar.addMenu("&File")
+        self.menu_file.addActions([self.action_new, self.action_open])
+        self.menu_recent = self.menu_file.addMenu("Open &Recent")
+        self.menu_file.addSeparator()
+        self.menu_file.addActions([self.action_save, self.action_save_as])
+        self.menu_file.addSeparator()
+        self.menu_file.addAction(self.action_quit)
+
+        self.menu_edit = bar.addMenu("&Edit")
+        self.menu_edit.addActions([self.action_undo, self.action_redo])
+        self.menu_edit.addSeparator()
+        self.menu_edit.addActions([self.action_cut, self.action_copy, self.action_paste,
+                                   self.action_select_all])
+        self.menu_edit.addSeparator()
+        self.menu_edit.addActions([self.action_find, self.action_find_next,
+                                   self.action_find_previous])
+        self.menu_edit.addSeparator()
+        self.menu_edit.addAction(self.action_preferences)
+
+        self.menu_view = bar.addMenu("&View")
+        self.menu_view.addActions([self.action_zoom_in, self.action_zoom_out,
+                                   self.action_zoom_reset])
+        self.menu_view.addSeparator()
+        self.menu_theme = self.menu_view.addMenu("&Theme")
+        self.menu_theme.addActions(list(self.theme_actions.values()))
+        self.menu_view.addAction(self.action_status_bar)
+
+        self.menu_help = bar.addMenu("&Help")
+        self.menu_help.addAction(self.action_about)
+
+    def _connect_editor(self) -> None:
+        ed = self.editor
+        ed.modificationChanged.connect(self.setWindowModified)
+        ed.modificationChanged.connect(self._on_modification_changed)
+        # Not textChanged: that also fires when the editor repaints ghost text.
+        ed.sig_text_edited.connect(self._on_text_changed)
+        ed.undoAvailable.connect(self.action_undo.setEnabled)
+        ed.redoAvailable.connect(self.action_redo.setEnabled)
+        ed.copyAvailable.connect(self.action_cut.setEnabled)
+        ed.copyAvailable.connect(self.action_copy.setEnabled)
+
+    # --- settings, font, theme ----------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Take new settings (font, theme, autosave interval); emits nothing."""
+        self._settings = settings
+        self._apply_font()
+        self.autosave_timer.setInterval(max(1, settings.editor.autosave_seconds) * 1000)
+        if self._recovery is not None:
+            self.autosave_timer.start()
+        theme = settings.editor.theme if settings.editor.theme in THEMES else "system"
+        self.theme_actions[theme].setChecked(True)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+
+    def set_theme(self, theme: str) -> None:
+        """Apply a theme at once and announce the changed settings."""
+        self.theme_actions[theme].setChecked(True)
+        if theme == self._settings.editor.theme:
+            return
+        editor = dataclasses.replace(self._settings.editor, theme=theme)
+        self._settings = dataclasses.replace(self._settings, editor=editor)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        self.sig_settings_changed.emit(self._settings)
+
+    def _editor_font(self) -> QFont:
+        prefs = self._settings.editor
+        if prefs.font_family:
+            font = QFont(prefs.font_family)
+        else:
+            font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        size = prefs.font_size + self._zoom
+        font.setPointSize(min(MAX_FONT_SIZE, max(MIN_FONT_SIZE, size)))
+        return font
+
+    def _apply_font(self) -> None:
+        self.editor.setFont(self._editor_font())
+
+    def zoom_in(self) -> None:
+        self._set_zoom(self._zoom + 1)
+
+    def zoom_out(self) -> None:
+        self._set_zoom(self._zoom - 1)
+
+    def zoom_reset(self) -> None:
+        self._set_zoom(0)
+
+    def _set_zoom(self, zoom: int) -> None:
+        base = self._settings.editor.font_size
+        self._zoom = min(MAX_FONT_SIZE - base, max(MIN_FONT_SIZE - base, zoom))
+        self._apply_font()
+
+    # --- status bar ---------------------------------------------------------------
+
+    def set_model_status(self, name: str, device: str) -> None:
+        self._show_label(self._label_model, name)
+        self._show_label(self._label_device, device)
+
+    def set_state(self, state: str) -> None:
+        """Model state, e.g. "loading…", "ready", "thinking…" or "error"."""
+        self._show_label(self._label_state, state)
+        self._style_state_label()
+
+    def set_latency(self, ms: float | None) -> None:
+        self._show_label(self._label_latency, "" if ms is None else f"{ms:.0f} ms")
+
+    def show_notice(self, message: str, timeout_ms: int = 8000, *, error: bool = False) -> None:
+        """A non-modal message in the status bar; errors are red, with a tooltip."""
+        self._notice_is_error = error
+        self.statusBar().setToolTip(message if error else "")
+        self._style_notice()
+        self.statusBar().showMessage(message, timeout_ms)
+
+    @staticmethod
+    def _show_label(label: QLabel, text: str) -> None:
+        label.setText(text)
+        label.setVisible(bool(text))
+
+    def _style_state_label(self) -> None:
+        error = self._label_state.text().strip().lower().startswith("error")
+        _set_text_color(self._label_state, error_color(self.palette()) if error else None)
+
+    def _style_notice(self) -> None:
+        bar = self.statusBar()
+        _set_text_color(bar, error_color(self.palette()) if self._notice_is_error else None)
+
+    def _on_status_message_changed(self, text: str) -> None:
+        if not text and self._notice_is_error:
+            self._notice_is_error = False
+            self.statusBar().setToolTip("")
+            self._style_notice()
+
+    def _on_status_bar_toggled(self, visible: bool) -> None:
+        self.statusBar().setVisible(visible)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # A theme switch changes the palette; re-pick the error reds for it.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._style_state_label()
+            self._style_notice()
+        super().changeEvent(event)
+
+    # --- document state -----------------------------------------------------------
+
+    @property
+    def current_path(self) -> Path | None:
+        return self._path
+
+    def is_modified(self) -> bool:
+        return self.editor.document().isModified()
+
+    def document_text(self) -> str:
+        """The document as saved: unlike toPlainText, keeps no-break spaces intact."""
+        return self.editor.document().toRawText().replace("\u2029", "\n")
+
+    def _display_name(self) -> str:
+        return self._path.name if self._path else UNTITLED
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self._display_name()}[*] — {APP_DISPLAY_NAME}")
+        self.setWindowModified(self.is_modified())
+
+    def _replace_document(self, text: str, path: Path | None, *, modified: bool) -> None:
+        """Swap in another document; its recovery copy starts afresh under a new key."""
+        self._discard_recovery_copy()
+        self.editor.setPlainText(text)  # also clears undo history and the modified flag
+        self._path = path
+        self._doc_key = uuid.uuid4().hex
+        self._recovery_dirty = modified
+        self.editor.document().setModified(modified)
+        self._update_title()
+        self.sig_document_replaced.emit()
+
+    def _maybe_save(self) -> bool:
+        """Offer to save unsaved changes; False means the caller must stop."""
+        if not self.is_modified():
+            return True
+        answer = self._ask_save_changes()
+        if answer == Button.Save:
+            return self.save()
+        return answer == Button.Discard
+
+    def _on_text_changed(self) -> None:
+        self._recovery_dirty = True
+
+    def _on_modification_changed(self, modified: bool) -> None:
+        # Saved, or undone back to the saved text: the recovery copy is obsolete.
+        if not modified:
+            self._discard_recovery_copy()
+
+    # --- file commands ------------------------------------------------------------
+
+    def new_document(self) -> bool:
+        if not self._maybe_save():
+            return False
+        self._replace_document("", None, modified=False)
+        return True
+
+    def open_file(self) -> bool:
+        """File > Open: ask about unsaved changes, then for a file."""
+        if not self._maybe_save():
+            return False
+        path = self._choose_open_path()
+        return path is not None and self.open_path(path)
+
+    def open_path(self, path: str | os.PathLike[str]) -> bool:
+        """Open a UTF-8 text file. On any error the current document stays as it is."""
+        path = Path(os.path.abspath(path))
+        if not self._maybe_save():
+            return False
+        try:
+            text = read_text_document(path)
+        except DocumentError as exc:
+            self._show_error("Cannot open file", str(exc))
+            return False
+        self._replace_document(text, path, modified=False)
+        self._add_recent(path)
+        return True
+
+    def save(self) -> bool:
+        return self.save_to(self._path) if self._path else self.save_as()
+
+    def save_as(self) -> bool:
+        path = self._choose_save_path()
+        return path is not None and self.save_to(path)
+
+    def save_to(self, path: str | os.PathLike[str]) -> bool:
+        """Write the document atomically; on failure it stays modified and in the editor."""
+        path = Path(os.path.abspath(path))
+        try:
+            atomic_write_text(path, self.document_text())
+        except DocumentError as exc:
+            self._show_error("Cannot save file", str(exc))
+            return False
+        self._path = path
+        self.editor.document().setModified(False)
+        self._update_title()
+        self._add_recent(path)
+        self.show_notice(f"Saved {path.name}", 3000)
+        return True
+
+    def _on_find_next(self) -> None:
+        if self.find_bar.line_edit.text():
+            self.find_bar.find()
+        else:
+            self.find_bar.open_bar()
+
+    def _on_find_previous(self) -> None:
+        if self.find_bar.line_edit.text():
+            self.find_bar.find(backward=True)
+        else:
+            self.find_bar.open_bar()
+
+    # --- recent files -------------------------------------------------------------
+
+    def recent_files(self) -> list[str]:
+        return _string_list(gui_settings().value(_KEY_RECENT))[:MAX_RECENT]
+
+    def clear_recent_files(self) -> None:
+        self._store_recent([])
+
+    def _add_recent(self, path: Path) -> None:
+        entry = str(path)
+        self._store_recent([entry] + [p for p in self.recent_files() if p != entry])
+        qs = gui_settings()
+        qs.setValue(_KEY_LAST_DIR, str(path.parent))
+
+    def _store_recent(self, paths: list[str]) -> None:
+        qs = gui_settings()
+        qs.setValue(_KEY_RECENT, paths[:MAX_RECENT])
+        qs.sync()
+        self._rebuild_recent_menu()
+
+    def _rebuild_recent_menu(self) -> None:
+        menu: QMenu = self.menu_recent
+        menu.clear()
+        for number, entry in enumerate(self.recent_files(), start=1):
+            path = Path(entry)
+            text = f"&{number % 10}  {_menu_text(path.name)}   —   {_menu_text(_short_dir(path))}"
+            action = menu.addAction(text)
+            action.setStatusTip(entry)
+            action.triggered.connect(lambda _=False, p=entry: self._on_open_recent(p))
+        menu.addSeparator()
+        menu.addAction(self.action_clear_recent)
+        self.action_clear_recent.setEnabled(bool(self.recent_files()))
+
+    def _on_open_recent(self, entry: str) -> None:
+        if not self.open_path(entry) and not Path(entry).exists():
+            # A file that has gone away is dropped from the list.
+            self._store_recent([p for p in self.recent_files() if p != entry])
+
+    # --- crash recovery -----------------------------------------------------------
+
+    def write_recovery(self) -> bool:
+        """Write a recovery copy if the document changed since the last one."""
+        if self._recovery is None or not self._recovery_dirty or not self.is_modified():
+            return False
+        original = str(self._path) if self._path else None
+        try:
+            self._recovery.save(self._doc_key, self.document_text(), original)
+        except DocumentError as exc:
+            if not self._recovery_failed:  # say it once, not every interval
+                self.show_notice(f"Recovery copy not written: {exc}", 15000, error=True)
+            self._recovery_failed = True
+            return False
+        self._recovery_dirty = False
+        self._recovery_failed = False
+        return True
+
+    def _discard_recovery_copy(self) -> None:
+        if self._recovery is not None:
+            self._recovery.remove(self._doc_key)
+        self._recovery_dirty = self.is_modified()
+
+    def check_recovery(self) -> bool:
+        """Offer documents left by a crashed session; True if one was restored.
+
+        The window holds one document: after a restore, other entries stay for the
+        next start. A declined entry is deleted.
+        """
+        if self._recovery is None:
+            return False
+        entries = self._recovery.pending()
+        for index, entry in enumerate(entries):
+            if self._ask_restore(entry):
+                restored = self._restore(entry)
+                left = len(entries) - index - 1
+                if restored and left:
+                    self.show_notice(f"{left} more recovered document(s) will be offered "
+                                     "at the next start.", 15000)
+                return restored
+            self._recovery.discard(entry)
+        return False
+
+    def _restore(self, entry: RecoveryEntry) -> bool:
+        if not self._maybe_save():
+            return False
+        path = Path(entry.original_path) if entry.original_path else None
+        self._replace_document(entry.text, path, modified=True)
+        # Drop the old copy only once this session holds its own.
+        if self.write_recovery():
+            self._recovery.discard(entry)
+        self.show_notice(f"Restored unsaved changes to {entry.display_name}.")
+        return True
+
+    # --- window state and closing -------------------------------------------------
+
+    def _restore_window_state(self) -> None:
+        qs = gui_settings()
+        geometry = qs.value(_KEY_GEOMETRY)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(960, 680)
+        state = qs.value(_KEY_STATE)
+        if state is not None:
+            self.restoreState(state)
+        visible = qs.value(_KEY_STATUS_BAR, True)
+        self.action_status_bar.setChecked(visible not in (False, "false", "0", 0))
+
+    def _save_window_state(self) -> None:
+        qs = gui_settings()
+        qs.setValue(_KEY_GEOMETRY, self.saveGeometry())
+        qs.setValue(_KEY_STATE, self.saveState())
+        qs.setValue(_KEY_STATUS_BAR, self.action_status_bar.isChecked())
+        qs.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._maybe_save():
+            event.ignore()
+            return
+        self._save_window_state()
+        self.autosave_timer.stop()
+        if self._recovery is not None:
+            self._recovery.remove(self._doc_key)
+        event.accept()
+
+    # --- dialogs (overridden in tests) ----------------------------------------------
+
+    def _ask_save_changes(self) -> QMessageBox.StandardButton:
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_DISPLAY_NAME,
+                          f"Save changes to “{self._display_name()}”?",
+                          Button.Save | Button.Discard | Button.Cancel, self)
+        box.setInformativeText("Your changes will be lost if you don't save them.")
+        box.setDefaultButton(Button.Save)
+        box.setEscapeButton(Button.Cancel)
+        box.exec()
+        return box.standardButton(box.clickedButton())
+
+    def _ask_restore(self, entry: RecoveryEntry) -> bool:
+        from datetime import datetime
+
+        when = datetime.fromtimestamp(entry.saved_at).strftime("%Y-%m-%d %H:%M")
+        answer = QMessageBox.question(
+            self, APP_DISPLAY_NAME,
+            f"{APP_DISPLAY_NAME} did not close properly. Restore the unsaved changes to "
+            f"“{entry.display_name}” from {when}?\n\nIf you choose No, they are deleted.",
+            Button.Yes | Button.No, Button.Yes)
+        return answer == Button.Yes
+
+    def _start_dir(self) -> str:
+        if self._path:
+            return str(self._path.parent)
+        return str(gui_settings().value(_KEY_LAST_DIR, "") or Path.home())
+
+    def _choose_open_path(self) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open", self._start_dir(), FILE_FILTER)
+        return Path(name) if name else None
+
+    def _choose_save_path(self) -> Path | None:
+        suggested = self._path or Path(self._start_dir()) / f"{UNTITLED}.md"
+        name, _ = QFileDialog.getSaveFileName(self, "Save As", str(suggested), FILE_FILTER)
+        return Path(name) if name else None
+
+    def _show_error(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self, f"About {APP_DISPLAY_NAME}",
+            f"<h3>{APP_DISPLAY_NAME} {__version__}</h3>"
+            "<p>A private writing assistant: suggestions and grammar checks run "
+            "on this computer; your text never leaves it.</p>")
+
+
+def _set_text_color(widget: QWidget, color: QColor | None) -> None:
+    """Override a widget's text colour, or (None) go back to the theme's.
+
+    A type-selected style sheet, unlike a palette, does not spill over into child
+    widgets (the status bar's permanent labels).
+    """
+    sheet = f"{widget.metaObject().className()} {{ color: {color.name()}; }}" if color else ""
+    widget.setStyleSheet(sheet)
