@@ -91,7 +91,6 @@ def bench_decode(engine: CompletionEngine, context: str, new_tokens: int) -> dic
 
 def bench_ui_stall(reference: str, context: str) -> float:
     """Longest gap of a 10 ms QTimer in a real offscreen window while suggestions run."""
-    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from writer_app.controller import EditorController
@@ -113,12 +112,12 @@ def bench_ui_stall(reference: str, context: str) -> float:
         cursor.movePosition(cursor.MoveOperation.End)
         window.editor.setTextCursor(cursor)
         gaps.start()
-        wait_for(controller.sig_completion_finished, lambda w=word: window.editor.insertPlainText(w), 60)
+        type_word = lambda w=word: window.editor.insertPlainText(w)  # noqa: E731
+        wait_for(controller.sig_completion_finished, type_word, 60)
         gaps.stop()
     controller.shutdown()
     window.editor.document().setModified(False)
     window.close()
-    del QEventLoop, QTimer
     return gaps.longest_ms
 
 
