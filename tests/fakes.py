@@ -7,7 +7,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from writer_app.core.requests import CompletionRequest, CompletionResult, ModelInfo, ModelSpec
+from writer_app.core.requests import (
+    AlternativesResult,
+    CompletionRequest,
+    CompletionResult,
+    ModelInfo,
+    ModelSpec,
+)
 from writer_app.inference.errors import ModelLoadError
 
 
@@ -31,6 +37,8 @@ class FakeBackend:
         self.gate: threading.Event | None = None
         self.started = threading.Event()
         self.cancelled_ids: list[int] = []
+        self.alternative_texts: list[str] = [" lay by the door.", " sat on the mat.",
+                                             " slept."]
 
     def complete(self, request, cancel=None, on_text=None) -> CompletionResult:
         self.requests.append(request)
@@ -55,6 +63,16 @@ class FakeBackend:
             request.request_id, request.revision, shown, elapsed, elapsed,
             len(shown.split()), cancel.is_set(),
         )
+
+
+    def alternatives(self, request, shown, count=3, cancel=None) -> AlternativesResult:
+        """Scripted alternatives: `alternative_texts`, deduplicated after `shown`."""
+        self.requests.append(request)
+        texts = [shown] if shown else []
+        for text in self.alternative_texts:
+            if len(texts) < count and text not in texts:
+                texts.append(text)
+        return AlternativesResult(request.request_id, request.revision, tuple(texts))
 
 
 def fake_factory(backend: FakeBackend, broken: tuple[str, ...] = ("broken",)):

@@ -59,7 +59,7 @@ def _error(message: str) -> int:
 
 
 def _cmd_complete(args: argparse.Namespace) -> int:
-    from writer_app.core.requests import GenerationParams, ModelSpec
+    from writer_app.core.requests import CompletionRequest, GenerationParams, ModelSpec
     from writer_app.inference.devices import DeviceError
     from writer_app.inference.registry import ModelLoadError, load_causal_lm
 
@@ -79,8 +79,9 @@ def _cmd_complete(args: argparse.Namespace) -> int:
     from writer_app.inference.completion import CompletionEngine
 
     engine = CompletionEngine(loaded.model, loaded.tokenizer)
-    params = GenerationParams(max_new_tokens=args.max_new_tokens, stop_at_sentence_end=False)
-    print(engine.continuation(text, params))
+    params = GenerationParams(
+        max_new_tokens=args.max_new_tokens, stop_at_sentence_end=False, multiline=True)
+    print(engine.complete(CompletionRequest(0, 0, text, params=params)).text)
     return 0
 
 

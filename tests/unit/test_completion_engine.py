@@ -114,3 +114,24 @@ def test_sampling_is_reproducible_with_a_seed(engine):
     first = engine.generate_ids(ids, params)
     engine.reset_cache()
     assert engine.generate_ids(ids, params) == first
+
+
+def test_alternatives_are_distinct_and_reproducible(engine):
+    params = GenerationParams(max_new_tokens=6, stop_at_sentence_end=False)
+    request = CompletionRequest(1, 1, "We walked along the river and", params=params)
+    shown = engine.complete(request).text
+    first = engine.alternatives(request, shown, count=3)
+    assert first.texts[0] == shown
+    assert len(set(first.texts)) == len(first.texts) >= 2
+    assert engine.alternatives(request, shown, count=3).texts == first.texts
+
+
+def test_multiline_continuation_runs_past_newlines(engine):
+    params = GenerationParams(max_new_tokens=40, stop_at_sentence_end=False, multiline=True)
+    inline = GenerationParams(max_new_tokens=40, stop_at_sentence_end=False)
+    text = "Good writing is clear.\n\nThe weather today"
+    long = engine.complete(CompletionRequest(1, 1, text, params=params))
+    short = engine.complete(CompletionRequest(2, 1, text, params=inline))
+    assert "\n" not in short.text
+    assert long.new_tokens >= short.new_tokens
+    assert long.text.startswith(short.text.rstrip()[:5])

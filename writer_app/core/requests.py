@@ -14,6 +14,8 @@ class GenerationParams:
     top_p: float = 1.0
     repetition_penalty: float = 1.0
     stop_at_sentence_end: bool = True
+    # Inline suggestions end at a newline; "Continue writing" runs on across paragraphs.
+    multiline: bool = False
     seed: int = 0
 
 
@@ -35,6 +37,15 @@ class CompletionResult:
     first_token_ms: float
     new_tokens: int
     cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class AlternativesResult:
+    """Up to `count` distinct suggestions for one context, the first being the shown one."""
+
+    request_id: int
+    revision: int
+    texts: tuple[str, ...]
 
 
 @dataclass(frozen=True)

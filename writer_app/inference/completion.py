@@ -13,11 +13,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import torch
 from transformers import DynamicCache
 
-from writer_app.core.requests import CompletionRequest, CompletionResult, GenerationParams
+from writer_app.core.requests import (
+    AlternativesResult,
+    CompletionRequest,
+    CompletionResult,
+    GenerationParams,
+)
 from writer_app.core.text_ops import (
     has_sentence_end,
     remove_overlap_with_following,
@@ -30,6 +36,7 @@ TextCallback = Callable[[str], None]
 # window (and the cache built on it) stays put while the user types on.
 _DROP_BLOCK = 128
 _PENALTY_WINDOW = 64
+_ALT_TEMPERATURE = 0.8
 
 
 class CompletionEngine:
@@ -115,18 +122,6 @@ class CompletionEngine:
                 logits = self._step(token)
         return generated
 
-    def continuation(
-        self, text: str, params: GenerationParams, cancel: threading.Event | None = None
-    ) -> str:
-        """The raw continuation of `text` (no trimming), for the command line."""
-        prompt, trailing = split_trailing_space(text)
-        ids = self.encode_context(prompt)
-        if not ids:
-            return ""
-        raw = self.tokenizer.decode(self.generate_ids(ids, params, cancel),
-                                    skip_special_tokens=True)
-        return raw[len(trailing):] if trailing and raw.startswith(trailing) else raw
-
     def complete(
         self,
         request: CompletionRequest,
@@ -148,7 +143,8 @@ class CompletionEngine:
             raw = self.tokenizer.decode(generated, skip_special_tokens=True)
             if raw.endswith("\ufffd"):
                 return False  # half of a multi-byte character; wait for the rest
-            done = "\n" in raw or (params.stop_at_sentence_end and has_sentence_end(raw))
+            done = (not params.multiline and "\n" in raw) or (
+                params.stop_at_sentence_end and has_sentence_end(raw))
             text = _visible(raw, trailing, request.text_after, params)
             if text != state["text"]:
                 state["text"] = text
@@ -169,12 +165,39 @@ class CompletionEngine:
             cancelled=bool(cancel is not None and cancel.is_set()),
         )
 
+    def alternatives(
+        self,
+        request: CompletionRequest,
+        shown: str,
+        count: int = 3,
+        cancel: threading.Event | None = None,
+    ) -> AlternativesResult:
+        """`shown` plus up to count-1 different sampled suggestions for the same context.
+
+        Seeds are fixed (1, 2, …) so the same context always offers the same choices;
+        the context is already in the prefix cache, so each sample costs only decoding.
+        """
+        params = request.params
+        sampled = replace(params, temperature=max(params.temperature, _ALT_TEMPERATURE),
+                          top_p=min(params.top_p, 0.95))
+        texts = [shown] if shown else []
+        for seed in range(1, 3 * count):
+            if len(texts) >= count or (cancel is not None and cancel.is_set()):
+                break
+            attempt = replace(request, params=replace(sampled, seed=seed))
+            text = self.complete(attempt, cancel).text
+            if text.strip() and text not in texts:
+                texts.append(text)
+        return AlternativesResult(request.request_id, request.revision, tuple(texts))
+
 
 def _visible(raw: str, trailing: str, text_after: str, params: GenerationParams) -> str:
     """What the user sees: the continuation minus the spaces they already typed."""
     text = raw
     if trailing:
         text = text[len(trailing):] if text.startswith(trailing) else text.lstrip(" \t")
+    if params.multiline:
+        return text
     text = trim_suggestion(text, params.stop_at_sentence_end)
     return remove_overlap_with_following(text, text_after)
 

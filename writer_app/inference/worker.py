@@ -16,7 +16,13 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from writer_app.core.requests import CompletionRequest, CompletionResult, ModelInfo, ModelSpec
+from writer_app.core.requests import (
+    AlternativesResult,
+    CompletionRequest,
+    CompletionResult,
+    ModelInfo,
+    ModelSpec,
+)
 from writer_app.inference.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -33,6 +39,14 @@ class CompletionBackend(Protocol):
         cancel: threading.Event | None = None,
         on_text: Callable[[str], None] | None = None,
     ) -> CompletionResult: ...
+
+    def alternatives(
+        self,
+        request: CompletionRequest,
+        shown: str,
+        count: int = 3,
+        cancel: threading.Event | None = None,
+    ) -> AlternativesResult: ...
 
 
 BackendFactory = Callable[[ModelSpec, Callable[[str], None]], CompletionBackend]
@@ -57,6 +71,7 @@ class InferenceWorker(QObject):
     sig_model_failed = Signal(str)
     sig_completion_chunk = Signal(int, int, str)  # request id, revision, text so far
     sig_completion_done = Signal(object)  # CompletionResult
+    sig_alternatives_done = Signal(object)  # AlternativesResult
     sig_request_failed = Signal(int, str)
 
     def __init__(self, backend_factory: BackendFactory | None = None) -> None:
@@ -82,27 +97,38 @@ class InferenceWorker(QObject):
 
     @Slot(object, object)
     def _on_complete(self, request: CompletionRequest, cancel: threading.Event) -> None:
+        def on_text(text: str) -> None:
+            if not cancel.is_set():
+                self.sig_completion_chunk.emit(request.request_id, request.revision, text)
+
+        self._run(request, cancel, lambda backend: backend.complete(request, cancel, on_text),
+                  self.sig_completion_done)
+
+    @Slot(object, str, int, object)
+    def _on_alternatives(
+        self, request: CompletionRequest, shown: str, count: int, cancel: threading.Event
+    ) -> None:
+        self._run(request, cancel, lambda backend: backend.alternatives(
+            request, shown, count, cancel), self.sig_alternatives_done)
+
+    def _run(self, request, cancel: threading.Event, job, done_signal) -> None:
+        """Run one request on the backend; failures come back as sig_request_failed."""
         if cancel.is_set():
             return  # superseded while it waited in the queue
         backend = self._backend
         if backend is None:
             self.sig_request_failed.emit(request.request_id, "No completion model is loaded.")
             return
-
-        def on_text(text: str) -> None:
-            if not cancel.is_set():
-                self.sig_completion_chunk.emit(request.request_id, request.revision, text)
-
         try:
-            result = backend.complete(request, cancel, on_text)
-        except Exception as exc:
-            log.error("completion failed:\n%s", traceback.format_exc())
+            result = job(backend)
+        except Exception as exc:  # the model library can raise anything; keep serving
+            log.error("request failed:\n%s", traceback.format_exc())
             reset = getattr(backend, "reset_cache", None)
             if reset is not None:
-                reset()
+                reset()  # the cache may hold half a step
             self.sig_request_failed.emit(request.request_id, _one_line(exc))
             return
-        self.sig_completion_done.emit(result)
+        done_signal.emit(result)
 
 
 def _one_line(exc: BaseException) -> str:
