@@ -25,22 +25,19 @@ from writer_app.core.requests import CompletionRequest, GenerationParams, ModelS
 from writer_app.inference.completion import CompletionEngine  # noqa: E402
 from writer_app.inference.registry import load_causal_lm  # noqa: E402
 
-PASSAGE = (
-    "The old lighthouse stood at the edge of the cliff, its white paint peeling after "
-    "decades of salt and wind. Every evening the keeper climbed the narrow stairs to light "
-    "the lamp, and every morning he wrote a short entry in the logbook: the weather, the "
-    "ships that passed, and anything unusual he had seen on the water. "
-)
-EXTRA_WORDS = ["Tonight", " the", " sea", " was", " calm", " and", " the", " sky", " clear"]
+CONTEXT_FILE = Path(__file__).resolve().parent / "data" / "context.txt"
+# What the user types between two requests: one more word each time.
+EXTRA_WORDS = [" She", " wrote", " about", " the", " garden", " behind", " the", " house",
+               " and", " the", " old"]
 INLINE = GenerationParams(max_new_tokens=8, repetition_penalty=1.0, stop_at_sentence_end=False)
 
 
 def context_of(tokenizer, target_tokens: int) -> str:
-    text = PASSAGE
-    while len(tokenizer(text)["input_ids"]) < target_tokens:
-        text += PASSAGE
+    """Varied prose (no repeated passages, which would flatter any lookup-based trick)."""
+    text = CONTEXT_FILE.read_text(encoding="utf-8")
     ids = tokenizer(text)["input_ids"][:target_tokens]
-    return tokenizer.decode(ids, skip_special_tokens=True).rstrip() + "\n\n"
+    cut = tokenizer.decode(ids, skip_special_tokens=True)
+    return cut[: cut.rfind(".") + 1]
 
 
 def hf_generate(model, ids: list[int], new_tokens: int) -> float:

@@ -15,11 +15,16 @@ from writer_app.inference.completion import CompletionEngine
 GREEDY = GenerationParams(max_new_tokens=8, repetition_penalty=1.0, stop_at_sentence_end=False)
 
 
-@pytest.fixture(scope="module")
-def engine(tiny_gpt2_dir):
-    model = AutoModelForCausalLM.from_pretrained(tiny_gpt2_dir).eval()
-    tokenizer = AutoTokenizer.from_pretrained(tiny_gpt2_dir)
-    return CompletionEngine(model, tokenizer, max_context_tokens=200)
+@pytest.fixture(scope="module", params=["gpt2", "llama"])
+def engine(request):
+    """Both runners: the generic one (GPT-2) and the direct Llama-family one."""
+    folder = request.getfixturevalue(f"tiny_{request.param}_dir")
+    model = AutoModelForCausalLM.from_pretrained(folder).eval()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    engine = CompletionEngine(model, tokenizer, max_context_tokens=200)
+    expected = "LlamaRunner" if request.param == "llama" else "HFRunner"
+    assert engine.runner_name == expected
+    return engine
 
 
 def reference_greedy(engine: CompletionEngine, ids: list[int], n: int) -> list[int]:
@@ -66,17 +71,17 @@ def test_cache_is_reused_for_a_longer_context(engine):
     assert engine.cached_tokens >= len(ids)
     longer = engine.encode_context("Please send me the report before the meeting on Monday")
     calls = []
-    original = engine.model.forward
+    original = engine._runner.run
 
-    def counting_forward(*args, **kwargs):
-        calls.append(kwargs["input_ids"].shape[1])
-        return original(*args, **kwargs)
+    def counting_run(ids):
+        calls.append(ids.shape[1])
+        return original(ids)
 
-    engine.model.forward = counting_forward
+    engine._runner.run = counting_run
     try:
         engine.generate_ids(longer, GenerationParams(max_new_tokens=1))
     finally:
-        del engine.model.forward
+        del engine._runner.run
     assert calls[0] < len(longer) // 2, "only the new tokens should run"
 
 

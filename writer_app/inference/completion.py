@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import torch
-from transformers import DynamicCache
 
 from writer_app.core.requests import (
     AlternativesResult,
@@ -30,6 +29,7 @@ from writer_app.core.text_ops import (
     split_trailing_space,
     trim_suggestion,
 )
+from writer_app.inference.kv_runner import make_runner
 
 TextCallback = Callable[[str], None]
 # Once the context exceeds the cap, drop whole blocks from the front so that the
@@ -47,13 +47,18 @@ class CompletionEngine:
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
         self.max_context_tokens = max_context_tokens
-        self._cache: DynamicCache | None = None
         self._cached_ids: list[int] = []
         self._eos_ids = _eos_ids(model, tokenizer)
+        probe = tokenizer("The engine checks itself on a short sentence.")["input_ids"]
+        self._runner = make_runner(model, probe[:12])
+
+    @property
+    def runner_name(self) -> str:
+        return type(self._runner).__name__
 
     # -- prefix cache -------------------------------------------------------------
     def reset_cache(self) -> None:
-        self._cache = None
+        self._runner.reset()
         self._cached_ids = []
 
     @property
@@ -69,28 +74,18 @@ class CompletionEngine:
 
     def _prefill(self, ids: list[int]) -> torch.Tensor:
         """Bring the cache to `ids` and return the logits for the next token."""
-        common = _common_prefix(self._cached_ids, ids)
         # At least one token must run to produce logits.
-        common = min(common, len(ids) - 1)
-        if self._cache is None or common == 0:
-            self._cache = DynamicCache(config=self.model.config)
-            common = 0
-        elif common < self._cache.get_seq_length():
-            self._cache.crop(common - self._cache.get_seq_length())
-        new = torch.tensor([ids[common:]], device=self.device)
-        out = self.model(input_ids=new, cache=self._cache, use_cache=True, logits_to_keep=1)
+        common = min(_common_prefix(self._cached_ids, ids), len(ids) - 1)
+        self._runner.crop(common)
+        self._cached_ids = self._cached_ids[:common]
+        logits = self._runner.run(torch.tensor([ids[common:]], device=self.device))
         self._cached_ids = list(ids)
-        return out.logits[0, -1]
+        return logits
 
     def _step(self, token: int) -> torch.Tensor:
-        out = self.model(
-            input_ids=torch.tensor([[token]], device=self.device),
-            cache=self._cache,
-            use_cache=True,
-            logits_to_keep=1,
-        )
+        logits = self._runner.run(torch.tensor([[token]], device=self.device))
         self._cached_ids.append(token)
-        return out.logits[0, -1]
+        return logits
 
     # -- decoding -----------------------------------------------------------------
     @torch.inference_mode()

@@ -1,0 +1,47 @@
+import pytest
+import torch
+from transformers import AutoModelForCausalLM
+
+from writer_app.inference import kv_runner
+from writer_app.inference.kv_runner import HFRunner, LlamaRunner, make_runner
+
+
+@pytest.fixture(scope="module")
+def llama(tiny_llama_dir):
+    return AutoModelForCausalLM.from_pretrained(tiny_llama_dir).eval()
+
+
+@torch.inference_mode()
+def test_llama_runner_matches_the_model_across_prefill_crop_and_steps(llama):
+    ids = list(range(5, 45))
+    ours, reference = LlamaRunner(llama), HFRunner(llama)
+    for runner in (ours, reference):
+        runner.run(torch.tensor([ids[:30]]))
+        runner.crop(20)  # the user deleted text: keep a prefix, re-run the rest
+    a = ours.run(torch.tensor([ids[20:35]]))
+    b = reference.run(torch.tensor([ids[20:35]]))
+    assert torch.allclose(a, b, atol=1e-4)
+    for token in ids[35:]:
+        assert torch.allclose(ours.run(torch.tensor([[token]])),
+                              reference.run(torch.tensor([[token]])), atol=1e-4)
+    assert ours.length == reference.length == 40
+
+
+@torch.inference_mode()
+def test_cache_grows_past_its_first_capacity(llama):
+    runner, reference = LlamaRunner(llama), HFRunner(llama)
+    ids = [7 + i % 300 for i in range(300)]
+    runner.run(torch.tensor([ids[:250]]))
+    reference.run(torch.tensor([ids[:250]]))
+    for token in ids[250:270]:
+        last = runner.run(torch.tensor([[token]]))
+        expected = reference.run(torch.tensor([[token]]))
+    assert torch.allclose(last, expected, atol=1e-4)
+
+
+def test_make_runner_falls_back_when_the_self_check_fails(llama, monkeypatch, tiny_gpt2_dir):
+    assert isinstance(make_runner(llama, list(range(3, 15))), LlamaRunner)
+    monkeypatch.setattr(kv_runner, "_agrees", lambda *args: False)
+    assert isinstance(make_runner(llama, list(range(3, 15))), HFRunner)
+    gpt2 = AutoModelForCausalLM.from_pretrained(tiny_gpt2_dir)
+    assert isinstance(make_runner(gpt2, [1, 2, 3]), HFRunner)

@@ -1,0 +1,179 @@
+"""Forward passes with a key/value cache that can be cut back to any prefix.
+
+Two runners share one small interface (`run`, `crop`, `reset`, `length`):
+- `HFRunner` works with any causal LM through its own forward and a DynamicCache.
+- `LlamaRunner` drives Llama-family decoder layers directly with a preallocated
+  cache. Decoding a small model on a CPU is dominated by per-step overhead around
+  the matmuls: the generic path concatenates the whole cache every token and
+  copies keys/values once per query head (grouped-query attention). Here a step
+  writes one slot in place and attends with the query heads grouped per KV head,
+  reusing the model's own projection, norm, rotary and MLP modules so the
+  arithmetic (and LoRA adapters wrapped around those modules) stays the same.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+import torch.nn.functional as F
+from transformers import DynamicCache
+
+log = logging.getLogger(__name__)
+
+_LLAMA_FAMILY = {"llama", "mistral", "qwen2", "qwen3"}
+_GROW = 256
+
+
+class HFRunner:
+    def __init__(self, model) -> None:
+        self.model = model
+        self.cache: DynamicCache | None = None
+
+    @property
+    def length(self) -> int:
+        return 0 if self.cache is None else self.cache.get_seq_length()
+
+    def reset(self) -> None:
+        self.cache = None
+
+    def crop(self, keep: int) -> None:
+        if self.cache is None or keep == 0:
+            self.reset()
+        elif keep < self.length:
+            self.cache.crop(keep - self.length)
+
+    def run(self, ids: torch.Tensor) -> torch.Tensor:
+        """Feed ids [1, n] after the cached prefix; logits of the last position."""
+        if self.cache is None:
+            self.cache = DynamicCache(config=self.model.config)
+        out = self.model(input_ids=ids, cache=self.cache, use_cache=True, logits_to_keep=1)
+        return out.logits[0, -1]
+
+
+class LlamaRunner:
+    def __init__(self, model) -> None:
+        core = _decoder_core(model)
+        config = model.config
+        self.embed = core.embed_tokens
+        self.layers = list(core.layers)
+        self.norm = core.norm
+        self.rotary = core.rotary_emb
+        self.lm_head = model.get_output_embeddings()
+        self.n_heads = config.num_attention_heads
+        self.n_kv = getattr(config, "num_key_value_heads", None) or self.n_heads
+        self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.n_heads
+        weight = self.lm_head.weight
+        self._dtype, self._device = weight.dtype, weight.device
+        self.keys = self.values = torch.empty(0)
+        self._length = 0
+        self._capacity = 0
+
+    @property
+    def length(self) -> int:
+        return self._length
+
+    def reset(self) -> None:
+        self._length = 0
+
+    def crop(self, keep: int) -> None:
+        self._length = min(self._length, keep)
+
+    def _ensure_capacity(self, needed: int) -> None:
+        if needed <= self._capacity:
+            return
+        capacity = (needed // _GROW + 1) * _GROW
+        shape = (len(self.layers), self.n_kv, capacity, self.head_dim)
+        keys = torch.zeros(shape, dtype=self._dtype, device=self._device)
+        values = torch.zeros(shape, dtype=self._dtype, device=self._device)
+        if self._length:
+            keys[:, :, : self._length] = self.keys[:, :, : self._length]
+            values[:, :, : self._length] = self.values[:, :, : self._length]
+        self.keys, self.values, self._capacity = keys, values, capacity
+
+    def run(self, ids: torch.Tensor) -> torch.Tensor:
+        from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
+
+        start, count = self._length, ids.shape[1]
+        end = start + count
+        self._ensure_capacity(end)
+        hidden = self.embed(ids)
+        positions = torch.arange(start, end, device=ids.device).unsqueeze(0)
+        cos, sin = self.rotary(hidden, positions)
+        mask = None if count == 1 else _prefix_causal_mask(start, count, ids.device)
+        for index, layer in enumerate(self.layers):
+            attn = layer.self_attn
+            x = layer.input_layernorm(hidden)
+            q = attn.q_proj(x).view(1, count, -1, self.head_dim).transpose(1, 2)
+            k = attn.k_proj(x).view(1, count, -1, self.head_dim).transpose(1, 2)
+            v = attn.v_proj(x).view(1, count, -1, self.head_dim).transpose(1, 2)
+            if hasattr(attn, "q_norm"):  # Qwen3 normalises each head
+                q, k = attn.q_norm(q), attn.k_norm(k)
+            q, k = apply_rotary_pos_emb(q, k, cos, sin)
+            self.keys[index, :, start:end] = k[0]
+            self.values[index, :, start:end] = v[0]
+            out = self._attend(q, index, end, count, mask, attn.scaling)
+            hidden = hidden + attn.o_proj(out)
+            hidden = hidden + layer.mlp(layer.post_attention_layernorm(hidden))
+        self._length = end
+        return self.lm_head(self.norm(hidden[:, -1:]))[0, -1]
+
+    def _attend(self, q, index: int, end: int, count: int, mask, scale: float) -> torch.Tensor:
+        keys = self.keys[index : index + 1, :, :end]
+        values = self.values[index : index + 1, :, :end]
+        group = self.n_heads // self.n_kv
+        if count == 1:
+            # One new token sees every cached one: attend with the query heads of each
+            # KV head stacked as rows, so keys and values are never copied per head.
+            rows = q.view(1, self.n_kv, group, self.head_dim)
+            out = F.scaled_dot_product_attention(rows, keys, values, scale=scale)
+            return out.reshape(1, 1, self.n_heads * self.head_dim)
+        out = F.scaled_dot_product_attention(
+            q, keys, values, attn_mask=mask, scale=scale, enable_gqa=group > 1
+        )
+        return out.transpose(1, 2).reshape(1, count, self.n_heads * self.head_dim)
+
+
+def _prefix_causal_mask(start: int, count: int, device) -> torch.Tensor:
+    rows = torch.arange(count, device=device).unsqueeze(1) + start
+    cols = torch.arange(start + count, device=device).unsqueeze(0)
+    return cols <= rows
+
+
+def _decoder_core(model):
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return base.model
+
+
+def make_runner(model, check_ids: list[int] | None = None):
+    """The fast runner where the architecture allows it and it agrees with the model."""
+    model_type = getattr(model.config, "model_type", "")
+    sliding = getattr(model.config, "use_sliding_window", False)
+    if model_type not in _LLAMA_FAMILY or sliding:
+        return HFRunner(model)
+    try:
+        runner = LlamaRunner(model)
+        if check_ids and not _agrees(model, runner, check_ids):
+            log.warning("fast decoder disagrees with %s; using the generic path", model_type)
+            return HFRunner(model)
+    except (AttributeError, RuntimeError, TypeError, ValueError) as exc:
+        log.warning("fast decoder unavailable for %s (%s)", model_type, exc)
+        return HFRunner(model)
+    return runner
+
+
+@torch.inference_mode()
+def _agrees(model, runner: LlamaRunner, ids: list[int]) -> bool:
+    """Compare prefill plus two single steps against the model's own forward."""
+    reference = HFRunner(model)
+    split = max(1, len(ids) - 2)
+    pairs = [(runner.run(torch.tensor([ids[:split]])), reference.run(torch.tensor([ids[:split]])))]
+    for token in ids[split:]:
+        step = torch.tensor([[token]])
+        pairs.append((runner.run(step), reference.run(step)))
+    runner.reset()
+    tolerance = 1e-3 if runner._dtype == torch.float32 else 5e-2
+    return all(
+        torch.allclose(ours.float(), theirs.float(), atol=tolerance, rtol=tolerance)
+        for ours, theirs in pairs
+    )
