@@ -21,7 +21,8 @@ class FakeBackend:
     """Streams a scripted continuation word by word, honouring the cancel event.
 
     `script` is a fixed string or a function of the request. `gate`, when set,
-    holds every request until the test releases it, to make results arrive late.
+    holds every request (alternatives too) until the test releases it, to make
+    results arrive late. `ended_at` records when each complete() call returned.
     """
 
     def __init__(
@@ -37,18 +38,18 @@ class FakeBackend:
         self.gate: threading.Event | None = None
         self.started = threading.Event()
         self.cancelled_ids: list[int] = []
+        self.ended_at: dict[int, float] = {}  # request id -> time.perf_counter()
         self.alternative_texts: list[str] = [" lay by the door.", " sat on the mat.",
                                              " slept."]
+        self.alternative_calls: list[tuple[CompletionRequest, str, int]] = []
+        self.dedupe_alternatives = True  # False: hand back alternative_texts as they are
 
     def complete(self, request, cancel=None, on_text=None) -> CompletionResult:
         self.requests.append(request)
         self.started.set()
         cancel = cancel or threading.Event()
         began = time.perf_counter()
-        if self.gate is not None:
-            while not self.gate.wait(0.01):
-                if cancel.is_set():
-                    break
+        self._wait_for_gate(cancel)
         text = self.script(request) if callable(self.script) else self.script
         shown = ""
         for piece in re.findall(r"\s*\S+", text):
@@ -59,20 +60,29 @@ class FakeBackend:
             if on_text is not None:
                 on_text(shown)
         elapsed = (time.perf_counter() - began) * 1000
+        self.ended_at[request.request_id] = time.perf_counter()
         return CompletionResult(
             request.request_id, request.revision, shown, elapsed, elapsed,
             len(shown.split()), cancel.is_set(),
         )
 
-
     def alternatives(self, request, shown, count=3, cancel=None) -> AlternativesResult:
-        """Scripted alternatives: `alternative_texts`, deduplicated after `shown`."""
+        """Scripted alternatives: `alternative_texts` after `shown`, deduplicated unless
+        `dedupe_alternatives` is off (then up to `count` texts, duplicates and all)."""
         self.requests.append(request)
+        self.alternative_calls.append((request, shown, count))
+        self._wait_for_gate(cancel or threading.Event())
         texts = [shown] if shown else []
         for text in self.alternative_texts:
-            if len(texts) < count and text not in texts:
+            if len(texts) < count and (not self.dedupe_alternatives or text not in texts):
                 texts.append(text)
         return AlternativesResult(request.request_id, request.revision, tuple(texts))
+
+    def _wait_for_gate(self, cancel: threading.Event) -> None:
+        if self.gate is not None:
+            while not self.gate.wait(0.01):
+                if cancel.is_set():
+                    break
 
 
 def fake_factory(backend: FakeBackend, broken: tuple[str, ...] = ("broken",)):

@@ -9,6 +9,14 @@ from pathlib import Path
 from writer_app import APP_DISPLAY_NAME, APP_NAME
 
 
+def _open_or_start(window, path: Path) -> None:
+    """Open FILE, or start a new document that will be saved there, as editors do."""
+    if path.exists():
+        window.open_path(path)
+    else:
+        window.start_document_at(path)
+
+
 def run_gui(path: str | None = None) -> int:
     # Import the heavy libraries here, in the main thread, before the worker thread
     # starts: importing them there would hold the GIL and freeze the window.
@@ -36,12 +44,12 @@ def run_gui(path: str | None = None) -> int:
     window = MainWindow(settings, recovery)
     controller = EditorController(window, settings)
     window.show()
+    controller.load_model()  # loads in the worker while any start-up dialog is open
     for warning in warnings:
         window.show_notice(f"Settings: {warning}")
     window.check_recovery()
     if path:
-        window.open_path(Path(path))
-    controller.load_model()
+        _open_or_start(window, Path(path))
     try:
         return app.exec()
     finally:

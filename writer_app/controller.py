@@ -7,23 +7,56 @@ decides what the user sees when something fails.
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, replace
+
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from writer_app.core.requests import CompletionRequest, CompletionResult, ModelInfo, ModelSpec
+from writer_app.core.requests import (
+    AlternativesResult,
+    CompletionRequest,
+    CompletionResult,
+    GenerationParams,
+    ModelInfo,
+    ModelSpec,
+)
 from writer_app.core.settings import Settings
 from writer_app.core.text_ops import clip_context, should_suggest
 from writer_app.core.tracker import RequestTracker
 from writer_app.gui.main_window import MainWindow
 from writer_app.inference.worker import BackendFactory, InferenceWorker
 
+_TEXT_AFTER_CHARS = 200
+
+
+@dataclass
+class _Alternatives:
+    """Alt+] / Alt+[ for the suggestion on screen: fetched on the first press."""
+
+    request_id: int
+    revision: int
+    position: int
+    first_step: int  # applied when the texts arrive
+    texts: tuple[str, ...] = ()  # empty while they are being computed
+    index: int = 0
+
+
+def _distinct(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """Non-blank texts in order, each once."""
+    return tuple(dict.fromkeys(text for text in texts if text.strip()))
+
 
 class EditorController(QObject):
     # to the worker (queued: the worker lives in its own thread)
     sig_request_completion = Signal(object, object)  # CompletionRequest, threading.Event
+    sig_request_alternatives = Signal(object, str, int, object)  # request, shown, count, cancel
     sig_load_model = Signal(object)  # ModelSpec
     # GUI-thread signals, for the window and for tests to wait on
     sig_suggestion_shown = Signal(str)
     sig_completion_finished = Signal(object)  # CompletionResult of a current request
+    sig_alternative_shown = Signal(int, int)  # index (from 0), how many
+    sig_writing_chunk = Signal(str)  # the pending block's text after a streamed chunk
+    sig_writing_finished = Signal(object)  # CompletionResult of a Continue writing request
     sig_model_ready = Signal(object)  # ModelInfo
     sig_model_failed = Signal(str)
 
@@ -38,8 +71,14 @@ class EditorController(QObject):
         self.editor = window.editor
         self.settings = settings
         self.model_info: ModelInfo | None = None
+        # One tracker for every kind: only one request is wanted at a time, and a new
+        # one (inline, alternatives or Continue writing) supersedes the previous.
         self._tracker = RequestTracker()
         self._request_position = -1
+        self._shown_request: CompletionRequest | None = None  # of the inline suggestion
+        self._alternatives: _Alternatives | None = None
+        self._writing_id: int | None = None  # the last Continue writing request
+        self._streaming = False  # its chunks still go into the pending block
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._on_typing_paused)
         self._apply_completion_settings()
@@ -55,19 +94,26 @@ class EditorController(QObject):
     def _connect_worker(self) -> None:
         worker = self._worker
         self.sig_request_completion.connect(worker._on_complete)
+        self.sig_request_alternatives.connect(worker._on_alternatives)
         self.sig_load_model.connect(worker._on_load_model)
         worker.sig_model_loading.connect(self._on_model_loading)
         worker.sig_model_ready.connect(self._on_model_ready)
         worker.sig_model_failed.connect(self._on_model_failed)
         worker.sig_completion_chunk.connect(self._on_chunk)
         worker.sig_completion_done.connect(self._on_done)
+        worker.sig_alternatives_done.connect(self._on_alternatives_done)
         worker.sig_request_failed.connect(self._on_request_failed)
 
     def _connect_editor(self) -> None:
-        self.editor.sig_text_edited.connect(self._on_text_edited)
-        self.editor.sig_suggestion_dismissed.connect(self._on_suggestion_dismissed)
-        self.window.sig_document_replaced.connect(self._on_document_replaced)
-        self.window.sig_settings_changed.connect(self.apply_settings)
+        editor, window = self.editor, self.window
+        editor.sig_text_edited.connect(self._on_text_edited)
+        editor.sig_suggestion_dismissed.connect(self._on_suggestion_dismissed)
+        editor.sig_alternative_requested.connect(self._on_alternative_requested)
+        editor.sig_pending_closed.connect(self._on_pending_closed)
+        window.sig_document_replaced.connect(self._on_document_replaced)
+        window.sig_settings_changed.connect(self.apply_settings)
+        window.action_continue.triggered.connect(self._on_continue_triggered)
+        window.action_stop.triggered.connect(self._on_stop_triggered)
 
     def _apply_completion_settings(self) -> None:
         self._timer.setInterval(self.settings.completion.debounce_ms)
@@ -96,13 +142,15 @@ class EditorController(QObject):
     def shutdown(self) -> None:
         """Stop the worker thread; call before the window goes away."""
         self._timer.stop()
-        self._cancel()
+        self._tracker.cancel_current()
         self._thread.quit()
         self._thread.wait()
 
     # -- requests ---------------------------------------------------------------------
     @Slot()
     def _on_text_edited(self) -> None:
+        self._reset_alternatives()
+        self.stop_writing()  # typing takes over; what was streamed stays pending
         self._cancel()
         if self.settings.completion.enabled:
             self._timer.start()
@@ -113,28 +161,39 @@ class EditorController(QObject):
 
     def _send_request(self) -> bool:
         editor = self.editor
-        if self.model_info is None or editor.has_suggestion():
+        if self.model_info is None or editor.has_suggestion() or editor.has_pending():
             return False
         if editor.textCursor().hasSelection():
             return False
         before, after = editor.context_at_cursor()
         if not should_suggest(before, after):
             return False
-        request_id, cancel = self._tracker.start(editor.revision)
-        request = CompletionRequest(
-            request_id=request_id,
-            revision=editor.revision,
-            text_before=clip_context(before, self.settings.completion.context_chars),
-            text_after=after[:200],
-            params=self.settings.completion.inline_params(),
-        )
+        request, cancel = self._request_at_cursor(self.settings.completion.inline_params())
+        self._shown_request = request
         self._request_position = editor.cursor_position()
         self.window.set_state("thinking…")
         self.sig_request_completion.emit(request, cancel)
         return True
 
+    def _request_at_cursor(
+        self, params: GenerationParams
+    ) -> tuple[CompletionRequest, threading.Event]:
+        """A new current request for the text around the cursor (supersedes the last one)."""
+        editor = self.editor
+        before, after = editor.context_at_cursor()
+        request_id, cancel = self._tracker.start(editor.revision)
+        request = CompletionRequest(
+            request_id=request_id,
+            revision=editor.revision,
+            text_before=clip_context(before, self.settings.completion.context_chars),
+            text_after=after[:_TEXT_AFTER_CHARS],
+            params=params,
+        )
+        return request, cancel
+
     def _cancel(self) -> None:
-        if self._tracker.pending_id is not None:
+        """Cancel the inline or alternatives request; Continue writing has stop_writing."""
+        if self._tracker.pending_id is not None and not self._streaming:
             self._tracker.cancel_current()
             self.window.set_state("ready" if self.model_info else "loading…")
 
@@ -147,13 +206,18 @@ class EditorController(QObject):
     # -- results (queued from the worker, run in the GUI thread) ------------------------
     @Slot(int, int, str)
     def _on_chunk(self, request_id: int, revision: int, text: str) -> None:
-        if self._is_current(request_id, revision) and self.editor.show_suggestion(
+        if request_id == self._writing_id:
+            self._on_writing_chunk(request_id, text)
+        elif self._is_current(request_id, revision) and self.editor.show_suggestion(
             text, self._request_position, revision
         ):
             self.sig_suggestion_shown.emit(text)
 
     @Slot(object)
     def _on_done(self, result: CompletionResult) -> None:
+        if result.request_id == self._writing_id:
+            self._on_writing_done(result)
+            return
         if not self._is_current(result.request_id, result.revision):
             return
         self._tracker.finish(result.request_id)
@@ -167,18 +231,148 @@ class EditorController(QObject):
     def _on_request_failed(self, request_id: int, message: str) -> None:
         if request_id != self._tracker.pending_id:
             return
+        what = "Continue writing" if request_id == self._writing_id else "Suggestion"
+        self.stop_writing()
         self._tracker.finish(request_id)
+        self._reset_alternatives()
         self.window.set_state("ready" if self.model_info else "error")
-        self.window.show_notice(f"Suggestion failed: {message}", error=True)
+        self.window.show_notice(f"{what} failed: {message}", error=True)
 
     @Slot()
     def _on_suggestion_dismissed(self) -> None:
-        self._tracker.cancel_current()
+        self._reset_alternatives()
+        self._cancel()
 
     @Slot()
     def _on_document_replaced(self) -> None:
         self._timer.stop()
+        self.stop_writing()
         self._cancel()
+
+    # -- alternatives (Alt+] / Alt+[) -------------------------------------------------
+    @Slot(int)
+    def _on_alternative_requested(self, step: int) -> None:
+        """Cycle through other suggestions for the same place, fetched on the first press."""
+        if not self.editor.has_suggestion():
+            return
+        alternatives = self._alternatives
+        if alternatives is None:
+            self._request_alternatives(step)
+        elif alternatives.texts:
+            self._show_alternative(alternatives.index + step)
+        # else: still being computed; the first press's step applies when they arrive
+
+    def _request_alternatives(self, step: int) -> None:
+        editor = self.editor
+        shown = self._shown_request
+        if (shown is not None and shown.revision == editor.revision
+                and self._request_position == editor.cursor_position()):
+            # The context of the suggestion on screen, under a new id.
+            request_id, cancel = self._tracker.start(editor.revision)
+            request = replace(shown, request_id=request_id)
+        else:  # partly accepted or typed through since: its context is the text now
+            request, cancel = self._request_at_cursor(self.settings.completion.inline_params())
+        self._alternatives = _Alternatives(
+            request.request_id, request.revision, editor.cursor_position(), step)
+        self.window.set_state("thinking…")
+        self.sig_request_alternatives.emit(
+            request, editor.suggestion, self.settings.completion.alternatives, cancel)
+
+    @Slot(object)
+    def _on_alternatives_done(self, result: AlternativesResult) -> None:
+        alternatives, editor = self._alternatives, self.editor
+        if (alternatives is None or alternatives.request_id != result.request_id
+                or not self._tracker.is_current(result.request_id, result.revision,
+                                                editor.revision)
+                or editor.cursor_position() != alternatives.position
+                or not editor.has_suggestion()):
+            return  # stale: the text, the cursor or the suggestion changed meanwhile
+        self._tracker.finish(result.request_id)
+        self.window.set_state("ready")
+        # The suggestion on screen comes first, whatever the backend returned.
+        alternatives.texts = _distinct((editor.suggestion, *result.texts))
+        self._show_alternative(alternatives.first_step)
+
+    def _show_alternative(self, index: int) -> None:
+        alternatives = self._alternatives
+        total = len(alternatives.texts)
+        alternatives.index = index % total
+        text = alternatives.texts[alternatives.index]
+        if self.editor.show_suggestion(text, alternatives.position, alternatives.revision):
+            self.window.set_alternative_index(alternatives.index, total)
+            self.sig_alternative_shown.emit(alternatives.index, total)
+
+    def _reset_alternatives(self) -> None:
+        if self._alternatives is not None:
+            self._alternatives = None
+            self.window.set_alternative_index(None)
+
+    # -- Continue writing -------------------------------------------------------------
+    def continue_writing(self) -> bool:
+        """Stream a longer continuation into the document at the cursor, as a pending block.
+
+        The block is real document text, highlighted until the user keeps it (Enter or
+        Tab) or removes it (Esc). Stop ends the stream and leaves the block pending.
+        Typing anywhere also ends the stream: the keystroke goes where the user typed
+        and the streamed text stays pending, so nothing is lost either way. A block
+        still pending from before is kept first: continuing means going on from it.
+        """
+        if self.model_info is None or self._streaming:
+            return False
+        editor = self.editor
+        editor.keep_pending()
+        self._timer.stop()
+        editor.begin_pending()  # also clears any ghost text (cancelling its request)
+        request, cancel = self._request_at_cursor(self.settings.completion.continue_params())
+        self._writing_id = request.request_id
+        self._set_streaming(True)
+        self.window.show_notice("Enter or Tab keeps the new text, Esc removes it.", 15000)
+        self.sig_request_completion.emit(request, cancel)
+        return True
+
+    def stop_writing(self) -> None:
+        """End the stream within a token; the text so far stays pending."""
+        if not self._streaming:
+            return
+        self._tracker.cancel_current()
+        self._set_streaming(False)
+        if self.editor.has_pending() and not self.editor.pending_text():
+            self.editor.discard_pending()  # nothing arrived: nothing to keep
+
+    def _set_streaming(self, streaming: bool) -> None:
+        self._streaming = streaming
+        self.window.set_writing_state(available=self.model_info is not None,
+                                      streaming=streaming)
+        self.window.set_state("writing…" if streaming else "ready")
+
+    @Slot()
+    def _on_continue_triggered(self) -> None:
+        self.continue_writing()
+
+    @Slot()
+    def _on_stop_triggered(self) -> None:
+        self.stop_writing()
+
+    @Slot(bool)
+    def _on_pending_closed(self, _kept: bool) -> None:
+        self.stop_writing()  # Enter, Tab or Esc while streaming: the stream ends too
+
+    def _on_writing_chunk(self, request_id: int, text: str) -> None:
+        if (self._streaming and self._tracker.pending_id == request_id
+                and self.editor.set_pending_text(text)):
+            self.sig_writing_chunk.emit(self.editor.pending_text())
+
+    def _on_writing_done(self, result: CompletionResult) -> None:
+        self._writing_id = None
+        if self._streaming and self._tracker.pending_id == result.request_id:
+            self._on_writing_chunk(result.request_id, result.text)  # the final text
+            self._tracker.finish(result.request_id)
+            self._set_streaming(False)
+            self.window.set_latency(result.first_token_ms if result.text else None)
+            if not self.editor.pending_text():
+                self.editor.discard_pending()
+                self.window.show_notice("The model had nothing to add here.", 5000)
+        self.sig_writing_finished.emit(result)
 
     # -- model state ------------------------------------------------------------------
     @Slot(str)
@@ -190,7 +384,8 @@ class EditorController(QObject):
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.model_info = info
         self.window.set_model_status(info.name, f"{info.device} · {info.dtype}")
-        self.window.set_state("ready")
+        self.window.set_state("writing…" if self._streaming else "ready")
+        self.window.set_writing_state(available=True, streaming=self._streaming)
         self.window.show_notice(info.note or f"{info.name} ready ({info.load_seconds:.1f} s)")
         self.sig_model_ready.emit(info)
 

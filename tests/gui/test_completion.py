@@ -173,3 +173,16 @@ def test_worker_error_is_reported_without_a_dialog(qtbot, app_parts, backend):
     type_text(qtbot, window.editor, "Hello")
     qtbot.waitUntil(lambda: any("fell over" in n for n in notices), timeout=3000)
     assert not window.editor.has_suggestion()
+
+
+def test_text_typed_after_accepting_is_an_undo_step_of_its_own(qtbot, app_parts):
+    window, controller = app_parts
+    editor = window.editor
+    type_text(qtbot, editor, "The cat")
+    wait_for_suggestion(qtbot, controller, editor)
+    QTest.keyClick(editor, Qt.Key.Key_Tab)
+    QTest.keyClicks(editor, " Then")
+    editor.undo()
+    assert editor.toPlainText() == "The cat sat on the mat."
+    editor.undo()
+    assert editor.toPlainText() == "The cat"

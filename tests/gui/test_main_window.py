@@ -19,7 +19,13 @@ from writer_app.core.settings import EditorSettings, Settings
 from writer_app.gui import theme as theme_module
 from writer_app.gui.main_window import MAX_RECENT, MainWindow
 from writer_app.gui.resources import app_icon, resource_path
-from writer_app.gui.theme import apply_theme, ghost_text_color, is_dark, make_palette
+from writer_app.gui.theme import (
+    apply_theme,
+    ghost_text_color,
+    is_dark,
+    make_palette,
+    pending_text_background,
+)
 
 Button = QMessageBox.StandardButton
 SAMPLE = "# Café notes\n\nZoë’s naïve façade — 東京, 👩‍💻, a\u00a0no-break space.\n"
@@ -479,6 +485,16 @@ def test_ghost_text_is_readable_but_distinct(dark: bool) -> None:
     assert _contrast(disabled, palette.color(QPalette.ColorRole.Window)) >= 2.5
 
 
+@pytest.mark.parametrize("dark", [False, True])
+def test_pending_text_tint_is_soft_and_keeps_text_readable(dark: bool) -> None:
+    palette = make_palette(dark)
+    base = palette.color(QPalette.ColorRole.Base)
+    tint = pending_text_background(palette)
+    assert 1.15 <= _contrast(tint, base) <= 2.0  # visible, yet not a selection
+    assert _contrast(palette.color(QPalette.ColorRole.Text), tint) >= 7.0
+    assert _contrast(ghost_text_color(palette), tint) >= 2.0
+
+
 def test_font_comes_from_settings_and_zoom_changes_it(make_window) -> None:
     window, _ = make_window(Settings(editor=EditorSettings(font_size=13)))
     fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -520,6 +536,24 @@ def test_status_bar_labels_and_non_modal_notices(window: MainWindow) -> None:
     assert window._label_state.styleSheet() == ""
 
 
+def test_writing_toolbar_and_alternative_label_without_a_model(window: MainWindow) -> None:
+    assert window.toolbar.actions() == [window.action_continue, window.action_stop]
+    assert not window.action_continue.isEnabled() and not window.action_stop.isEnabled()
+    assert {s.toString() for s in window.action_continue.shortcuts()} == {
+        "Ctrl+Return", "Ctrl+Enter"}
+    assert not window.action_continue.icon().isNull()
+    window.set_writing_state(available=True, streaming=True)
+    assert window.action_stop.isEnabled() and not window.action_continue.isEnabled()
+    window.set_writing_state(available=True, streaming=False)
+    assert window.action_continue.isEnabled() and not window.action_stop.isEnabled()
+
+    window.set_alternative_index(1, 3)
+    assert window._label_alternative.text() == "2/3"
+    assert not window._label_alternative.isHidden()
+    window.set_alternative_index(None)
+    assert window._label_alternative.isHidden()
+
+
 def test_find_bar_finds_wraps_and_closes_with_escape(qtbot, window: MainWindow) -> None:
     window.show()
     qtbot.waitExposed(window)
@@ -552,3 +586,17 @@ def test_window_geometry_is_restored(make_window) -> None:
     assert (other.width(), other.height()) == (700, 500)
     assert not other.action_status_bar.isChecked()
     assert other.statusBar().isHidden()
+
+
+def test_start_document_at_a_new_path_saves_there(qtbot, tmp_path):
+    from writer_app.core.settings import Settings
+    from writer_app.gui.main_window import MainWindow
+
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    target = tmp_path / "new-notes.md"
+    assert window.start_document_at(target)
+    assert window.current_path == target and window.editor.toPlainText() == ""
+    window.editor.insertPlainText("First line")
+    assert window.save()
+    assert target.read_text(encoding="utf-8") == "First line"

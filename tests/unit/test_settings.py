@@ -47,3 +47,24 @@ def test_corrupt_file_loads_defaults_and_is_kept_aside(tmp_path):
     assert "could not be read" in warnings[0]
     backups = list(tmp_path.glob("settings.toml.bad-*"))
     assert backups and backups[0].read_text().startswith("[completion")
+
+
+def test_continue_params_run_on_across_sentences_and_lines():
+    completion = dataclasses.replace(CompletionSettings(), continue_tokens=120, temperature=0.4)
+    params = completion.continue_params()
+    assert params.max_new_tokens == 120 and params.temperature == 0.4
+    assert params.top_p == completion.top_p
+    assert params.repetition_penalty == completion.repetition_penalty
+    assert params.multiline and not params.stop_at_sentence_end
+    inline = completion.inline_params()
+    assert not inline.multiline and inline.stop_at_sentence_end
+
+
+def test_alternatives_count_is_checked(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("[completion]\nalternatives = 9\n")
+    settings, warnings = load_settings(path)
+    assert settings.completion.alternatives == 3
+    assert "1..5" in warnings[0]
+    path.write_text("[completion]\nalternatives = 5\n")
+    assert load_settings(path)[0].completion.alternatives == 5

@@ -45,6 +45,8 @@ class CompletionSettings:
                           low=50, high=5000)
     max_new_tokens: int = _f(12, "Longest inline suggestion, in tokens", low=1, high=64)
     continue_tokens: int = _f(80, "Length of 'Continue writing', in tokens", low=8, high=1024)
+    alternatives: int = _f(3, "How many suggestions Alt+] and Alt+[ cycle through",
+                           low=1, high=5)
     temperature: float = _f(0.0, "Sampling temperature (0 = always the most likely words)",
                             low=0.0, high=2.0)
     top_p: float = _f(0.95, "Nucleus sampling cut-off", low=0.05, high=1.0)
@@ -60,6 +62,17 @@ class CompletionSettings:
             top_p=self.top_p,
             repetition_penalty=self.repetition_penalty,
             stop_at_sentence_end=True,
+        )
+
+    def continue_params(self) -> GenerationParams:
+        """'Continue writing': longer, across sentences and paragraphs."""
+        return GenerationParams(
+            max_new_tokens=self.continue_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            repetition_penalty=self.repetition_penalty,
+            stop_at_sentence_end=False,
+            multiline=True,
         )
 
 

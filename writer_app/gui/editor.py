@@ -1,26 +1,46 @@
-"""The text editor with inline ghost-text suggestions.
+"""The text editor with inline ghost-text suggestions and pending streamed text.
 
 The suggestion is drawn as the block layout's pre-edit area, the mechanism
 input methods use for text being composed: Qt lays it out inline (wrapping,
 pushing the rest of the line along) without it ever entering the document,
 so undo, saving and revision counting never see it.
+
+"Continue writing" is different: its text does enter the document, as a pending
+block (see PendingBlock) highlighted with an extra selection until the user keeps
+or removes it. Its edits are programmatic: they bump the revision (the text did
+change) but are not reported as user edits.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QTextBlock, QTextCharFormat, QTextLayout
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import (
+    QKeyEvent,
+    QTextBlock,
+    QTextCharFormat,
+    QTextDocument,
+    QTextLayout,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from writer_app.core.text_ops import consume_typed, first_word
-from writer_app.gui.theme import ghost_text_color
+from writer_app.gui.pending_block import PendingBlock, seal_undo_step
+from writer_app.gui.theme import ghost_text_color, pending_text_background
+
+_PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+_RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 class CompletionEditor(QPlainTextEdit):
     sig_suggestion_accepted = Signal(str)  # the text that entered the document
     sig_suggestion_dismissed = Signal()
     sig_alternative_requested = Signal(int)  # +1 next, -1 previous
-    sig_text_edited = Signal()  # a real edit of the document (not ghost painting)
+    sig_text_edited = Signal()  # a user's edit (not ghost painting, not streamed text)
+    sig_pending_changed = Signal(str)  # streamed text entered the pending block
+    sig_pending_closed = Signal(bool)  # the pending block was kept (True) or removed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,6 +50,8 @@ class CompletionEditor(QPlainTextEdit):
         self._ghost_block: QTextBlock | None = None
         self._ghost_range: tuple[int, int] | None = None
         self._painting = False
+        self._pending: PendingBlock | None = None
+        self._editing_pending = False  # the change is the pending block's own, not the user's
         self.setTabChangesFocus(False)
         self.document().contentsChange.connect(self._on_contents_change)
         self.cursorPositionChanged.connect(self._on_cursor_moved)
@@ -56,6 +78,8 @@ class CompletionEditor(QPlainTextEdit):
         cursor = self.textCursor()
         if revision != self.revision or position != cursor.position() or cursor.hasSelection():
             return False
+        if self._pending is not None:
+            return False  # one kind of suggestion at a time
         if not text:
             self.clear_suggestion()
             return False
@@ -77,6 +101,7 @@ class CompletionEditor(QPlainTextEdit):
         cursor = self.textCursor()
         cursor.beginEditBlock()
         cursor.insertText(text)
+        seal_undo_step(cursor)
         cursor.endEditBlock()
         self.setTextCursor(cursor)
         if remaining:
@@ -87,8 +112,109 @@ class CompletionEditor(QPlainTextEdit):
     def accept_word(self) -> str:
         return self.accept_suggestion(first_word(self._ghost))
 
+    # -- pending block (Continue writing) ---------------------------------------------
+    def has_pending(self) -> bool:
+        return self._pending is not None
+
+    def pending_text(self) -> str:
+        return self._pending.text() if self._pending is not None else ""
+
+    def pending_range(self) -> tuple[int, int] | None:
+        """Document positions (start, end) of the pending block, if there is one."""
+        return None if self._pending is None else (self._pending.start, self._pending.end)
+
+    def begin_pending(self) -> None:
+        """Open an empty pending block at the cursor (a selection collapses to its end)."""
+        self.clear_suggestion()
+        self._close_pending()
+        cursor = self.textCursor()
+        if cursor.hasSelection():
+            cursor.setPosition(cursor.selectionEnd())
+            self.setTextCursor(cursor)
+        self._pending = PendingBlock(self.document(), cursor.position())
+
+    def set_pending_text(self, text: str) -> bool:
+        """Make the pending block's text `text` (the cumulative stream); True if it changed."""
+        block = self._pending
+        if block is None:
+            return False
+        at_end = self.cursor_position() == block.end
+        with self._pending_block_edit():
+            changed = block.set_text(text)
+        if changed:
+            self._update_pending_highlight()
+            if at_end:  # the cursor rides along at the end: keep it (and the text) in view
+                self.ensureCursorVisible()
+            self.sig_pending_changed.emit(block.text())
+        return changed
+
+    def keep_pending(self) -> str:
+        """Make the pending block normal text; the cursor moves to its end if it was in it."""
+        block = self._pending
+        if block is None:
+            return ""
+        text = block.text()
+        cursor = self.textCursor()
+        if block.start <= cursor.position() <= block.end and not cursor.hasSelection():
+            cursor.setPosition(block.end)
+            self.setTextCursor(cursor)
+        with self._pending_block_edit():
+            block.seal()
+        self._close_pending(kept=True)
+        return text
+
+    def discard_pending(self) -> None:
+        """Remove the pending block; the document is as it was before it if nothing
+        was edited since, modified flag and undo history included."""
+        block = self._pending
+        if block is None:
+            return
+        with self._pending_block_edit():
+            if block.is_last_edit():
+                self.undo()  # also puts the cursor back where the block began
+                self.document().clearUndoRedoStacks(QTextDocument.Stacks.RedoStack)
+            else:
+                block.delete()
+        self._close_pending(kept=False)
+
+    def _close_pending(self, kept: bool | None = None) -> None:
+        if self._pending is None:
+            return
+        self._pending = None
+        self._update_pending_highlight()
+        if kept is not None:
+            self.sig_pending_closed.emit(kept)
+
+    @contextmanager
+    def _pending_block_edit(self) -> Iterator[None]:
+        self._editing_pending = True
+        try:
+            yield
+        finally:
+            self._editing_pending = False
+
+    def _update_pending_highlight(self) -> None:
+        # An extra selection, not a character format: keeping the block needs no edit.
+        block = self._pending
+        if block is None or block.is_empty():
+            self.setExtraSelections([])
+            return
+        selection = QTextEdit.ExtraSelection()
+        selection.cursor = block.selection()
+        fmt = QTextCharFormat()
+        fmt.setBackground(pending_text_background(self.palette()))
+        selection.format = fmt
+        self.setExtraSelections([selection])
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._update_pending_highlight()  # a theme switch: re-pick the tint
+        super().changeEvent(event)
+
     # -- keys -------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._pending is not None and self._handle_pending_key(event):
+            return
         if self._handle_alternative_key(event):
             return
         if self._ghost and self._handle_ghost_key(event):
@@ -104,9 +230,21 @@ class CompletionEditor(QPlainTextEdit):
         self.sig_alternative_requested.emit(step)
         return True
 
+    def _handle_pending_key(self, event: QKeyEvent) -> bool:
+        """Enter or Tab keeps the pending block, Esc removes it; other keys edit as usual."""
+        key, mods = event.key(), event.modifiers()
+        if mods in _PLAIN and (key in _RETURN_KEYS or key == Qt.Key.Key_Tab):
+            self.keep_pending()
+            return True
+        if key == Qt.Key.Key_Escape and mods in _PLAIN:
+            self.discard_pending()
+            return True
+        # Ctrl+Enter is "Continue writing"; when that is unavailable it must not type a newline.
+        return key in _RETURN_KEYS and bool(mods & Qt.KeyboardModifier.ControlModifier)
+
     def _handle_ghost_key(self, event: QKeyEvent) -> bool:
         key, mods = event.key(), event.modifiers()
-        no_mods = mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        no_mods = mods in _PLAIN
         if key == Qt.Key.Key_Tab and no_mods:
             self.accept_suggestion()
             return True
@@ -143,10 +281,22 @@ class CompletionEditor(QPlainTextEdit):
         if self._painting:
             return
         self.revision += 1
+        if self._editing_pending:
+            return  # the pending block's own edits: not the user's
         if self._ghost:
             self._set_ghost("", -1)
             self.sig_suggestion_dismissed.emit()
+        if self._pending is not None:
+            self._after_user_edit_of_pending()
         self.sig_text_edited.emit()
+
+    def _after_user_edit_of_pending(self) -> None:
+        # The anchors moved with the edit; a block the edit emptied is gone
+        # (deleted, undone, or typed into before any text arrived).
+        if self._pending.is_empty():
+            self._close_pending(kept=False)
+        else:
+            self._update_pending_highlight()
 
     def _on_cursor_moved(self) -> None:
         if self._ghost and self.cursor_position() != self._ghost_position:

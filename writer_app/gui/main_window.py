@@ -20,8 +20,10 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
+    QIcon,
     QKeyEvent,
     QKeySequence,
+    QPalette,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -35,6 +37,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QStyle,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -47,7 +51,7 @@ from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import Settings
 from writer_app.gui.editor import CompletionEditor
 from writer_app.gui.resources import app_icon
-from writer_app.gui.theme import THEMES, apply_theme, error_color
+from writer_app.gui.theme import THEMES, apply_theme, error_color, tinted_icon
 
 FILE_FILTER = "Text and Markdown (*.txt *.md *.markdown);;All files (*)"
 MAX_RECENT = 10
@@ -206,6 +210,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self._build_menus()
+        self._build_toolbar()
         self._connect_editor()
 
         self.autosave_timer = QTimer(self)
@@ -234,8 +239,10 @@ class MainWindow(QMainWindow):
         self._label_device = self._status_label("Where the model runs")
         self._label_state = self._status_label("Model state")
         self._label_latency = self._status_label("Time taken by the last suggestion")
-        for label in (self._label_model, self._label_device, self._label_state,
-                      self._label_latency):
+        self._label_alternative = self._status_label(
+            "Which suggestion is showing; Alt+] and Alt+[ switch")
+        for label in (self._label_alternative, self._label_model, self._label_device,
+                      self._label_state, self._label_latency):
             bar.addPermanentWidget(label)
         bar.messageChanged.connect(self._on_status_message_changed)
 
@@ -297,6 +304,34 @@ class MainWindow(QMainWindow):
         self._build_theme_actions()
         self.action_about = self._action(f"&About {APP_DISPLAY_NAME}", self._show_about,
                                          role=roles.AboutRole)
+        self._build_writing_actions()
+
+    def _build_writing_actions(self) -> None:
+        # The controller connects these and enables them once a model is ready.
+        self.action_continue = self._action(
+            "Continue &Writing", None, ["Ctrl+Return", "Ctrl+Enter"],
+            tip="Let the model write on from the cursor; Enter or Tab keeps the text, "
+                "Esc removes it")
+        self.action_continue.setIconText("Continue writing")
+        self.action_continue.setToolTip("Continue writing (Ctrl+Enter)")
+        self.action_stop = self._action(
+            "St&op Writing", None, tip="Stop writing and keep what was written so far "
+                                       "(Esc stops and removes it)")
+        self.action_stop.setIconText("Stop")
+        self.action_stop.setToolTip("Stop writing (Esc stops and removes the new text)")
+        self.action_continue.setEnabled(False)
+        self.action_stop.setEnabled(False)
+        self._update_writing_icons()
+
+    def _update_writing_icons(self) -> None:
+        palette = self.palette()
+        disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+        play = _theme_icon("media-playback-start", QStyle.StandardPixmap.SP_MediaPlay)
+        stop = _theme_icon("media-playback-stop", QStyle.StandardPixmap.SP_MediaStop)
+        self.action_continue.setIcon(
+            tinted_icon(play, palette.color(QPalette.ColorRole.Highlight), disabled))
+        self.action_stop.setIcon(
+            tinted_icon(stop, palette.color(QPalette.ColorRole.ButtonText), disabled))
 
     def _build_theme_actions(self) -> None:
         self._theme_group = QActionGroup(self)
@@ -327,6 +362,8 @@ class MainWindow(QMainWindow):
         self.menu_edit.addActions([self.action_find, self.action_find_next,
                                    self.action_find_previous])
         self.menu_edit.addSeparator()
+        self.menu_edit.addActions([self.action_continue, self.action_stop])
+        self.menu_edit.addSeparator()
         self.menu_edit.addAction(self.action_preferences)
 
         self.menu_view = bar.addMenu("&View")
@@ -340,12 +377,24 @@ class MainWindow(QMainWindow):
         self.menu_help = bar.addMenu("&Help")
         self.menu_help.addAction(self.action_about)
 
+    def _build_toolbar(self) -> None:
+        self.toolbar = QToolBar("Writing toolbar", self)
+        self.toolbar.setObjectName("writingToolbar")  # saveState() needs a name
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.addActions([self.action_continue, self.action_stop])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        action = self.toolbar.toggleViewAction()
+        action.setText("Tool&bar")
+        self.menu_view.insertAction(self.action_status_bar, action)
+
     def _connect_editor(self) -> None:
         ed = self.editor
         ed.modificationChanged.connect(self.setWindowModified)
         ed.modificationChanged.connect(self._on_modification_changed)
         # Not textChanged: that also fires when the editor repaints ghost text.
         ed.sig_text_edited.connect(self._on_text_changed)
+        ed.sig_pending_changed.connect(self._on_text_changed)  # streamed text is document text
         ed.undoAvailable.connect(self.action_undo.setEnabled)
         ed.redoAvailable.connect(self.action_redo.setEnabled)
         ed.copyAvailable.connect(self.action_cut.setEnabled)
@@ -423,6 +472,16 @@ class MainWindow(QMainWindow):
     def set_latency(self, ms: float | None) -> None:
         self._show_label(self._label_latency, "" if ms is None else f"{ms:.0f} ms")
 
+    def set_alternative_index(self, index: int | None, total: int = 0) -> None:
+        """Which suggestion shows, counting from 0: (1, 3) reads "2/3"; None hides it."""
+        self._show_label(self._label_alternative,
+                         "" if index is None else f"{index + 1}/{total}")
+
+    def set_writing_state(self, *, available: bool, streaming: bool) -> None:
+        """Enable Continue writing when a model is ready and Stop while it streams."""
+        self.action_continue.setEnabled(available and not streaming)
+        self.action_stop.setEnabled(streaming)
+
     def show_notice(self, message: str, timeout_ms: int = 8000, *, error: bool = False) -> None:
         """A non-modal message in the status bar; errors are red, with a tooltip."""
         self._notice_is_error = error
@@ -457,6 +516,7 @@ class MainWindow(QMainWindow):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._style_state_label()
             self._style_notice()
+            self._update_writing_icons()
         super().changeEvent(event)
 
     # --- document state -----------------------------------------------------------
@@ -513,6 +573,13 @@ class MainWindow(QMainWindow):
         if not self._maybe_save():
             return False
         self._replace_document("", None, modified=False)
+        return True
+
+    def start_document_at(self, path: str | os.PathLike[str]) -> bool:
+        """A new, empty document that Save writes to `path` (for `writer-app new.md`)."""
+        if not self._maybe_save():
+            return False
+        self._replace_document("", Path(path).absolute(), modified=False)
         return True
 
     def open_file(self) -> bool:
@@ -738,6 +805,14 @@ class MainWindow(QMainWindow):
             f"<h3>{APP_DISPLAY_NAME} {__version__}</h3>"
             "<p>A private writing assistant: suggestions and grammar checks run "
             "on this computer; your text never leaves it.</p>")
+
+
+def _theme_icon(name: str, fallback: QStyle.StandardPixmap) -> QIcon:
+    """The icon theme's icon, else the style's built-in one (no theme on Windows/macOS)."""
+    icon = QIcon.fromTheme(name)
+    if icon.isNull():
+        icon = QApplication.style().standardIcon(fallback)
+    return icon
 
 
 def _set_text_color(widget: QWidget, color: QColor | None) -> None:

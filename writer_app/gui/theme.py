@@ -8,7 +8,7 @@ the OS colour scheme and follows it when it changes.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 THEMES = ("system", "light", "dark")
@@ -164,3 +164,39 @@ def ghost_text_color(palette: QPalette) -> QColor:
 def error_color(palette: QPalette) -> QColor:
     """Red for error notices, readable on the window background."""
     return QColor("#ff7b72") if is_dark(palette) else QColor("#c42b1c")
+
+
+def tinted_icon(icon: QIcon, color: QColor, disabled: QColor,
+                sizes: tuple[int, ...] = (16, 22, 24, 32, 48)) -> QIcon:
+    """`icon`'s shape in one colour (and another when disabled).
+
+    Theme and style icons are drawn for the desktop's background, not for the
+    app's own light or dark palette; recoloured glyphs read well on both. Suits
+    one-colour glyphs (play, stop), not many-coloured icons.
+    """
+    tinted = QIcon()
+    for size in sizes:
+        source = icon.pixmap(size, size)
+        if source.isNull():
+            continue
+        for mode, fill in ((QIcon.Mode.Normal, color), (QIcon.Mode.Disabled, disabled)):
+            pixmap = QPixmap(source.size())
+            pixmap.setDevicePixelRatio(source.devicePixelRatio())
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.drawPixmap(0, 0, source)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+            painter.fillRect(pixmap.rect(), fill)
+            painter.end()
+            tinted.addPixmap(pixmap, mode)
+    return tinted
+
+
+def pending_text_background(palette: QPalette) -> QColor:
+    """A soft accent tint behind streamed text the user has not kept yet.
+
+    Mixed from the editor background towards the accent, a little more in dark
+    themes where a faint tint disappears; document text keeps over 10:1 contrast.
+    """
+    base, accent = palette.color(Role.Base), palette.color(Role.Highlight)
+    return _mix(base, accent, 0.3 if is_dark(palette) else 0.16)
