@@ -69,21 +69,36 @@ def bench_inline(engine: CompletionEngine, context: str, repeats: int) -> dict[s
 
 
 def bench_decode(engine: CompletionEngine, context: str, new_tokens: int) -> dict[str, float]:
+    """Decode speed after a long context, ours and generate()'s, plus token agreement."""
     ids = engine.encode_context(context)
     params = GenerationParams(max_new_tokens=new_tokens, repetition_penalty=1.0,
                               stop_at_sentence_end=False)
     ours, theirs = [], []
     for _ in range(2):
         engine.reset_cache()
-        engine.generate_ids(ids, GenerationParams(max_new_tokens=1))  # prefill only
-        engine._cached_ids = engine._cached_ids[:-1]  # force one step of real prefill
+        engine.generate_ids(ids, GenerationParams(max_new_tokens=1))  # the prompt is cached
         start = time.perf_counter()
-        out = engine.generate_ids(ids, params)
+        out = engine.generate_ids(ids, params)  # re-runs one prompt token, then decodes
         ours.append(len(out) / (time.perf_counter() - start))
-        prefill = hf_generate(engine.model, ids, 1)
+        prompt_only = hf_generate(engine.model, ids, 1)
         total = hf_generate(engine.model, ids, new_tokens + 1)
-        theirs.append(new_tokens / max(total - prefill, 1e-6))
-    return {"decode_tokens_per_s": max(ours), "hf_generate_tokens_per_s": max(theirs)}
+        theirs.append(new_tokens / max(total - prompt_only, 1e-6))
+    reference = greedy_reference(engine.model, ids, new_tokens)
+    agreed = next((i for i, (a, b) in enumerate(zip(out, reference, strict=False)) if a != b),
+                  min(len(out), len(reference)))
+    return {
+        "decode_tokens_per_s": statistics.median(ours),
+        "hf_generate_tokens_per_s": statistics.median(theirs),
+        "greedy_tokens_matching_generate": f"{agreed}/{len(reference)}",
+    }
+
+
+def greedy_reference(model, ids: list[int], new_tokens: int) -> list[int]:
+    tensor = torch.tensor([ids], device=model.device)
+    with torch.inference_mode():
+        out = model.generate(tensor, attention_mask=torch.ones_like(tensor), do_sample=False,
+                             max_new_tokens=new_tokens, pad_token_id=0)
+    return out[0, len(ids):].tolist()
 
 
 def bench_ui_stall(reference: str, context: str) -> float:
@@ -158,17 +173,22 @@ def main() -> int:
     parser.add_argument("--context-tokens", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--decode-tokens", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (0 = default)")
+    parser.add_argument("--half-decode", choices=["auto", "on", "off"], default="auto")
     parser.add_argument("--no-ui", action="store_true", help="skip the GUI stall measurement")
     args = parser.parse_args()
 
-    loaded = load_causal_lm(ModelSpec(args.model), lambda m: print(m, file=sys.stderr))
-    engine = CompletionEngine(loaded.model, loaded.tokenizer)
+    spec = ModelSpec(args.model, threads=args.threads)
+    loaded = load_causal_lm(spec, lambda m: print(m, file=sys.stderr))
+    half = {"auto": None, "on": True, "off": False}[args.half_decode]
+    engine = CompletionEngine(loaded.model, loaded.tokenizer, half_decode=half)
     context = context_of(loaded.tokenizer, args.context_tokens)
     results: dict[str, float | int | str] = {
         "model": loaded.info.name,
         "device": loaded.info.device,
         "dtype": loaded.info.dtype,
         "threads": torch.get_num_threads(),
+        "runner": engine.runner_name,
         "context_tokens": len(engine.encode_context(context)),
     }
     hf_generate(loaded.model, engine.encode_context(context)[:64], 2)  # warm-up

@@ -21,7 +21,8 @@ def engine(request):
     folder = request.getfixturevalue(f"tiny_{request.param}_dir")
     model = AutoModelForCausalLM.from_pretrained(folder).eval()
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    engine = CompletionEngine(model, tokenizer, max_context_tokens=200)
+    # fp32 throughout: these tests compare token for token with generate()
+    engine = CompletionEngine(model, tokenizer, max_context_tokens=200, half_decode=False)
     expected = "LlamaRunner" if request.param == "llama" else "HFRunner"
     assert engine.runner_name == expected
     return engine

@@ -45,3 +45,17 @@ def test_make_runner_falls_back_when_the_self_check_fails(llama, monkeypatch, ti
     assert isinstance(make_runner(llama, list(range(3, 15))), HFRunner)
     gpt2 = AutoModelForCausalLM.from_pretrained(tiny_gpt2_dir)
     assert isinstance(make_runner(gpt2, [1, 2, 3]), HFRunner)
+
+
+@torch.inference_mode()
+def test_half_decode_steps_stay_close_to_fp32(llama):
+    ids = list(range(5, 40))
+    half, full = LlamaRunner(llama, half_decode=True), LlamaRunner(llama)
+    assert half._half, "plain linear weights get float16 copies"
+    prompt_half = half.run(torch.tensor([ids[:30]]))
+    prompt_full = full.run(torch.tensor([ids[:30]]))
+    assert torch.equal(prompt_half, prompt_full), "prompts run in fp32"
+    for token in ids[30:]:
+        a, b = half.run(torch.tensor([[token]])), full.run(torch.tensor([[token]]))
+        assert torch.allclose(a, b, atol=2e-2, rtol=2e-2)
+        assert a.dtype == torch.float32

@@ -42,7 +42,9 @@ _ALT_TEMPERATURE = 0.8
 class CompletionEngine:
     """Owns a model and tokenizer; not thread-safe (lives in the worker thread)."""
 
-    def __init__(self, model, tokenizer, max_context_tokens: int = 1024) -> None:
+    def __init__(
+        self, model, tokenizer, max_context_tokens: int = 1024, half_decode: bool | None = None
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
@@ -50,11 +52,12 @@ class CompletionEngine:
         self._cached_ids: list[int] = []
         self._eos_ids = _eos_ids(model, tokenizer)
         probe = tokenizer("The engine checks itself on a short sentence.")["input_ids"]
-        self._runner = make_runner(model, probe[:12])
+        self._runner = make_runner(model, probe[:12], half_decode)
 
     @property
     def runner_name(self) -> str:
-        return type(self._runner).__name__
+        half = getattr(self._runner, "half_decode", False)
+        return type(self._runner).__name__ + ("+fp16-decode" if half else "")
 
     # -- prefix cache -------------------------------------------------------------
     def reset_cache(self) -> None:
