@@ -141,3 +141,24 @@ def test_multiline_continuation_runs_past_newlines(engine):
     assert "\n" not in short.text
     assert long.new_tokens >= short.new_tokens
     assert long.text.startswith(short.text.rstrip()[:5])
+
+
+def test_min_new_tokens_holds_back_the_end_of_text(engine):
+    eos = next(iter(engine._eos_ids))
+    ids = engine.encode_context("The weather today is sunny")
+    original = engine._runner.run
+
+    def eos_everywhere(tensor):
+        logits = original(tensor).clone()
+        logits[eos] = logits.max() + 10  # the model "wants" to stop at once
+        return logits
+
+    engine._runner.run = eos_everywhere
+    try:
+        engine.reset_cache()
+        assert engine.generate_ids(ids, GenerationParams(max_new_tokens=5)) == []
+        engine.reset_cache()
+        held = engine.generate_ids(ids, GenerationParams(max_new_tokens=5, min_new_tokens=3))
+    finally:
+        del engine._runner.run
+    assert len(held) == 3 and eos not in held

@@ -16,6 +16,7 @@ class GenerationParams:
     stop_at_sentence_end: bool = True
     # Inline suggestions end at a newline; "Continue writing" runs on across paragraphs.
     multiline: bool = False
+    min_new_tokens: int = 0  # the end-of-text token is not chosen before this many
     seed: int = 0
 
 

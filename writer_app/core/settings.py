@@ -73,6 +73,9 @@ class CompletionSettings:
             repetition_penalty=self.repetition_penalty,
             stop_at_sentence_end=False,
             multiline=True,
+            # Instruct models like to end their turn after a finished sentence; the
+            # writer asked for more text, so the end-of-text token waits a little.
+            min_new_tokens=min(16, self.continue_tokens),
         )
 
 

@@ -110,6 +110,9 @@ class CompletionEngine:
         while len(generated) < params.max_new_tokens:
             if cancel is not None and cancel.is_set():
                 break
+            if len(generated) < params.min_new_tokens and self._eos_ids:
+                logits = logits.clone()
+                logits[list(self._eos_ids)] = float("-inf")
             token = _choose(logits, params, ids[-_PENALTY_WINDOW:] + generated, generator)
             if token in self._eos_ids:
                 break

@@ -77,21 +77,34 @@ class LlamaRunner:
         self._capacity = 0
         self.half_decode = half_decode
         self._stepping = False  # a single-token step, where float16 weights may be used
-        self._half: dict[int, torch.Tensor] = {}
+        # float16 copies, with projections that read the same input stacked into one
+        # matrix (q/k/v, gate/up): fewer, larger matrix-vector products per step.
+        self._half: dict[tuple[int, ...], tuple[torch.Tensor, list[int]]] = {}
         if half_decode:
-            for module in [*core.layers.modules(), self.lm_head]:
-                if type(module) is torch.nn.Linear and module.bias is None:
-                    self._half[id(module)] = module.weight.detach().to(torch.float16)
+            for layer in self.layers:
+                attn, mlp = layer.self_attn, layer.mlp
+                for group in ((attn.q_proj, attn.k_proj, attn.v_proj), (attn.o_proj,),
+                              (mlp.gate_proj, mlp.up_proj), (mlp.down_proj,)):
+                    self._add_half(group)
+            self._add_half((self.lm_head,))
 
-    def _linear(self, module, x: torch.Tensor) -> torch.Tensor:
-        weight = self._half.get(id(module)) if self._stepping else None
-        if weight is None:
-            return module(x)
-        return F.linear(x.to(torch.float16), weight).to(x.dtype)
+    def _add_half(self, modules: tuple) -> None:
+        if all(type(m) is torch.nn.Linear and m.bias is None for m in modules):
+            weight = torch.cat([m.weight.detach() for m in modules]).to(torch.float16)
+            self._half[tuple(map(id, modules))] = (weight, [m.out_features for m in modules])
+
+    def _linears(self, modules: tuple, x: torch.Tensor) -> list[torch.Tensor]:
+        """The outputs of several projections of the same input."""
+        fused = self._half.get(tuple(map(id, modules))) if self._stepping else None
+        if fused is None:
+            return [m(x) for m in modules]
+        weight, sizes = fused
+        out = F.linear(x.to(torch.float16), weight).to(x.dtype)
+        return list(out.split(sizes, dim=-1))
 
     def _mlp(self, mlp, x: torch.Tensor) -> torch.Tensor:
-        gate = self._linear(mlp.gate_proj, x)
-        return self._linear(mlp.down_proj, mlp.act_fn(gate) * self._linear(mlp.up_proj, x))
+        gate, up = self._linears((mlp.gate_proj, mlp.up_proj), x)
+        return self._linears((mlp.down_proj,), mlp.act_fn(gate) * up)[0]
 
     @property
     def length(self) -> int:
@@ -129,19 +142,20 @@ class LlamaRunner:
         for index, layer in enumerate(self.layers):
             attn = layer.self_attn
             x = layer.input_layernorm(hidden)
-            q = self._linear(attn.q_proj, x).view(1, count, -1, self.head_dim).transpose(1, 2)
-            k = self._linear(attn.k_proj, x).view(1, count, -1, self.head_dim).transpose(1, 2)
-            v = self._linear(attn.v_proj, x).view(1, count, -1, self.head_dim).transpose(1, 2)
+            q, k, v = (
+                t.view(1, count, -1, self.head_dim).transpose(1, 2)
+                for t in self._linears((attn.q_proj, attn.k_proj, attn.v_proj), x)
+            )
             if hasattr(attn, "q_norm"):  # Qwen3 normalises each head
                 q, k = attn.q_norm(q), attn.k_norm(k)
             q, k = apply_rotary_pos_emb(q, k, cos, sin)
             self.keys[index, :, start:end] = k[0]
             self.values[index, :, start:end] = v[0]
             out = self._attend(q, index, end, count, mask, attn.scaling)
-            hidden = hidden + self._linear(attn.o_proj, out)
+            hidden = hidden + self._linears((attn.o_proj,), out)[0]
             hidden = hidden + self._mlp(layer.mlp, layer.post_attention_layernorm(hidden))
         self._length = end
-        return self._linear(self.lm_head, self.norm(hidden[:, -1:]))[0, -1]
+        return self._linears((self.lm_head,), self.norm(hidden[:, -1:]))[0][0, -1]
 
     def _attend(self, q, index: int, end: int, count: int, mask, scale: float) -> torch.Tensor:
         keys = self.keys[index : index + 1, :, :end]

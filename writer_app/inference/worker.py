@@ -12,6 +12,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -61,7 +62,10 @@ def load_transformers_backend(
 
     loaded = load_causal_lm(spec, on_progress=on_progress)
     engine = CompletionEngine(loaded.model, loaded.tokenizer)
-    engine.info = loaded.info
+    info = loaded.info
+    if engine.runner_name.endswith("fp16-decode"):
+        info = replace(info, dtype=f"{info.dtype}, fp16 decode")
+    engine.info = info
     return engine
 
 
