@@ -107,9 +107,10 @@ def bench_ui_stall(reference: str, context: str) -> float:
 
     from writer_app.controller import EditorController
     from writer_app.core.settings import CompletionSettings, ModelSettings, Settings
+    from writer_app.gui.diagnostics import EventLoopGapMeter
     from writer_app.gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive for the run
     settings = Settings(models=ModelSettings(completion_model=reference),
                         completion=CompletionSettings(debounce_ms=50))
     window = MainWindow(settings)
@@ -117,7 +118,7 @@ def bench_ui_stall(reference: str, context: str) -> float:
     wait_for(controller.sig_model_ready, controller.load_model, 600)
     window.show()
     window.editor.setPlainText(context)
-    gaps = GapMeter(app)
+    gaps = EventLoopGapMeter()
     for word in EXTRA_WORDS:
         window.editor.clear_suggestion()
         cursor = window.editor.textCursor()
@@ -131,29 +132,6 @@ def bench_ui_stall(reference: str, context: str) -> float:
     window.editor.document().setModified(False)
     window.close()
     return gaps.longest_ms
-
-
-class GapMeter:
-    def __init__(self, app) -> None:
-        from PySide6.QtCore import QTimer
-
-        self.timer = QTimer(interval=10)
-        self.timer.timeout.connect(self._tick)
-        self.last: float | None = None
-        self.longest_ms = 0.0
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        if self.last is not None:
-            self.longest_ms = max(self.longest_ms, (now - self.last) * 1000)
-        self.last = now
-
-    def start(self) -> None:
-        self.last = None
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
 
 
 def wait_for(signal, trigger, timeout_s: float) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
@@ -35,33 +33,11 @@ def test_cli_complete_reads_stdin_and_reports_a_bad_model_in_one_line(tmp_path):
     assert result.stderr.strip().count("\n") == 0 and "does not exist" in result.stderr
 
 
-class GapMeter:
-    """Longest gap between ticks of a 10 ms timer in the GUI thread."""
-
-    def __init__(self) -> None:
-        self.timer = QTimer(interval=10)
-        self.timer.timeout.connect(self._tick)
-        self.last = None
-        self.longest_ms = 0.0
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        if self.last is not None:
-            self.longest_ms = max(self.longest_ms, (now - self.last) * 1000)
-        self.last = now
-
-    def start(self) -> None:
-        self.last = None
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-
 def test_window_gets_real_ghost_text_and_never_freezes(qtbot, tmp_path):
     from tests.gui.conftest import fast_settings
     from writer_app.controller import EditorController
     from writer_app.core.recovery import RecoveryStore
+    from writer_app.gui.diagnostics import EventLoopGapMeter
     from writer_app.gui.main_window import MainWindow
 
     settings = fast_settings(debounce_ms=100)
@@ -74,7 +50,7 @@ def test_window_gets_real_ghost_text_and_never_freezes(qtbot, tmp_path):
             controller.load_model()
         window.show()
         editor = window.editor
-        meter = GapMeter()
+        meter = EventLoopGapMeter()
         meter.start()
         editor.setFocus()
         for phrase in ["Once upon a time, there was a", " little girl who lived in a"]:
