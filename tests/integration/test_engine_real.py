@@ -7,6 +7,7 @@ import torch
 
 from writer_app.core.requests import GenerationParams, ModelSpec
 from writer_app.inference.completion import CompletionEngine
+from writer_app.inference.kv_runner import LlamaRunner
 from writer_app.inference.registry import load_causal_lm
 
 pytestmark = pytest.mark.slow
@@ -34,10 +35,16 @@ def generate_ids(model, ids: list[int], n: int) -> list[int]:
 
 def test_cached_greedy_equals_generate_token_for_token(loaded):
     engine = CompletionEngine(loaded.model, loaded.tokenizer, half_decode=False)
-    assert engine.runner_name == "LlamaRunner"
+    for runner in (engine._runner, LlamaRunner(loaded.model)):  # both, in fp32
+        engine._runner = runner
+        engine.reset_cache()
+        check_against_generate(engine, loaded.model)
+
+
+def check_against_generate(engine: CompletionEngine, model) -> None:
     for text in EDITS:
         ids = engine.encode_context(text)
-        assert engine.generate_ids(ids, GREEDY) == generate_ids(loaded.model, ids, 8), text
+        assert engine.generate_ids(ids, GREEDY) == generate_ids(model, ids, 8), text
 
 
 def test_float16_decode_follows_the_fp32_tokens(loaded):

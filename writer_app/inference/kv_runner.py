@@ -160,15 +160,8 @@ class LlamaRunner:
     def _attend(self, q, index: int, end: int, count: int, mask, scale: float) -> torch.Tensor:
         keys = self.keys[index : index + 1, :, :end]
         values = self.values[index : index + 1, :, :end]
-        group = self.n_heads // self.n_kv
-        if count == 1:
-            # One new token sees every cached one: attend with the query heads of each
-            # KV head stacked as rows, so keys and values are never copied per head.
-            rows = q.view(1, self.n_kv, group, self.head_dim)
-            out = F.scaled_dot_product_attention(rows, keys, values, scale=scale)
-            return out.reshape(1, 1, self.n_heads * self.head_dim)
         out = F.scaled_dot_product_attention(
-            q, keys, values, attn_mask=mask, scale=scale, enable_gqa=group > 1
+            q, keys, values, attn_mask=mask, scale=scale, enable_gqa=self.n_heads != self.n_kv
         )
         return out.transpose(1, 2).reshape(1, count, self.n_heads * self.head_dim)
 
@@ -195,14 +188,15 @@ def make_runner(model, check_ids: list[int] | None = None, half_decode: bool | N
         return HFRunner(model)
     if half_decode is None:
         half_decode = _half_decode_pays_off(model)
-    for half in dict.fromkeys((half_decode, False)):
-        try:
-            runner = LlamaRunner(model, half_decode=half)
-            if not check_ids or _agrees(model, runner, check_ids):
-                return runner
-            log.warning("fast decoder (half=%s) disagrees with %s", half, model_type)
-        except (AttributeError, RuntimeError, TypeError, ValueError) as exc:
-            log.warning("fast decoder unavailable for %s (%s)", model_type, exc)
+    if not half_decode:
+        return HFRunner(model)  # in fp32 the direct runner measured no faster
+    try:
+        runner = LlamaRunner(model, half_decode=True)
+        if not check_ids or _agrees(model, runner, check_ids):
+            return runner
+        log.warning("float16 decoding disagrees with %s; using float32", model_type)
+    except (AttributeError, RuntimeError, TypeError, ValueError) as exc:
+        log.warning("fast decoder unavailable for %s (%s)", model_type, exc)
     return HFRunner(model)
 
 
