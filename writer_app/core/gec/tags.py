@@ -33,6 +33,7 @@ from pathlib import Path
 from writer_app.core.gec.tokens import is_punctuation
 from writer_app.core.gec.verb_forms import (
     VERB_TAGS,
+    adjective_degree,
     indefinite_article,
     is_uncountable,
     pluralize,
@@ -375,7 +376,11 @@ def result_of(tag: str, source_token: str) -> str:
 
 
 def category_of(
-    tag: str, source_token: str = "", target_token: str | None = None, *, previous: str | None = None
+    tag: str,
+    source_token: str = "",
+    target_token: str | None = None,
+    *,
+    previous: str | None = None,
 ) -> Category:
     """The error category of one edit. ``target_token`` defaults to what the tag produces
     (for APPEND, the inserted word); ``previous`` (the source token before) lets a deletion
@@ -446,7 +451,9 @@ def _replacement_category(source: str, target: str) -> Category:
         return verb_category
     if pluralize(src) == tgt or singularize(src) == tgt:
         return Category.NOUN_NUMBER
-    if similarity(src, tgt) >= 0.6:
+    if _degree_change(src, tgt):
+        return Category.WORD_CHOICE
+    if _looks_like_misspelling(src, tgt):
         return Category.SPELLING
     return Category.WORD_CHOICE
 
@@ -468,24 +475,45 @@ def _verb_relation(src: str, tgt: str) -> Category | None:
     return Category.VERB_FORM
 
 
+def _degree_change(src: str, tgt: str) -> str | None:
+    """"comparative"/"superlative" if ``tgt`` is that form of the adjective ``src`` stands
+    for ("big" -> "bigger", "gooder" -> "better", "most best" -> "best"), else None."""
+    degree = adjective_degree(tgt)
+    if degree is None:
+        return None
+    lemma, tag = degree
+    src_degree = adjective_degree(src)
+    if src == lemma or src.startswith(lemma) or (src_degree and src_degree[0] == lemma):
+        return "comparative" if tag == "JJR" else "superlative"
+    return None
+
+
 def similarity(a: str, b: str) -> float:
-    """1 - (Levenshtein distance / length of the longer word), on code points."""
+    """1 - edit distance / length of the longer word (1.0 for equal words)."""
     if a == b:
         return 1.0
-    longest = max(len(a), len(b))
-    return 1.0 - levenshtein(a, b) / longest if longest else 1.0
+    return 1.0 - edit_distance(a, b) / max(len(a), len(b))
 
 
-def levenshtein(a: str, b: str) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance where swapping two adjacent characters also counts as one edit
+    (optimal string alignment): typos are often transpositions ("teh", "recieve")."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(
+                rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _looks_like_misspelling(source: str, target: str) -> bool:
+    distance = edit_distance(source, target)
+    return distance <= max(1, max(len(source), len(target)) // 3)
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -511,7 +539,11 @@ def _punctuation_name(token: str, with_article: bool = True) -> str:
 
 
 def message_for(
-    tag: str, source_token: str = "", target_token: str | None = None, *, previous: str | None = None
+    tag: str,
+    source_token: str = "",
+    target_token: str | None = None,
+    *,
+    previous: str | None = None,
 ) -> str:
     """A short explanation of one edit for the writer ("Use 'goes' with 'she'")."""
     target = result_of(tag, source_token) if target_token is None else target_token
@@ -523,7 +555,7 @@ def message_for(
     if tag in MERGE_TAGS or tag == SPLIT_HYPHEN:
         return _compound_message(tag, source_token, target, target_token is not None)
     if tag == DELETE:
-        return _deletion_message(source_token, category)
+        return _deletion_message(source_token, category, previous)
     if tag.startswith(APPEND_PREFIX):
         return _insertion_message(target, category)
     return _replacement_message(tag, source_token, target, category, previous)
@@ -549,7 +581,9 @@ def _compound_message(tag: str, source: str, target: str, target_given: bool) ->
     return f"Write '{target}' as one word" if tag == MERGE_SPACE else f"Hyphenate: '{target}'"
 
 
-def _deletion_message(source: str, category: Category) -> str:
+def _deletion_message(source: str, category: Category, previous: str | None) -> str:
+    if _is_repeat(source, previous):
+        return f"Remove the repeated word '{source}'"
     if category is Category.PUNCTUATION:
         return f"Remove {_punctuation_name(source, with_article=False)}"
     if category is Category.ARTICLE:
@@ -596,6 +630,9 @@ def _replacement_message(
         return f"Use {_punctuation_name(target)} instead of {_punctuation_name(source)}"
     if category is Category.SPELLING:
         return f"Possible spelling mistake: did you mean '{target}'?"
+    degree = _degree_change(src, tgt) if category is Category.WORD_CHOICE else None
+    if degree:
+        return f"Use the {degree} '{target}'"
     if category is Category.WORD_CHOICE and tgt in CONFUSION_GLOSSES and are_confusable(src, tgt):
         return f"Use '{target}' ({CONFUSION_GLOSSES[tgt]}) instead of '{source}'"
     return f"Replace '{source}' with '{target}'"

@@ -22,7 +22,7 @@ Conventions (the whole package relies on them):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -64,7 +64,7 @@ _APOSTROPHES = "'\u2019"
 _WORD = rf"(?:{_LETTER})+(?:[-{_APOSTROPHES}](?:{_LETTER})+)*"
 _NUMBER = r"\d+(?:[.,:]\d+)+"
 _URL = r"(?:https?://|www\.)[^\s]+?(?=[.,;:!?)\]\"'\u201d\u2019]*(?:\s|$))"
-_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_EMAIL = r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _ABBREVIATION = (
     r"(?<!\w)(?:"
     + "|".join(sorted((re.escape(a) for a in _TOKEN_ABBREVIATIONS), key=len, reverse=True))
@@ -112,7 +112,8 @@ def _split_contraction(text: str, start: int) -> list[Token]:
     if not match or not match.group("head").isalpha():
         return [Token(text, start, start + len(text))]
     cut = start + match.end("head")
-    return [Token(match.group("head"), start, cut), Token(match.group("tail"), cut, start + len(text))]
+    end = start + len(text)
+    return [Token(match.group("head"), start, cut), Token(match.group("tail"), cut, end)]
 
 
 # --- detokenising ---------------------------------------------------------------------------
@@ -172,10 +173,11 @@ def split_sentences(text: str, *, line_breaks: bool = True) -> list[Sentence]:
 
     A sentence ends at ``.``, ``!``, ``?`` (or an ellipsis) plus optional closing quotes,
     then whitespace, unless the full stop belongs to an abbreviation, an initial
-    ("J. Smith") or a number. A lower-case word after a plain ``.``/``!``/``?`` also starts
+    ("J. Smith") or a number. A lower-case word after a bare ``.``/``!``/``?`` also starts
     a new sentence, so that a missing capital ("home. it was") can be corrected; after an
-    ellipsis only a capital does. With ``line_breaks`` every newline ends a sentence (an
-    editor paragraph or a list item); otherwise only blank lines do.
+    ellipsis or a closing quote ("“Go!” she said") only a capital does. With
+    ``line_breaks`` every newline ends a sentence (an editor paragraph or a list item);
+    otherwise only blank lines do.
     """
     breaker = r"\n" if line_breaks else r"\n[ \t\r\f\v]*\n"
     sentences: list[Sentence] = []
@@ -206,13 +208,17 @@ def _split_block(block: str, offset: int) -> list[Sentence]:
 
 def _is_boundary(block: str, match: re.Match[str]) -> bool:
     end, following = match.group("end"), match.group("next")
-    if not (following.isupper() or following.isdigit() or following in _OPENERS):
-        # Lower case (or other) after the mark: only a plain terminator ends the sentence.
-        if end in ("...", "…") or not following.isalpha():
-            return False
+    capital_next = following.isupper() or following.isdigit() or following in _OPENERS
+    # Before lower case only a bare terminator ends the sentence: not an ellipsis, and not
+    # one inside quotes (“Go!” she said).
+    plain_end = end not in ("...", "…") and not match.group("close")
+    if not capital_next and not (plain_end and following.isalpha()):
+        return False
     if end != ".":
         return True
-    word = _LAST_WORD_RE.search(block, 0, match.start("end"))
+    # Only the last few characters matter; searching from 0 would be quadratic.
+    end_at = match.start("end")
+    word = _LAST_WORD_RE.search(block, max(0, end_at - 64), end_at)
     if not word:
         return True
     previous = word.group(1).lower()

@@ -55,8 +55,13 @@ def verb_paradigms(word: str) -> tuple[dict[str, tuple[str, ...]], ...]:
     paradigms = []
     for lemma in lemmas:
         forms = dict(lemminflect.getAllInflections(lemma, upos="VERB"))
-        if not all(tag in forms for tag in ("VB", "VBD", "VBG", "VBN", "VBZ")):
+        if not all(tag in forms for tag in ("VB", "VBG", "VBZ")):
             continue  # defective verbs (modals): no transforms
+        # lemminflect leaves out VBN for some regular verbs ("book"): it equals VBD there.
+        if "VBD" not in forms and "VBN" not in forms:
+            continue
+        forms.setdefault("VBN", forms.get("VBD", ()))
+        forms.setdefault("VBD", forms["VBN"])
         forms["VBP"] = _VBP_OF_BE if lemma == "be" else forms["VB"]
         if any(lower in forms_ for forms_ in forms.values()):
             paradigms.append(forms)
@@ -129,20 +134,36 @@ def is_uncountable(word: str) -> bool:
     return word.lower() in UNCOUNTABLE_NOUNS
 
 
+def _listed_plural(lower: str) -> str | None:
+    plurals = lemminflect.getAllInflections(lower, upos="NOUN").get("NNS", ())
+    return plurals[0] if plurals and plurals[0] != lower else None
+
+
+def _singular_of(lower: str) -> str | None:
+    """The lemma whose plural ``lower`` is ("letters" -> "letter"), skipping ``lower``
+    itself (lemminflect also lists "letters" as a lemma)."""
+    for lemma in _noun_lemmas(lower):
+        if lemma != lower and lower in lemminflect.getAllInflections(lemma, upos="NOUN").get(
+            "NNS", ()
+        ):
+            return lemma
+    return None
+
+
 @lru_cache(maxsize=65536)
 def pluralize(word: str) -> str | None:
-    """The plural of the singular noun ``word`` (case kept), or None when ``word`` is not a
-    singular noun or its plural is the same word. Uncountable nouns still get the form
-    learners write ("informations"): the transform itself is mechanical."""
+    """The plural of the singular noun ``word`` (case kept), or None when ``word`` is a
+    plural or has no distinct plural. Uncountable nouns still get the form learners write
+    ("informations"): the transform itself is mechanical. Words lemminflect does not know
+    at all get the regular English plural."""
     lower = word.lower()
     if lower in _PLURAL_OVERRIDES:
         return match_case(word, _PLURAL_OVERRIDES[lower])
-    lemmas = _noun_lemmas(lower)
-    if lemmas:
-        if lower not in lemmas:
-            return None  # already a plural form
-        plural = lemminflect.getAllInflections(lower, upos="NOUN").get("NNS", (lower,))[0]
-        return None if plural == lower else match_case(word, plural)
+    if _noun_lemmas(lower):
+        if lower in _SINGULAR_OVERRIDES or _singular_of(lower) or lower not in _noun_lemmas(lower):
+            return None
+        plural = _listed_plural(lower)
+        return None if plural is None else match_case(word, plural)
     if _is_known_word(lower) or not lower.isalpha():
         return None  # a known non-noun ("quickly") or not a word
     return match_case(word, _regular_plural(lower))
@@ -154,11 +175,9 @@ def singularize(word: str) -> str | None:
     lower = word.lower()
     if lower in _SINGULAR_OVERRIDES:
         return match_case(word, _SINGULAR_OVERRIDES[lower])
-    lemmas = _noun_lemmas(lower)
-    if lemmas:
-        if lower in lemmas:
-            return None  # already singular (or invariable, like "news")
-        return match_case(word, lemmas[0])
+    if _noun_lemmas(lower):
+        singular = _singular_of(lower)
+        return None if singular is None else match_case(word, singular)
     if _is_known_word(lower) or not lower.isalpha():
         return None
     singular = _regular_singular(lower)
@@ -166,13 +185,28 @@ def singularize(word: str) -> str | None:
 
 
 def noun_transform_between(source: str, target: str) -> str | None:
-    """``$TRANSFORM_AGREEMENT_PLURAL``/``_SINGULAR`` if it turns ``source`` into ``target``."""
+    """``$TRANSFORM_AGREEMENT_PLURAL``/``_SINGULAR`` if it turns ``source`` into exactly
+    ``target`` and the singular is a noun lemminflect knows (so that a typo such as
+    "thi" -> "this" is not taken for a plural)."""
     if source == target:
         return None
-    if pluralize(source) == target:
+    if is_noun(source) and pluralize(source) == target:
         return "$TRANSFORM_AGREEMENT_PLURAL"
-    if singularize(source) == target:
+    if is_noun(target) and singularize(source) == target:
         return "$TRANSFORM_AGREEMENT_SINGULAR"
+    return None
+
+
+@lru_cache(maxsize=65536)
+def adjective_degree(word: str) -> tuple[str, str] | None:
+    """``(lemma, "JJR"|"JJS")`` if ``word`` is an inflected comparative or superlative
+    ("older" -> ("old", "JJR"), "best" -> ("good", "JJS")), else None."""
+    lower = word.lower()
+    for lemma in lemminflect.getAllLemmas(lower, upos="ADJ").get("ADJ", ()):
+        forms = lemminflect.getAllInflections(lemma, upos="ADJ")
+        for tag in ("JJR", "JJS"):
+            if lower != lemma and lower in forms.get(tag, ()):
+                return lemma, tag
     return None
 
 
