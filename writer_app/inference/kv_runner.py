@@ -2,19 +2,17 @@
 
 Two runners share one small interface (`run`, `crop`, `reset`, `length`):
 - `HFRunner` works with any causal LM through its own forward and a DynamicCache.
-- `LlamaRunner` drives Llama-family decoder layers directly with a preallocated
-  cache. Decoding a small model on a CPU is dominated by per-step overhead around
-  the matmuls: the generic path concatenates the whole cache every token and
-  copies keys/values once per query head (grouped-query attention). Here a step
-  writes one slot in place and attends with the query heads grouped per KV head,
-  reusing the model's own projection, norm, rotary and MLP modules so the
-  arithmetic (and LoRA adapters wrapped around those modules) stays the same.
+- `LlamaRunner` drives Llama-family decoder layers directly, with a preallocated
+  cache written in place, reusing the model's own norm, rotary, projection and MLP
+  modules (so LoRA adapters wrapped around them keep working).
 
-On a CPU, decoding one token is a matrix-vector product per weight, and fp32
-matrix-vector products run far below what the memory allows. When measured
-faster here, single-token steps use float16 copies of the plain linear weights
-(fp32 activations in between, fp32 weights for prompts). The engine checks at
-load time that this gives the same next token as the fp32 model.
+Why the second one: on a CPU, decoding is matrix-vector products, and fp32 ones
+(and fp32 products with 2-4 rows) run far below what memory bandwidth allows,
+while float16 weights run about three times faster. So short chunks (a decode
+step, the word just typed) use float16 copies of the plain linear weights, with
+q/k/v and gate/up stacked into one matrix each; activations stay fp32 and longer
+prompts use the fp32 weights. `make_runner` checks at load time that this gives
+the fp32 model's next tokens, and otherwise falls back to `HFRunner`.
 """
 
 from __future__ import annotations
@@ -30,6 +28,9 @@ log = logging.getLogger(__name__)
 
 _LLAMA_FAMILY = {"llama", "mistral", "qwen2", "qwen3"}
 _GROW = 256
+# Chunks up to this many tokens (a step, or the word just typed) use the float16
+# weights: fp32 matrix products with 2-4 rows run several times slower than one row.
+_HALF_CHUNK = 4
 
 
 class HFRunner:
@@ -76,7 +77,7 @@ class LlamaRunner:
         self._length = 0
         self._capacity = 0
         self.half_decode = half_decode
-        self._stepping = False  # a single-token step, where float16 weights may be used
+        self._stepping = False  # a short chunk, where float16 weights may be used
         # float16 copies, with projections that read the same input stacked into one
         # matrix (q/k/v, gate/up): fewer, larger matrix-vector products per step.
         self._half: dict[tuple[int, ...], tuple[torch.Tensor, list[int]]] = {}
@@ -134,7 +135,7 @@ class LlamaRunner:
         start, count = self._length, ids.shape[1]
         end = start + count
         self._ensure_capacity(end)
-        self._stepping = count == 1
+        self._stepping = count <= _HALF_CHUNK
         hidden = self.embed(ids)
         positions = torch.arange(start, end, device=ids.device).unsqueeze(0)
         cos, sin = self.rotary(hidden, positions)
@@ -222,13 +223,14 @@ def _best_time(fn, *args, repeats: int = 5) -> float:
 
 @torch.inference_mode()
 def _agrees(model, runner: LlamaRunner, ids: list[int]) -> bool:
-    """Compare prefill plus two single steps against the model's own forward."""
+    """Compare a prompt, a short chunk and single steps against the model's own forward."""
     reference = HFRunner(model)
-    split = max(1, len(ids) - 2)
-    pairs = [(runner.run(torch.tensor([ids[:split]])), reference.run(torch.tensor([ids[:split]])))]
-    for token in ids[split:]:
-        step = torch.tensor([[token]])
-        pairs.append((runner.run(step), reference.run(step)))
+    n = len(ids)
+    cuts = sorted({0, max(1, n - 5), max(1, n - 2), max(1, n - 1), n})
+    pairs = []
+    for begin, end in zip(cuts, cuts[1:], strict=False):
+        chunk = torch.tensor([ids[begin:end]])
+        pairs.append((runner.run(chunk), reference.run(chunk)))
     runner.reset()
     exact = runner._dtype == torch.float32 and not runner.half_decode
     tolerance = 1e-3 if exact else 5e-2
