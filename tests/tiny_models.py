@@ -40,23 +40,28 @@ def _train_bpe_tokenizer(vocab_size: int = 400):
     )
 
 
-def make_tiny_gpt2(folder: Path) -> Path:
-    """A 2-layer random GPT-2 and its tokenizer, saved as a Hugging Face folder."""
+def _save_causal_lm(folder: Path, model_class, make_config) -> Path:
+    """Train the tiny tokenizer, build a seeded random model, save both."""
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tokenizer = _train_bpe_tokenizer()
-    eos_id = tokenizer.convert_tokens_to_ids(EOS)
-    config = GPT2Config(
-        vocab_size=len(tokenizer), n_layer=2, n_embd=32, n_head=2, n_positions=256,
-        bos_token_id=eos_id, eos_token_id=eos_id,
-    )
+    config = make_config(len(tokenizer), tokenizer.convert_tokens_to_ids(EOS))
     torch.manual_seed(0)
-    GPT2LMHeadModel(config).save_pretrained(folder)
+    model_class(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def make_tiny_gpt2(folder: Path) -> Path:
+    """A 2-layer random GPT-2 and its tokenizer, saved as a Hugging Face folder."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    return _save_causal_lm(folder, GPT2LMHeadModel, lambda vocab, eos: GPT2Config(
+        vocab_size=vocab, n_layer=2, n_embd=32, n_head=2, n_positions=256,
+        bos_token_id=eos, eos_token_id=eos,
+    ))
 
 
 def make_tiny_bert(folder: Path) -> Path:
@@ -82,19 +87,10 @@ def make_tiny_bert(folder: Path) -> Path:
 
 def make_tiny_llama(folder: Path) -> Path:
     """A 2-layer random Llama with grouped-query attention (4 query, 2 KV heads)."""
-    import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = _train_bpe_tokenizer()
-    eos_id = tokenizer.convert_tokens_to_ids(EOS)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+    return _save_causal_lm(folder, LlamaForCausalLM, lambda vocab, eos: LlamaConfig(
+        vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
-        bos_token_id=eos_id, eos_token_id=eos_id, tie_word_embeddings=True,
-    )
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+        bos_token_id=eos, eos_token_id=eos, tie_word_embeddings=True,
+    ))
