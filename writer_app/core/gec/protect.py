@@ -1,0 +1,32 @@
+"""Tokens the grammar checker must never flag or change.
+
+URLs, e-mail addresses, numbers (any token with a digit), code-like tokens (containing
+``_`` or ``/``, or camelCase such as ``getValue``) and the words of the user's personal
+dictionary (compared case-insensitively).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+_URL_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_CAMEL_RE = re.compile(r"[a-z][A-Z]")
+
+
+def normalise_words(words: Collection[str]) -> frozenset[str]:
+    """The personal-dictionary form used by is_protected: lower case, straight apostrophes."""
+    return frozenset(word.lower().replace("\u2019", "'") for word in words)
+
+
+def is_protected(token: str, ignore_words: frozenset[str] = frozenset()) -> bool:
+    """True if ``token`` must stay exactly as written. ``ignore_words`` must come from
+    normalise_words."""
+    if _URL_RE.match(token) or _EMAIL_RE.match(token):
+        return True
+    if any(ch.isdigit() for ch in token):
+        return True
+    if "_" in token or "/" in token or _CAMEL_RE.search(token):
+        return True
+    return bool(ignore_words) and token.lower().replace("\u2019", "'") in ignore_words

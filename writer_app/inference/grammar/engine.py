@@ -1,0 +1,204 @@
+"""GrammarEngine: iterative GECToR inference and edits with offsets into the original text.
+
+For each sentence: predict one tag per word (plus ``$START``), apply them, and repeat up
+to ``max_iterations`` times, re-running only the sentences that changed. A sentence stops
+early when its tags change nothing or when it comes back to a state it had before (the
+model is oscillating; it then stays at that earlier state). The final tokens are aligned
+with the original ones and turned into character edits (writer_app.core.gec.edits).
+
+Knobs, as in GECToR: ``keep_confidence`` is added to the $KEEP probability before the
+arg-max (higher = fewer edits); ``min_error_probability`` leaves a whole sentence alone
+when no word's error probability reaches it, and any single word below it.
+Protected tokens (URLs, e-mail addresses, numbers, code, personal-dictionary words) always
+get $KEEP, and the word before one cannot merge into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from writer_app.core.gec.edits import GrammarEdit, apply_edits, explain, span_edits
+from writer_app.core.gec.protect import is_protected, normalise_words
+from writer_app.core.gec.tags import KEEP, MERGE_TAGS, apply_tags
+from writer_app.core.gec.tokens import Token, split_sentences, tokenize
+from writer_app.inference.grammar.model import GecTagger
+
+
+@dataclass(frozen=True)
+class TagPrediction:
+    """The tags chosen for one sentence (``$START`` first) and each tag's probability."""
+
+    tags: tuple[str, ...]
+    probabilities: tuple[float, ...]
+
+    @property
+    def changes_something(self) -> bool:
+        return any(tag != KEEP for tag in self.tags)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A sentence's final tokens, the probabilities of the first iteration's non-KEEP tags
+    (by tag position) and of every applied tag (for edits born in later iterations)."""
+
+    tokens: tuple[str, ...]
+    first_probabilities: dict[int, float]
+    applied_probabilities: tuple[float, ...]
+
+
+class GrammarEngine:
+    def __init__(
+        self,
+        tagger: GecTagger,
+        tokenizer,
+        device: str | torch.device = "cpu",
+        keep_confidence: float = 0.0,
+        min_error_probability: float = 0.0,
+        max_iterations: int = 5,
+        batch_size: int = 32,
+        *,
+        ignore_words: Collection[str] = (),
+        split_contractions: bool = False,
+    ) -> None:
+        self.tagger = tagger.to(device).eval()
+        self.tokenizer = tokenizer
+        self.device = torch.device(device)
+        self.keep_confidence = keep_confidence
+        self.min_error_probability = min_error_probability
+        self.max_iterations = max_iterations
+        self.batch_size = batch_size
+        self.ignore_words = normalise_words(ignore_words)
+        self.split_contractions = split_contractions
+        self._keep_id = tagger.vocabulary.index(KEEP)
+
+    # --- prediction -------------------------------------------------------------------------
+
+    def predict(self, sentences: Sequence[Sequence[str]]) -> list[TagPrediction]:
+        """One iteration's tags for each word list, batched (shortest sentences together)."""
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        results: dict[int, TagPrediction] = {}
+        for begin in range(0, len(order), self.batch_size):
+            chunk = order[begin : begin + self.batch_size]
+            predictions = self._predict_batch([sentences[i] for i in chunk])
+            results.update(zip(chunk, predictions, strict=True))
+        return [results[i] for i in range(len(sentences))]
+
+    @torch.inference_mode()
+    def _predict_batch(self, sentences: list[Sequence[str]]) -> list[TagPrediction]:
+        batch = self.tagger.encode(self.tokenizer, sentences).to(self.device)
+        output = self.tagger(batch)
+        probs = torch.softmax(output.tag_logits.float(), dim=-1)
+        biased = probs.clone()
+        biased[..., self._keep_id] += self.keep_confidence
+        choice = biased.argmax(dim=-1)
+        chosen = probs.gather(-1, choice.unsqueeze(-1)).squeeze(-1)
+        detect = output.detect_probs.float() * output.word_mask
+        # A word below the threshold, or in a sentence whose worst word is below it, keeps.
+        sentence_ok = detect.max(dim=-1).values < self.min_error_probability
+        keep = ~output.word_mask | (detect < self.min_error_probability) | sentence_ok[:, None]
+        choice = choice.masked_fill(keep, self._keep_id)
+        rows = zip(choice.cpu().tolist(), chosen.cpu().tolist(), sentences, strict=True)
+        return [self._finish_row(ids, p, words) for ids, p, words in rows]
+
+    def _finish_row(
+        self, ids: list[int], probabilities: list[float], words: Sequence[str]
+    ) -> TagPrediction:
+        tags = self.tagger.vocabulary.decode(ids[: len(words) + 1])
+        for position, word in enumerate(words, start=1):
+            if is_protected(word, self.ignore_words):
+                tags[position] = KEEP
+                if tags[position - 1] in MERGE_TAGS:  # do not glue a word onto it either
+                    tags[position - 1] = KEEP
+        return TagPrediction(tuple(tags), tuple(probabilities[: len(words) + 1]))
+
+    # --- iterating --------------------------------------------------------------------------
+
+    def correct_tokens(self, sentences: Sequence[Sequence[str]]) -> list[Correction]:
+        states = [tuple(words) for words in sentences]
+        seen = [{state} for state in states]
+        first: list[dict[int, float]] = [{} for _ in states]
+        applied: list[list[float]] = [[] for _ in states]
+        active = [i for i, state in enumerate(states) if state]
+        for iteration in range(self.max_iterations):
+            if not active:
+                break
+            predictions = self.predict([states[i] for i in active])
+            still_active = []
+            for i, prediction in zip(active, predictions, strict=True):
+                if not prediction.changes_something:
+                    continue
+                following = tuple(apply_tags(states[i], prediction.tags))
+                if following == states[i]:
+                    continue
+                changed = [
+                    (pos, p) for pos, (tag, p) in
+                    enumerate(zip(prediction.tags, prediction.probabilities, strict=True))
+                    if tag != KEEP
+                ]
+                if iteration == 0:
+                    first[i] = dict(changed)
+                applied[i].extend(p for _, p in changed)
+                states[i] = following
+                if following in seen[i]:
+                    continue  # a cycle: stay at the state seen before
+                seen[i].add(following)
+                still_active.append(i)
+            active = still_active
+        return [
+            Correction(state, first_, tuple(applied_))
+            for state, first_, applied_ in zip(states, first, applied, strict=True)
+        ]
+
+    # --- text -------------------------------------------------------------------------------
+
+    def check(self, text: str) -> list[GrammarEdit]:
+        """Edits for ``text`` with offsets into it, in text order."""
+        return self._edits_for_texts([text])[0]
+
+    def correct_sentences(self, texts: Sequence[str]) -> list[str]:
+        """Each text corrected (a sentence or a paragraph; its spacing is kept)."""
+        edits = self._edits_for_texts(texts)
+        return [apply_edits(text, found) for text, found in zip(texts, edits, strict=True)]
+
+    def _edits_for_texts(self, texts: Sequence[str]) -> list[list[GrammarEdit]]:
+        units: list[tuple[int, list[Token]]] = []  # (text index, tokens with text offsets)
+        for index, text in enumerate(texts):
+            for sentence in split_sentences(text):
+                tokens = [
+                    Token(t.text, t.start + sentence.start, t.end + sentence.start)
+                    for t in tokenize(sentence.text, split_contractions=self.split_contractions)
+                ]
+                if tokens:
+                    units.append((index, tokens))
+        corrections = self.correct_tokens([[t.text for t in tokens] for _, tokens in units])
+        result: list[list[GrammarEdit]] = [[] for _ in texts]
+        for (index, tokens), correction in zip(units, corrections, strict=True):
+            result[index].extend(self._sentence_edits(texts[index], tokens, correction))
+        return [sorted(edits, key=lambda e: e.start) for edits in result]
+
+    def _sentence_edits(
+        self, text: str, tokens: list[Token], correction: Correction
+    ) -> list[GrammarEdit]:
+        source = [token.text for token in tokens]
+        final = list(correction.tokens)
+        if final == source:
+            return []
+        edits = []
+        for edit in span_edits(text, tokens, final):
+            edits.append(explain(edit, source, final, _confidence(edit.source_tokens, correction)))
+        return edits
+
+
+def _confidence(source_tokens: tuple[int, int], correction: Correction) -> float:
+    """The first iteration's tag probability on the edited tokens (or, for an insertion,
+    on the token it follows); the weakest applied tag when the edit came later."""
+    first, last = source_tokens
+    positions = range(first + 1, last + 1) if first < last else (first,)
+    found = [correction.first_probabilities[p] for p in positions
+             if p in correction.first_probabilities]
+    if found:
+        return max(found)
+    return min(correction.applied_probabilities, default=0.0)
