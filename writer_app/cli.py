@@ -63,7 +63,8 @@ def _cmd_complete(args: argparse.Namespace) -> int:
     from writer_app.inference.devices import DeviceError
     from writer_app.inference.registry import ModelLoadError, load_causal_lm
 
-    text = sys.stdin.read() if args.text == "-" else args.text
+    # `echo TEXT | writer-app complete -` ends the text with a newline it does not mean
+    text = sys.stdin.read().removesuffix("\n") if args.text == "-" else args.text
     if not text.strip():
         return _error("nothing to continue: TEXT is empty")
     if args.max_new_tokens < 1:
