@@ -6,6 +6,8 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 from writer_app.core.requests import (
     AlternativesResult,
@@ -85,13 +87,29 @@ class FakeBackend:
                     break
 
 
+def fake_model_name(reference: str) -> str:
+    """The name the fake factory gives a model: "fake-model" for the default, else
+    "fake:" and the folder's (or model id's) last part."""
+    if reference in ("", "default"):
+        return "fake-model"
+    return f"fake:{Path(reference).name}"
+
+
 def fake_factory(backend: FakeBackend, broken: tuple[str, ...] = ("broken",)):
-    """A backend factory that loads `backend`, or fails for references in `broken`."""
+    """A backend factory that loads `backend`, or fails for references in `broken`.
+
+    Every spec it is asked for is recorded in `factory.specs` (failed ones too), and
+    the backend's name follows the reference (see fake_model_name), so a model switch
+    shows in the status bar.
+    """
 
     def factory(spec: ModelSpec, on_progress) -> FakeBackend:
+        factory.specs.append(spec)
         on_progress(f"Loading {spec.reference}…")
-        if spec.reference in broken:
+        if Path(spec.reference).name in broken or spec.reference in broken:
             raise ModelLoadError(f"Model folder “{spec.reference}” has no config.json.")
+        backend.info = replace(backend.info, name=fake_model_name(spec.reference))
         return backend
 
+    factory.specs = []
     return factory

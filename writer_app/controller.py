@@ -8,10 +8,15 @@ decides what the user sees when something fails.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from writer_app.core import paths
+from writer_app.core.dictionary import dictionary_file, load_dictionary, save_dictionary
+from writer_app.core.documents import DocumentError
 from writer_app.core.requests import (
     AlternativesResult,
     CompletionRequest,
@@ -20,10 +25,11 @@ from writer_app.core.requests import (
     ModelInfo,
     ModelSpec,
 )
-from writer_app.core.settings import Settings
+from writer_app.core.settings import Settings, save_settings
 from writer_app.core.text_ops import clip_context, should_suggest
 from writer_app.core.tracker import RequestTracker
 from writer_app.gui.main_window import MainWindow
+from writer_app.gui.settings_dialog import SettingsDialog, human_size
 from writer_app.inference.worker import BackendFactory, InferenceWorker
 
 _TEXT_AFTER_CHARS = 200
@@ -39,6 +45,36 @@ class _Alternatives:
     first_step: int  # applied when the texts arrive
     texts: tuple[str, ...] = ()  # empty while they are being computed
     index: int = 0
+
+
+def _known_models() -> list:
+    # Imported here: the registry pulls in torch, which the GUI tests do without.
+    from writer_app.inference.registry import list_known_models
+
+    return list_known_models()
+
+
+def _devices() -> list:
+    from writer_app.inference.devices import available_devices
+
+    return available_devices()
+
+
+def _validate_folder(folder: Path) -> str | None:
+    """None for a folder that holds a usable text-generation model, else why not."""
+    from writer_app.inference.errors import ModelLoadError
+    from writer_app.inference.registry import validate_model_folder
+
+    try:
+        validate_model_folder(folder, folder.name)
+    except ModelLoadError as exc:
+        return str(exc)
+    return None
+
+
+def _device_text(info: ModelInfo) -> str:
+    memory = f" · {human_size(info.memory_bytes)}" if info.memory_bytes else ""
+    return f"{info.device} · {info.dtype}{memory}"
 
 
 def _distinct(texts: tuple[str, ...]) -> tuple[str, ...]:
@@ -65,11 +101,25 @@ class EditorController(QObject):
         window: MainWindow,
         settings: Settings,
         backend_factory: BackendFactory | None = None,
+        settings_path: Path | None = None,
+        *,
+        known_models: Callable[[], Sequence] = _known_models,
+        devices: Callable[[], Sequence] = _devices,
+        validate_folder: Callable[[Path], str | None] = _validate_folder,
+        dictionary_path: Path | None = None,
     ) -> None:
+        """`settings_path` and `dictionary_path` default to the user's files; the
+        callables feed the Preferences dialog (tests pass their own)."""
         super().__init__()
         self.window = window
         self.editor = window.editor
         self.settings = settings
+        self.settings_path = settings_path or paths.settings_file()
+        self.dictionary_path = dictionary_path or dictionary_file()
+        self._known_models = known_models
+        self._devices = devices
+        self._validate_folder = validate_folder
+        self.settings_dialog: SettingsDialog | None = None
         self.model_info: ModelInfo | None = None
         # One tracker for every kind: only one request is wanted at a time, and a new
         # one (inline, alternatives or Continue writing) supersedes the previous.
@@ -111,7 +161,8 @@ class EditorController(QObject):
         editor.sig_alternative_requested.connect(self._on_alternative_requested)
         editor.sig_pending_closed.connect(self._on_pending_closed)
         window.sig_document_replaced.connect(self._on_document_replaced)
-        window.sig_settings_changed.connect(self.apply_settings)
+        window.sig_settings_changed.connect(self._on_window_settings_changed)
+        window.sig_preferences_requested.connect(self.open_preferences)
         window.action_continue.triggered.connect(self._on_continue_triggered)
         window.action_stop.triggered.connect(self._on_stop_triggered)
 
@@ -134,6 +185,38 @@ class EditorController(QObject):
         if old.models.completion_spec() != settings.models.completion_spec():
             self.load_model()
 
+    def open_preferences(self) -> SettingsDialog:
+        """Show Edit > Preferences (window-modal), or raise it if it is open."""
+        dialog = self.settings_dialog
+        if dialog is not None:
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        try:
+            words = load_dictionary(self.dictionary_path)
+        except DocumentError as exc:
+            words = []
+            self.window.show_notice(str(exc), 15000, error=True)
+        dialog = SettingsDialog(
+            self.settings, known_models=self._known_models(), devices=self._devices(),
+            validate_folder=self._validate_folder, model_info=self.model_info,
+            dictionary_words=words, parent=self.window)
+        dialog.sig_settings_applied.connect(self._on_settings_applied)
+        dialog.sig_dictionary_applied.connect(self._on_dictionary_applied)
+        dialog.finished.connect(self._on_preferences_closed)
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def save_settings(self, settings: Settings) -> bool:
+        """Write the settings file; a failure is a status-bar error, never silent."""
+        try:
+            save_settings(settings, self.settings_path)
+        except DocumentError as exc:
+            self.window.show_notice(f"Settings not saved: {exc}", 15000, error=True)
+            return False
+        return True
+
     def request_now(self) -> bool:
         """Ask for a suggestion at the cursor without waiting for the debounce."""
         self._timer.stop()
@@ -145,6 +228,32 @@ class EditorController(QObject):
         self._tracker.cancel_current()
         self._thread.quit()
         self._thread.wait()
+
+    # -- preferences ------------------------------------------------------------------
+    @Slot(object)
+    def _on_settings_applied(self, settings: Settings) -> None:
+        self.save_settings(settings)
+        self.window.apply_settings(settings)
+        self.apply_settings(settings)
+
+    @Slot(object)
+    def _on_window_settings_changed(self, settings: Settings) -> None:
+        """A setting changed from the menus (the theme): keep it, and take it."""
+        self.save_settings(settings)
+        self.apply_settings(settings)
+
+    @Slot(list)
+    def _on_dictionary_applied(self, words: list[str]) -> None:
+        try:
+            save_dictionary(words, self.dictionary_path)
+        except DocumentError as exc:
+            self.window.show_notice(f"Personal dictionary not saved: {exc}", 15000, error=True)
+
+    @Slot(int)
+    def _on_preferences_closed(self, _result: int) -> None:
+        dialog, self.settings_dialog = self.settings_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
 
     # -- requests ---------------------------------------------------------------------
     @Slot()
@@ -383,7 +492,7 @@ class EditorController(QObject):
     @Slot(object)
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.model_info = info
-        self.window.set_model_status(info.name, f"{info.device} · {info.dtype}")
+        self.window.set_model_status(info.name, _device_text(info))
         self.window.set_state("writing…" if self._streaming else "ready")
         self.window.set_writing_state(available=True, streaming=self._streaming)
         self.window.show_notice(info.note or f"{info.name} ready ({info.load_seconds:.1f} s)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -23,9 +24,37 @@ def backend() -> FakeBackend:
     return FakeBackend()
 
 
+GIB = 1024**3
+# What the Preferences dialog is shown instead of the real HF-cache scan and devices.
+KNOWN_MODELS = [
+    SimpleNamespace(reference="default", name="Embedded default", source="embedded",
+                    path=None, size_bytes=270 * 1024**2),
+    SimpleNamespace(reference="org/cached-model", name="org/cached-model", source="hf-cache",
+                    path="/hf/cache/org/cached-model", size_bytes=GIB),
+    SimpleNamespace(reference="broken", name="broken (fails to load)", source="hf-cache",
+                    path="/hf/cache/broken", size_bytes=None),
+]
+DEVICES = [
+    SimpleNamespace(id="cpu", name="CPU (2 threads by default)", total_memory=None,
+                    free_memory=None),
+    SimpleNamespace(id="cuda:0", name="Fake GPU 8GB", total_memory=8 * GIB,
+                    free_memory=6 * GIB),
+]
+
+
 @pytest.fixture
-def app_parts(qtbot, backend, tmp_path):
-    """(window, controller) with the fake model loaded; threads joined at teardown."""
+def factory(backend):
+    """The fake backend factory; `factory.specs` lists every ModelSpec asked for."""
+    return fake_factory(backend)
+
+
+@pytest.fixture
+def app_parts(qtbot, backend, factory, tmp_path):
+    """(window, controller) with the fake model loaded; threads joined at teardown.
+
+    Settings and the personal dictionary go to tmp_path; Preferences sees KNOWN_MODELS
+    and DEVICES, and validates model folders for real.
+    """
     from writer_app.controller import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.gui.main_window import MainWindow
@@ -35,7 +64,10 @@ def app_parts(qtbot, backend, tmp_path):
     # pytest-qt closes the window before this fixture's teardown runs: never prompt.
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)
-    controller = EditorController(window, settings, fake_factory(backend))
+    controller = EditorController(
+        window, settings, factory, tmp_path / "settings.toml",
+        known_models=lambda: KNOWN_MODELS, devices=lambda: DEVICES,
+        dictionary_path=tmp_path / "dictionary.txt")
     with qtbot.waitSignal(controller.sig_model_ready, timeout=5000):
         controller.load_model()
     window.show()

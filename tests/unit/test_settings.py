@@ -2,6 +2,9 @@ import dataclasses
 
 from writer_app.core.settings import (
     CompletionSettings,
+    EditorSettings,
+    GrammarSettings,
+    ModelSettings,
     Settings,
     ensure_settings_file,
     load_settings,
@@ -68,3 +71,48 @@ def test_alternatives_count_is_checked(tmp_path):
     assert "1..5" in warnings[0]
     path.write_text("[completion]\nalternatives = 5\n")
     assert load_settings(path)[0].completion.alternatives == 5
+
+
+def test_new_fields_round_trip(tmp_path):
+    path = tmp_path / "settings.toml"
+    settings = Settings(
+        editor=dataclasses.replace(EditorSettings(), line_width=72, focus_mode=True,
+                                   font_family="DejaVu Serif", theme="dark"),
+        grammar=GrammarSettings(grammar_enabled=False, spelling_enabled=True,
+                                sensitivity="picky", language_variant="en-GB",
+                                disabled_categories="style,word-choice"),
+        models=dataclasses.replace(ModelSettings(), completion_model="/models/tiny \"gpt\"",
+                                   device="cpu", dtype="float32", cpu_threads=4),
+    )
+    save_settings(settings, path)
+    text = path.read_text(encoding="utf-8")
+    assert "[grammar]" in text and "# How readily to flag" in text
+    loaded, warnings = load_settings(path)
+    assert loaded == settings and warnings == []
+    assert loaded.grammar.disabled_set() == {"style", "word-choice"}
+
+
+def test_invalid_new_fields_fall_back_to_defaults(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('[editor]\nline_width = -3\nfocus_mode = "yes"\n'
+                    '[grammar]\nsensitivity = "brutal"\nlanguage_variant = "en-AU"\n'
+                    'spelling_enabled = 1\ndisabled_categories = ["style"]\n'
+                    'grammar_enabled = false\n')
+    settings, warnings = load_settings(path)
+    assert settings.editor.line_width == 0 and settings.editor.focus_mode is False
+    assert settings.grammar == GrammarSettings(grammar_enabled=False)
+    assert len(warnings) == 6
+    assert list(tmp_path.glob("settings.toml.bad-*"))
+
+
+def test_missing_grammar_section_uses_defaults(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("[editor]\nfont_size = 14\n")
+    settings, warnings = load_settings(path)
+    assert settings.grammar == GrammarSettings() and warnings == []
+    assert settings.editor.font_size == 14
+
+
+def test_disabled_set_trims_and_ignores_blanks():
+    grammar = GrammarSettings(disabled_categories=" Style, ,spelling,")
+    assert grammar.disabled_set() == {"style", "spelling"}

@@ -70,3 +70,5 @@ class ModelInfo:
     parameters: int
     load_seconds: float
     note: str = ""
+    memory_bytes: int | None = None  # accelerator memory in use after loading, if known
+    device_name: str = ""  # e.g. the GPU's name; empty when the device id says it all

@@ -87,6 +87,29 @@ class EditorSettings:
                     choices=("system", "light", "dark"))
     autosave_seconds: int = _f(30, "How often a recovery copy is written (seconds)",
                                low=5, high=3600)
+    line_width: int = _f(0, "Widest text column, in characters (0 = the window's width)",
+                         low=0, high=400)
+    focus_mode: bool = _f(False, "Dim every paragraph except the one being written")
+
+
+GRAMMAR_CATEGORIES = ("grammar", "spelling", "punctuation", "style", "word-choice")
+
+
+@dataclass(frozen=True)
+class GrammarSettings:
+    grammar_enabled: bool = _f(True, "Underline grammar mistakes")
+    spelling_enabled: bool = _f(True, "Underline misspelled words")
+    sensitivity: str = _f("balanced", "How readily to flag: relaxed, balanced or picky",
+                          choices=("relaxed", "balanced", "picky"))
+    language_variant: str = _f("en-US", "English spelling variant: en-US or en-GB",
+                               choices=("en-US", "en-GB"))
+    disabled_categories: str = _f("", "Comma-separated categories never to flag: "
+                                  + ", ".join(GRAMMAR_CATEGORIES))
+
+    def disabled_set(self) -> frozenset[str]:
+        """The disabled categories as a set of trimmed, lower-case names."""
+        return frozenset(part.strip().lower() for part in self.disabled_categories.split(",")
+                         if part.strip())
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,7 @@ class Settings:
     models: ModelSettings = field(default_factory=ModelSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     editor: EditorSettings = field(default_factory=EditorSettings)
+    grammar: GrammarSettings = field(default_factory=GrammarSettings)
 
 
 _SECTIONS: dict[str, type] = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]

@@ -9,6 +9,10 @@ so undo, saving and revision counting never see it.
 block (see PendingBlock) highlighted with an extra selection until the user keeps
 or removes it. Its edits are programmatic: they bump the revision (the text did
 change) but are not reported as user edits.
+
+Focus mode dims every paragraph but the cursor's with extra selections too, and
+a line width narrows the text column with viewport margins: neither touches the
+document, so undo, saving and the revision never see them.
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ from contextlib import contextmanager
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import (
     QKeyEvent,
+    QPalette,
+    QResizeEvent,
     QTextBlock,
     QTextCharFormat,
+    QTextCursor,
     QTextDocument,
     QTextLayout,
 )
@@ -28,7 +35,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from writer_app.core.text_ops import consume_typed, first_word
 from writer_app.gui.pending_block import PendingBlock, seal_undo_step
-from writer_app.gui.theme import ghost_text_color, pending_text_background
+from writer_app.gui.theme import dimmed_text_color, ghost_text_color, pending_text_background
 
 _PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 _RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -52,7 +59,14 @@ class CompletionEditor(QPlainTextEdit):
         self._painting = False
         self._pending: PendingBlock | None = None
         self._editing_pending = False  # the change is the pending block's own, not the user's
+        self._focus_mode = False
+        self._focus_block = -1  # the undimmed paragraph's block number
+        self._line_width = 0  # characters; 0 = the viewport's width
         self.setTabChangesFocus(False)
+        # The side margins of a narrowed column are the scroll area's own: paint them
+        # like the page, not like the window behind it.
+        self.setBackgroundRole(QPalette.ColorRole.Base)
+        self.setAutoFillBackground(True)
         self.document().contentsChange.connect(self._on_contents_change)
         self.cursorPositionChanged.connect(self._on_cursor_moved)
 
@@ -142,7 +156,7 @@ class CompletionEditor(QPlainTextEdit):
         with self._pending_block_edit():
             changed = block.set_text(text)
         if changed:
-            self._update_pending_highlight()
+            self._update_extra_selections()
             if at_end:  # the cursor rides along at the end: keep it (and the text) in view
                 self.ensureCursorVisible()
             self.sig_pending_changed.emit(block.text())
@@ -181,7 +195,7 @@ class CompletionEditor(QPlainTextEdit):
         if self._pending is None:
             return
         self._pending = None
-        self._update_pending_highlight()
+        self._update_extra_selections()
         if kept is not None:
             self.sig_pending_closed.emit(kept)
 
@@ -193,22 +207,88 @@ class CompletionEditor(QPlainTextEdit):
         finally:
             self._editing_pending = False
 
-    def _update_pending_highlight(self) -> None:
-        # An extra selection, not a character format: keeping the block needs no edit.
+    def _update_extra_selections(self) -> None:
+        # Extra selections, not character formats: they change nothing in the document.
+        # Focus dimming comes first so the pending block's tint paints over it.
+        selections = self._focus_selections()
         block = self._pending
-        if block is None or block.is_empty():
-            self.setExtraSelections([])
-            return
-        selection = QTextEdit.ExtraSelection()
-        selection.cursor = block.selection()
+        if block is not None and not block.is_empty():
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = block.selection()
+            fmt = QTextCharFormat()
+            fmt.setBackground(pending_text_background(self.palette()))
+            selection.format = fmt
+            selections.append(selection)
+        self.setExtraSelections(selections)
+
+    # -- focus mode and line width ----------------------------------------------------
+    @property
+    def focus_mode(self) -> bool:
+        return self._focus_mode
+
+    def set_focus_mode(self, enabled: bool) -> None:
+        """Dim every paragraph except the cursor's (display only)."""
+        self._focus_mode = enabled
+        self._focus_block = -1
+        self._update_extra_selections()
+
+    def dimmed_ranges(self) -> list[tuple[int, int]]:
+        """Document ranges (start, end) that focus mode dims now."""
+        return [(sel.cursor.selectionStart(), sel.cursor.selectionEnd())
+                for sel in self.extraSelections() if sel.format.hasProperty(
+                    QTextCharFormat.Property.ForegroundBrush)]
+
+    def _focus_selections(self) -> list[QTextEdit.ExtraSelection]:
+        if not self._focus_mode:
+            return []
+        current = self.textCursor().block()
+        self._focus_block = current.blockNumber()
+        start, end = current.position(), current.position() + current.length() - 1
         fmt = QTextCharFormat()
-        fmt.setBackground(pending_text_background(self.palette()))
-        selection.format = fmt
-        self.setExtraSelections([selection])
+        fmt.setForeground(dimmed_text_color(self.palette()))
+        selections = []
+        for low, high in ((0, start), (end + 1, self.document().characterCount() - 1)):
+            if high > low:
+                selection = QTextEdit.ExtraSelection()
+                selection.cursor = QTextCursor(self.document())
+                selection.cursor.setPosition(low)
+                selection.cursor.setPosition(high, QTextCursor.MoveMode.KeepAnchor)
+                selection.format = fmt
+                selections.append(selection)
+        return selections
+
+    @property
+    def line_width(self) -> int:
+        return self._line_width
+
+    def set_line_width(self, characters: int) -> None:
+        """Wrap lines at about `characters` average characters (0 = the viewport's width)."""
+        self._line_width = max(0, characters)
+        self._update_column()
+
+    def _update_column(self, relayout: bool = True) -> None:
+        # Equal viewport margins centre a column as wide as the line width asks for.
+        side = 0
+        if self._line_width:
+            text_width = self.fontMetrics().averageCharWidth() * self._line_width
+            column = text_width + 2 * self.document().documentMargin()
+            side = max(0, int(self.width() - self.verticalScrollBar().sizeHint().width()
+                              - column) // 2)
+        if self.viewportMargins().left() != side:
+            self.setViewportMargins(side, 0, side, 0)
+            if relayout:  # the text wraps at the viewport's width only on a resize
+                size = self.size()
+                super().resizeEvent(QResizeEvent(size, size))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._update_column(relayout=False)  # margins first, so one layout suffices
+        super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
-            self._update_pending_highlight()  # a theme switch: re-pick the tint
+            self._update_extra_selections()  # a theme switch: re-pick the tints
+        elif event.type() == QEvent.Type.FontChange:
+            self._update_column()  # the column is measured in characters
         super().changeEvent(event)
 
     # -- keys -------------------------------------------------------------------------
@@ -288,6 +368,8 @@ class CompletionEditor(QPlainTextEdit):
             self.sig_suggestion_dismissed.emit()
         if self._pending is not None:
             self._after_user_edit_of_pending()
+        elif self._focus_mode:
+            self._update_extra_selections()  # a paragraph split or joined
         self.sig_text_edited.emit()
 
     def _after_user_edit_of_pending(self) -> None:
@@ -296,11 +378,13 @@ class CompletionEditor(QPlainTextEdit):
         if self._pending.is_empty():
             self._close_pending(kept=False)
         else:
-            self._update_pending_highlight()
+            self._update_extra_selections()
 
     def _on_cursor_moved(self) -> None:
         if self._ghost and self.cursor_position() != self._ghost_position:
             self.clear_suggestion()
+        if self._focus_mode and self.textCursor().blockNumber() != self._focus_block:
+            self._update_extra_selections()
 
     # -- painting ---------------------------------------------------------------------
     def _set_ghost(self, text: str, position: int) -> None:

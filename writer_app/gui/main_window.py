@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
 
     sig_document_replaced = Signal()
     sig_settings_changed = Signal(object)
+    sig_preferences_requested = Signal()  # Edit > Preferences; the controller opens it
 
     def __init__(self, settings: Settings, recovery: RecoveryStore | None = None,
                  parent: QWidget | None = None) -> None:
@@ -289,10 +290,10 @@ class MainWindow(QMainWindow):
         self.action_find_next = self._action("Find &Next", self._on_find_next, keys.FindNext)
         self.action_find_previous = self._action("Find Pre&vious", self._on_find_previous,
                                                  keys.FindPrevious)
-        # Placeholder until the settings dialog exists; the controller enables it.
-        self.action_preferences = self._action("Pr&eferences…", None, "Ctrl+,",
-                                               role=roles.PreferencesRole)
-        self.action_preferences.setEnabled(False)
+        # The controller opens the dialog: it holds what the Models page needs.
+        self.action_preferences = self._action(
+            "Pr&eferences…", self._on_preferences_triggered, "Ctrl+,",
+            tip="Models, suggestions, grammar and editor settings", role=roles.PreferencesRole)
 
         self.action_zoom_in = self._action("Zoom &In", self.zoom_in, [keys.ZoomIn, "Ctrl+="])
         self.action_zoom_out = self._action("Zoom &Out", self.zoom_out, keys.ZoomOut)
@@ -305,6 +306,9 @@ class MainWindow(QMainWindow):
         self.action_about = self._action(f"&About {APP_DISPLAY_NAME}", self._show_about,
                                          role=roles.AboutRole)
         self._build_writing_actions()
+
+    def _on_preferences_triggered(self) -> None:
+        self.sig_preferences_requested.emit()
 
     def _build_writing_actions(self) -> None:
         # The controller connects these and enables them once a model is ready.
@@ -407,9 +411,12 @@ class MainWindow(QMainWindow):
         return self._settings
 
     def apply_settings(self, settings: Settings) -> None:
-        """Take new settings (font, theme, autosave interval); emits nothing."""
+        """Take new settings (font, theme, line width, focus mode, autosave interval);
+        emits nothing."""
         self._settings = settings
         self._apply_font()
+        self.editor.set_line_width(settings.editor.line_width)
+        self.editor.set_focus_mode(settings.editor.focus_mode)
         self.autosave_timer.setInterval(max(1, settings.editor.autosave_seconds) * 1000)
         if self._recovery is not None:
             self.autosave_timer.start()

@@ -161,6 +161,15 @@ def ghost_text_color(palette: QPalette) -> QColor:
     return _mix(palette.color(Role.Base), palette.color(Role.Text), 0.5)
 
 
+def dimmed_text_color(palette: QPalette) -> QColor:
+    """Text outside the current paragraph in focus mode: present but quiet.
+
+    Lighter than ghost text (it is real text, only out of focus), so a suggestion in
+    the current paragraph still reads as a suggestion.
+    """
+    return _mix(palette.color(Role.Base), palette.color(Role.Text), 0.4)
+
+
 def error_color(palette: QPalette) -> QColor:
     """Red for error notices, readable on the window background."""
     return QColor("#ff7b72") if is_dark(palette) else QColor("#c42b1c")

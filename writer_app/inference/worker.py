@@ -8,7 +8,9 @@ drops the stale ones.
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -96,8 +98,15 @@ class InferenceWorker(QObject):
             log.error("model load failed:\n%s", traceback.format_exc())
             self.sig_model_failed.emit(f"Could not load “{spec.reference}”: {_one_line(exc)}")
             return
-        self._backend = backend
-        self.sig_model_ready.emit(backend.info)
+        old, self._backend = self._backend, backend
+        old_device = getattr(getattr(old, "info", None), "device", None)
+        replaced = old is not None and old is not backend
+        del old  # the last reference: the old model can now be collected
+        if replaced:
+            _free_memory(old_device or "")
+        info = _with_device_facts(backend.info)
+        backend.info = info
+        self.sig_model_ready.emit(info)
 
     @Slot(object, object)
     def _on_complete(self, request: CompletionRequest, cancel: threading.Event) -> None:
@@ -133,6 +142,45 @@ class InferenceWorker(QObject):
             self.sig_request_failed.emit(request.request_id, _one_line(exc))
             return
         done_signal.emit(result)
+
+
+def _cuda_torch(device: str):
+    """torch, if it is already imported and `device` is a CUDA device; else None.
+
+    Never imports torch itself: fake backends in tests must stay torch-free.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not device.startswith("cuda"):
+        return None
+    return torch
+
+
+def _free_memory(device: str) -> None:
+    """After a replaced model's last reference is gone, return its memory.
+
+    Collecting first frees its tensors (models hold reference cycles), so that
+    empty_cache can hand their CUDA blocks back to the driver for others.
+    """
+    gc.collect()
+    torch = _cuda_torch(device)
+    if torch is not None:
+        try:
+            torch.cuda.empty_cache()
+        except RuntimeError:  # a broken driver must not take the new model down with it
+            log.warning("could not release CUDA memory:\n%s", traceback.format_exc())
+
+
+def _with_device_facts(info: ModelInfo) -> ModelInfo:
+    """`info` plus the device's name and the memory in use there, where known."""
+    torch = _cuda_torch(info.device)
+    if torch is None:
+        return info
+    try:
+        index = torch.device(info.device).index or 0
+        return replace(info, memory_bytes=int(torch.cuda.memory_allocated(index)),
+                       device_name=info.device_name or torch.cuda.get_device_name(index))
+    except (RuntimeError, AssertionError, ValueError):
+        return info
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,0 +1,761 @@
+"""Edit > Preferences: every user setting on five pages, applied without a restart.
+
+The dialog edits a copy of the frozen Settings and emits the new one on Apply
+or OK; it saves nothing and loads no model itself. What it needs from the
+inference side (known models, devices, folder validation) is handed in as plain
+data and callables, so this module imports no inference code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFontComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from writer_app.core.dictionary import clean_word, format_word_list, parse_word_list
+from writer_app.core.documents import DocumentError, atomic_write_text
+from writer_app.core.requests import ModelInfo
+from writer_app.core.settings import (
+    GRAMMAR_CATEGORIES,
+    CompletionSettings,
+    EditorSettings,
+    GrammarSettings,
+    ModelSettings,
+    Settings,
+)
+from writer_app.gui.theme import error_color
+
+ADD_FOLDER = "\x00add-folder"  # the combo entry that opens a folder chooser
+WORD_LIST_FILTER = "Word lists (*.txt *.dic);;All files (*)"
+_HALF_PRECISION = ("float16", "bfloat16")
+_THEME_LABELS = {"system": "System", "light": "Light", "dark": "Dark"}
+
+
+class KnownModelLike(Protocol):
+    reference: str
+    name: str
+    path: str | None
+    size_bytes: int | None
+
+
+class DeviceLike(Protocol):
+    id: str
+    name: str
+    total_memory: int | None
+    free_memory: int | None
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "unknown"
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def human_count(count: int) -> str:
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if count >= limit:
+            return f"{count / limit:.1f}{suffix}"
+    return str(count)
+
+
+def _doc(cls: type, name: str) -> str:
+    """A setting's tooltip: the `doc` it carries, which also comments the TOML file."""
+    return next(f.metadata["doc"] for f in dataclasses.fields(cls) if f.name == name)
+
+
+def _meta(cls: type, name: str) -> dict[str, Any]:
+    return dict(next(f.metadata for f in dataclasses.fields(cls) if f.name == name))
+
+
+def _note(text: str) -> QLabel:
+    """A wrapped explanatory line, set apart from the fields."""
+    label = QLabel(text, wordWrap=True)
+    # A wrapping label in a form otherwise settles for a narrow, tall column.
+    label.setMinimumWidth(380)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 0.95)
+    label.setFont(font)
+    return label
+
+
+class SettingsPage(QWidget):
+    """One page: a section of Settings, shown as a form whose fields carry tooltips.
+
+    Subclasses add fields with `_bind`, which records how to read and write each
+    widget, so loading, collecting and restoring defaults need no per-field code.
+    """
+
+    title = ""
+    section = ""  # the Settings attribute this page edits ("" = none)
+    section_type: type | None = None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bindings: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel(self.title)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        heading.setFont(font)
+        self.layout_.addWidget(heading)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    # -- building -----------------------------------------------------------------------
+    def _bind(self, name: str, label: str | None, widget: QWidget,
+              getter: Callable[[], Any], setter: Callable[[Any], None],
+              *, short: bool = False) -> None:
+        """Add a field's row (label None: the widget carries its own text).
+
+        A short field keeps its natural width instead of stretching across the page.
+        """
+        tip = _doc(self.section_type, name)
+        widget.setToolTip(tip)
+        widget.setObjectName(name)
+        row = self._left(widget) if short else widget
+        # A checkbox carries its own text; it still sits in the field column, aligned.
+        self.form.addRow(label or "", row)
+        if label:
+            self.form.labelForField(row).setToolTip(tip)
+        self._bindings[name] = (getter, setter)
+
+    def _check(self, name: str, text: str) -> QCheckBox:
+        box = QCheckBox(text)
+        self._bind(name, None, box, box.isChecked, box.setChecked)
+        return box
+
+    def _spin(self, name: str, label: str, suffix: str = "", special: str = "") -> QSpinBox:
+        meta = _meta(self.section_type, name)
+        spin = QSpinBox(suffix=suffix)
+        spin.setRange(int(meta["low"]), int(meta["high"]))
+        if special:
+            spin.setSpecialValueText(special)  # shown for the minimum
+        spin.setMinimumWidth(110)
+        self._bind(name, label, spin, spin.value, spin.setValue, short=True)
+        return spin
+
+    def _double(self, name: str, label: str, step: float = 0.05) -> QDoubleSpinBox:
+        meta = _meta(self.section_type, name)
+        spin = QDoubleSpinBox(decimals=2, singleStep=step)
+        spin.setRange(float(meta["low"]), float(meta["high"]))
+        spin.setMinimumWidth(110)
+        self._bind(name, label, spin, spin.value, spin.setValue, short=True)
+        return spin
+
+    def _choice(self, name: str, label: str, labels: dict[str, str]) -> QComboBox:
+        combo = QComboBox()
+        for value, text in labels.items():
+            combo.addItem(text, value)
+        self._bind(name, label, combo, combo.currentData,
+                   lambda value: combo.setCurrentIndex(max(0, combo.findData(value))),
+                   short=True)
+        return combo
+
+    @staticmethod
+    def _left(widget: QWidget) -> QWidget:
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(widget)
+        row.addStretch(1)
+        return holder
+
+    def _finish(self) -> None:
+        self.layout_.addLayout(self.form)
+        self.layout_.addStretch(1)
+
+    # -- values -------------------------------------------------------------------------
+    def load(self, settings: Settings) -> None:
+        if self.section:
+            values = getattr(settings, self.section)
+            for name, (_, setter) in self._bindings.items():
+                setter(getattr(values, name))
+
+    def collect(self, settings: Settings) -> Settings:
+        """`settings` with this page's section replaced by what the page shows."""
+        if not self.section:
+            return settings
+        values = {name: getter() for name, (getter, _) in self._bindings.items()}
+        section = dataclasses.replace(getattr(settings, self.section), **values)
+        return dataclasses.replace(settings, **{self.section: section})
+
+    def restore_defaults(self) -> None:
+        if self.section:
+            self.load(dataclasses.replace(Settings(), **{self.section: self.section_type()}))
+
+
+class ModelsPage(SettingsPage):
+    title = "Models"
+    section = "models"
+    section_type = ModelSettings
+
+    def __init__(self, known_models: Sequence[KnownModelLike], devices: Sequence[DeviceLike],
+                 validate_folder: Callable[[Path], str | None],
+                 model_info: ModelInfo | None, active_reference: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._known = {model.reference: model for model in known_models}
+        self._devices = list(devices)
+        self._validate_folder = validate_folder
+        self._model_info = model_info
+        self._active_reference = active_reference
+        self._last_model_index = 0
+
+        self.model_combo = QComboBox()
+        # Long model ids must not push the dialog wider; the full name is in the tooltip.
+        self.model_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(28)
+        for model in known_models:
+            self.model_combo.addItem(model.name, model.reference)
+        self.model_combo.addItem("Add model folder…", ADD_FOLDER)
+        self._bind("completion_model", "Completion model:", self.model_combo,
+                   self.model_combo.currentData, self._select_model)
+        self.model_error = _note("")
+        self.model_error.setVisible(False)
+        self.model_error.setObjectName("model_error")
+        self.form.addRow("", self.model_error)
+        self.model_details = _note("")
+        self.model_details.setObjectName("model_details")
+        self.model_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form.addRow("", self.model_details)
+
+        self.device_combo = QComboBox()
+        self.device_combo.addItem("Auto", "auto")
+        for device in self._devices:
+            self.device_combo.addItem(self._device_label(device), device.id)
+        self._bind("device", "Device:", self.device_combo,
+                   self.device_combo.currentData, self._select_device, short=True)
+        self.dtype_combo = QComboBox()
+        for value in ("auto", "float32", "float16", "bfloat16"):
+            self.dtype_combo.addItem(value.capitalize() if value == "auto" else value, value)
+        self._bind("dtype", "Precision:", self.dtype_combo,
+                   self.dtype_combo.currentData,
+                   lambda v: self.dtype_combo.setCurrentIndex(
+                       max(0, self.dtype_combo.findData(v))), short=True)
+        self.threads_spin = self._spin("cpu_threads", "CPU threads:", special="Automatic")
+        self.facts = _note(self._facts_text())
+        self.facts.setObjectName("device_facts")
+        self.form.addRow("", self.facts)
+        self._finish()
+        self.model_combo.activated.connect(self._on_model_activated)
+        self.model_combo.currentIndexChanged.connect(self._update_details)
+        self.device_combo.currentIndexChanged.connect(self._on_device_changed)
+        self._update_precisions()
+
+    # -- model choice -------------------------------------------------------------------
+    def _select_model(self, reference: str) -> None:
+        index = self.model_combo.findData(reference)
+        if index < 0:  # a folder or model id typed into the settings file
+            index = self._insert_model(Path(reference).name or reference, reference)
+        self.model_combo.setCurrentIndex(index)
+        self._last_model_index = index
+        self._show_error("")
+        self._update_details()  # also when the index stayed the same
+
+    def _insert_model(self, name: str, reference: str) -> int:
+        index = self.model_combo.count() - 1  # before "Add model folder…"
+        self.model_combo.insertItem(index, name, reference)
+        self.model_combo.setItemData(index, reference, Qt.ItemDataRole.ToolTipRole)
+        return index
+
+    def _on_model_activated(self, index: int) -> None:
+        if self.model_combo.itemData(index) == ADD_FOLDER:
+            self.add_model_folder()
+        else:
+            self._last_model_index = index
+            self._show_error("")
+
+    def add_model_folder(self) -> bool:
+        """Ask for a folder, validate it, and select it; a bad folder says why inline."""
+        self.model_combo.setCurrentIndex(self._last_model_index)  # until one is accepted
+        folder = self._choose_model_folder()
+        if folder is None:
+            return False
+        error = self._validate_folder(folder)
+        if error:
+            self._show_error(error)
+            return False
+        self._select_model(str(folder))
+        return True
+
+    def _choose_model_folder(self) -> Path | None:
+        """Overridden in tests."""
+        name = QFileDialog.getExistingDirectory(self, "Add model folder", str(Path.home()))
+        return Path(name) if name else None
+
+    def _show_error(self, message: str) -> None:
+        self.model_error.setText(message)
+        self.model_error.setVisible(bool(message))
+        self.model_error.setStyleSheet(f"color: {error_color(self.palette()).name()};")
+
+    def _update_details(self) -> None:
+        reference = self.model_combo.currentData()
+        if reference == ADD_FOLDER:
+            return
+        known = self._known.get(reference)
+        path = known.path if known else reference
+        size = human_size(known.size_bytes) if known and known.size_bytes else None
+        if size is None and path and Path(path).is_dir():
+            size = human_size(sum(f.stat().st_size for f in Path(path).rglob("*")
+                                  if f.is_file()))
+        info = self._model_info if reference == self._active_reference else None
+        params = human_count(info.parameters) if info and info.parameters else "known once loaded"
+        where = path or "prepared on first use"
+        self.model_details.setText(f"Size: {size or 'unknown'}  ·  Parameters: {params}\n"
+                                   f"Location: {where}")
+        self.model_details.setToolTip(where)
+
+    # -- device and precision -----------------------------------------------------------
+    @staticmethod
+    def _device_label(device: DeviceLike) -> str:
+        if device.id.startswith("cuda"):
+            free = human_size(device.free_memory) if device.free_memory is not None else "?"
+            return f"{device.name} ({device.id}, {free} free)"
+        if device.id == "cpu":
+            return "CPU"
+        return device.name
+
+    def _select_device(self, device_id: str) -> None:
+        index = self.device_combo.findData(device_id)
+        if index < 0 and device_id == "cuda":
+            index = self.device_combo.findData("cuda:0")
+        if index < 0:  # a device not present now: keep the choice visible
+            self.device_combo.addItem(f"{device_id} (not available)", device_id)
+            index = self.device_combo.count() - 1
+        self.device_combo.setCurrentIndex(index)
+
+    def _effective_device(self) -> str:
+        """What "auto" means on this machine: a GPU if there is one, else the CPU."""
+        chosen = self.device_combo.currentData() or "auto"
+        if chosen != "auto":
+            return chosen
+        ids = [device.id for device in self._devices]
+        return next((i for i in ids if i.startswith("cuda")), "mps" if "mps" in ids else "cpu")
+
+    def _on_device_changed(self) -> None:
+        self._update_precisions()
+        item = self.dtype_combo.model().item(self.dtype_combo.currentIndex())
+        if item is not None and not item.isEnabled():
+            self.dtype_combo.setCurrentIndex(0)  # back to Auto, which always fits
+
+    def _update_precisions(self) -> None:
+        device = self._effective_device()
+        model: QStandardItemModel = self.dtype_combo.model()
+        for row in range(model.rowCount()):
+            value = self.dtype_combo.itemData(row)
+            reason = self._precision_problem(device, value)
+            item = model.item(row)
+            item.setEnabled(reason is None)
+            item.setToolTip(reason or "")
+
+    @staticmethod
+    def _precision_problem(device: str, dtype: str) -> str | None:
+        if device == "cpu" and dtype in _HALF_PRECISION:
+            return ("Not offered on the CPU: half precision there is much slower than "
+                    "float32 and saves little memory.")
+        if device == "mps" and dtype == "bfloat16":
+            return "Apple Metal (MPS) does not support bfloat16 on most Macs; use float16."
+        return None
+
+    def precision_enabled(self, dtype: str) -> bool:
+        index = self.dtype_combo.findData(dtype)
+        return self.dtype_combo.model().item(index).isEnabled()
+
+    def _facts_text(self) -> str:
+        info = self._model_info
+        if info is None:
+            return "No model is loaded yet."
+        where = info.device_name or info.device
+        memory = f", {human_size(info.memory_bytes)} in use" if info.memory_bytes else ""
+        return f"Running now: {info.name} on {where} ({info.dtype}{memory})."
+
+    def collect(self, settings: Settings) -> Settings:
+        if self.model_combo.currentData() == ADD_FOLDER:  # never saved as a model
+            self.model_combo.setCurrentIndex(self._last_model_index)
+        return super().collect(settings)
+
+
+class CompletionPage(SettingsPage):
+    title = "Completion"
+    section = "completion"
+    section_type = CompletionSettings
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._check("enabled", "Show suggestions while typing")
+        self._spin("debounce_ms", "Wait before suggesting:", " ms")
+        self._spin("max_new_tokens", "Suggestion length:", " tokens")
+        self._spin("continue_tokens", "Continue writing length:", " tokens")
+        self._spin("alternatives", "Alternatives:")
+        self._double("temperature", "Temperature:")
+        self._double("top_p", "Top-p:")
+        self._double("repetition_penalty", "Repetition penalty:")
+        self._finish()
+
+
+class GrammarPage(SettingsPage):
+    title = "Grammar and spelling"
+    section = "grammar"
+    section_type = GrammarSettings
+
+    def __init__(self, words: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.note = _note("Grammar and spelling checks arrive with the grammar engine. "
+                          "These switches and your personal dictionary are saved now and "
+                          "take effect then.")
+        self.note.setObjectName("grammar_note")
+        self.layout_.addWidget(self.note)
+        self._check("grammar_enabled", "Check grammar")
+        self._check("spelling_enabled", "Check spelling")
+        self._choice("sensitivity", "Sensitivity:",
+                     {"relaxed": "Relaxed", "balanced": "Balanced", "picky": "Picky"})
+        self._choice("language_variant", "English variant:",
+                     {"en-US": "American (en-US)", "en-GB": "British (en-GB)"})
+        self._build_categories()
+        self._finish()
+        self._build_dictionary(words)
+
+    def _build_categories(self) -> None:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.category_boxes = {}
+        for name in GRAMMAR_CATEGORIES:
+            check = QCheckBox(name.replace("-", " ").capitalize())
+            self.category_boxes[name] = check
+            row.addWidget(check)
+        row.addStretch(1)
+        self._bind("disabled_categories", "Check for:", box,
+                   self._disabled_categories, self._set_disabled_categories)
+        for check in self.category_boxes.values():
+            check.setToolTip("Unticked categories are never flagged")
+
+    def _disabled_categories(self) -> str:
+        return ",".join(name for name, check in self.category_boxes.items()
+                        if not check.isChecked())
+
+    def _set_disabled_categories(self, value: str) -> None:
+        disabled = GrammarSettings(disabled_categories=value).disabled_set()
+        for name, check in self.category_boxes.items():
+            check.setChecked(name not in disabled)
+
+    # -- personal dictionary ------------------------------------------------------------
+    def _build_dictionary(self, words: Sequence[str]) -> None:
+        group = QGroupBox("Personal dictionary")
+        group.setToolTip("Words the spelling check always accepts; saved one a line in "
+                         "dictionary.txt")
+        layout = QVBoxLayout(group)
+        entry = QHBoxLayout()
+        self.word_edit = QLineEdit(placeholderText="Add a word")
+        self.word_edit.setToolTip("Type a word and press Enter to add it")
+        self.add_button = QPushButton("Add")
+        entry.addWidget(self.word_edit, 1)
+        entry.addWidget(self.add_button)
+        layout.addLayout(entry)
+        self.word_list = QListWidget()
+        self.word_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.word_list.setSortingEnabled(True)
+        self.word_list.setMinimumHeight(90)
+        layout.addWidget(self.word_list, 1)
+        buttons = QHBoxLayout()
+        self.remove_button = QPushButton("Remove", toolTip="Remove the selected words")
+        self.import_button = QPushButton("Import…", toolTip="Add the words of a word list "
+                                                            "(one word a line, UTF-8)")
+        self.export_button = QPushButton("Export…", toolTip="Save the words as a word list")
+        for button in (self.remove_button, self.import_button, self.export_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.dictionary_status = QLabel()
+        buttons.addWidget(self.dictionary_status)
+        layout.addLayout(buttons)
+        self.layout_.insertWidget(self.layout_.count() - 1, group, 1)
+        self.set_words(words)
+        self.saved_words = self.words()
+        self.word_edit.returnPressed.connect(self._on_add_word)
+        self.add_button.clicked.connect(self._on_add_word)
+        self.remove_button.clicked.connect(self._on_remove_words)
+        self.import_button.clicked.connect(self._on_import)
+        self.export_button.clicked.connect(self._on_export)
+
+    def words(self) -> list[str]:
+        return [self.word_list.item(row).text() for row in range(self.word_list.count())]
+
+    def set_words(self, words: Sequence[str]) -> None:
+        self.word_list.clear()
+        self.add_words(words)
+
+    def add_words(self, words: Sequence[str]) -> int:
+        """Add words not yet listed; returns how many were new."""
+        have = set(self.words())
+        added = 0
+        for word in words:
+            word = clean_word(word)
+            if word and word not in have:
+                self.word_list.addItem(QListWidgetItem(word))
+                have.add(word)
+                added += 1
+        return added
+
+    def _on_add_word(self) -> None:
+        if self.add_words([self.word_edit.text()]):
+            self.word_edit.clear()
+            self._set_status("")
+        elif self.word_edit.text().strip():
+            self._set_status("Already in the dictionary.")
+
+    def _on_remove_words(self) -> None:
+        for item in self.word_list.selectedItems():
+            self.word_list.takeItem(self.word_list.row(item))
+
+    def _on_import(self) -> None:
+        path = self._choose_import_path()
+        if path is None:
+            return
+        try:
+            words = parse_word_list(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            self._set_status(f"Cannot import {path.name}: "
+                             f"{getattr(exc, 'strerror', None) or exc}", error=True)
+            return
+        self._set_status(f"Imported {self.add_words(words)} new word(s).")
+
+    def _on_export(self) -> None:
+        path = self._choose_export_path()
+        if path is None:
+            return
+        try:
+            atomic_write_text(path, format_word_list(self.words()))
+        except DocumentError as exc:
+            self._set_status(str(exc), error=True)
+            return
+        self._set_status(f"Exported {self.word_list.count()} word(s).")
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.dictionary_status.setText(text)
+        color = error_color(self.palette()).name() if error else ""
+        self.dictionary_status.setStyleSheet(f"color: {color};" if color else "")
+
+    def _choose_import_path(self) -> Path | None:
+        """Overridden in tests."""
+        name, _ = QFileDialog.getOpenFileName(self, "Import word list", str(Path.home()),
+                                              WORD_LIST_FILTER)
+        return Path(name) if name else None
+
+    def _choose_export_path(self) -> Path | None:
+        """Overridden in tests."""
+        name, _ = QFileDialog.getSaveFileName(self, "Export word list",
+                                              str(Path.home() / "dictionary.txt"),
+                                              WORD_LIST_FILTER)
+        return Path(name) if name else None
+
+    def restore_defaults(self) -> None:
+        # The dictionary is the user's own data, not a setting: it stays.
+        super().restore_defaults()
+
+
+class EditorPage(SettingsPage):
+    title = "Editor"
+    section = "editor"
+    section_type = EditorSettings
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.system_font = QCheckBox("Use the system's fixed-width font")
+        self.font_combo = QFontComboBox()
+        font_row = QWidget()
+        column = QVBoxLayout(font_row)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.system_font)
+        column.addWidget(self.font_combo)
+        self._bind("font_family", "Font:", font_row, self._font_family, self._set_font_family)
+        self.system_font.toggled.connect(lambda on: self.font_combo.setEnabled(not on))
+        self._spin("font_size", "Font size:", " pt")
+        self._choice("theme", "Theme:", _THEME_LABELS)
+        self._spin("line_width", "Line width:", " characters", special="Window width")
+        self._spin("autosave_seconds", "Recovery copy every:", " s")
+        self._check("focus_mode", "Focus mode: dim all but the current paragraph")
+        self._finish()
+
+    def _font_family(self) -> str:
+        return "" if self.system_font.isChecked() else self.font_combo.currentFont().family()
+
+    def _set_font_family(self, family: str) -> None:
+        self.system_font.setChecked(not family)
+        self.font_combo.setEnabled(bool(family))
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.font_combo.setCurrentFont(QFont(family) if family else fixed)
+
+
+class PersonalizePage(SettingsPage):
+    title = "Personalize"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.note = _note(
+            "One-click personalization will live here: the assistant learns your style by "
+            "fine-tuning the completion model on documents you choose, on this computer. "
+            "Your text never leaves it.\n\n"
+            "This is not available yet; nothing on this page changes how the app works today.")
+        self.note.setObjectName("personalize_note")
+        self.layout_.addWidget(self.note)
+        self._finish()
+
+
+class SettingsDialog(QDialog):
+    """Preferences. Emits sig_settings_applied(Settings) on Apply and OK (when changed)
+    and sig_dictionary_applied(list[str]) when the personal dictionary changed."""
+
+    sig_settings_applied = Signal(object)  # Settings
+    sig_dictionary_applied = Signal(list)
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        known_models: Sequence[KnownModelLike] = (),
+        devices: Sequence[DeviceLike] = (),
+        validate_folder: Callable[[Path], str | None] = lambda _folder: None,
+        model_info: ModelInfo | None = None,
+        dictionary_words: Sequence[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self._settings = settings
+        self.models_page = ModelsPage(known_models, devices, validate_folder, model_info,
+                                      settings.models.completion_model)
+        self.completion_page = CompletionPage()
+        self.grammar_page = GrammarPage(dictionary_words)
+        self.editor_page = EditorPage()
+        self.personalize_page = PersonalizePage()
+        self.pages: list[SettingsPage] = [
+            self.models_page, self.completion_page, self.grammar_page, self.editor_page,
+            self.personalize_page,
+        ]
+        self._build()
+        for page in self.pages:
+            page.load(settings)
+        self.page_list.setCurrentRow(0)
+        self.resize(760, 560)
+
+    def _build(self) -> None:
+        self.page_list = QListWidget()
+        self.page_list.setObjectName("page_list")
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.page_list.addItem(page.title)
+            self.stack.addWidget(page)
+        self.page_list.setSpacing(3)
+        self.page_list.setFixedWidth(self.page_list.sizeHintForColumn(0) + 40)
+        self.page_list.currentRowChanged.connect(self._on_page_changed)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Apply
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults)
+        self.restore_button.setToolTip("Put this page's settings back to their defaults")
+        self.buttons.clicked.connect(self._on_button_clicked)
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        body.addWidget(self.page_list)
+        body.addWidget(self.stack, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.buttons)
+
+    # -- buttons ------------------------------------------------------------------------
+    @property
+    def ok_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    @property
+    def apply_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Apply)
+
+    @property
+    def cancel_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+
+    @property
+    def restore_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+
+    def _on_button_clicked(self, button: QAbstractButton) -> None:
+        if button is self.apply_button:
+            self.apply()
+        elif button is self.ok_button:
+            self.apply()
+            self.accept()
+        elif button is self.restore_button:
+            self.current_page().restore_defaults()
+        else:
+            self.reject()
+
+    # -- pages --------------------------------------------------------------------------
+    def current_page(self) -> SettingsPage:
+        return self.stack.currentWidget()
+
+    def show_page(self, page: SettingsPage) -> None:
+        self.page_list.setCurrentRow(self.pages.index(page))
+
+    def _on_page_changed(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        # Personalize has nothing to restore yet.
+        self.restore_button.setEnabled(bool(self.pages[row].section))
+
+    # -- values -------------------------------------------------------------------------
+    def edited_settings(self) -> Settings:
+        """The settings as the pages show them now."""
+        settings = self._settings
+        for page in self.pages:
+            settings = page.collect(settings)
+        return settings
+
+    def apply(self) -> Settings:
+        """Emit what changed since the dialog opened (or the last Apply)."""
+        settings = self.edited_settings()
+        if settings != self._settings:
+            self._settings = settings
+            self.sig_settings_applied.emit(settings)
+        words = self.grammar_page.words()
+        if words != self.grammar_page.saved_words:
+            self.grammar_page.saved_words = words
+            self.sig_dictionary_applied.emit(words)
+        return settings
