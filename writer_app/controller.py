@@ -8,6 +8,7 @@ decides what the user sees when something fails.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -121,6 +122,9 @@ class EditorController(QObject):
         self._validate_folder = validate_folder
         self.settings_dialog: SettingsDialog | None = None
         self.model_info: ModelInfo | None = None
+        # Specs sent to the worker, answered in order; the one serving now.
+        self._loads: deque[ModelSpec] = deque()
+        self._active_spec: ModelSpec | None = None
         # One tracker for every kind: only one request is wanted at a time, and a new
         # one (inline, alternatives or Continue writing) supersedes the previous.
         self._tracker = RequestTracker()
@@ -173,6 +177,7 @@ class EditorController(QObject):
     def load_model(self, spec: ModelSpec | None = None) -> None:
         spec = spec or self.settings.models.completion_spec()
         self.window.set_state("loading…")
+        self._loads.append(spec)
         self.sig_load_model.emit(spec)
 
     @Slot(object)
@@ -492,6 +497,7 @@ class EditorController(QObject):
     @Slot(object)
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.model_info = info
+        self._active_spec = self._loads.popleft() if self._loads else self._active_spec
         self.window.set_model_status(info.name, _device_text(info))
         self.window.set_state("writing…" if self._streaming else "ready")
         self.window.set_writing_state(available=True, streaming=self._streaming)
@@ -500,7 +506,20 @@ class EditorController(QObject):
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
+        failed = self._loads.popleft() if self._loads else None
         self.window.set_state("ready" if self.model_info else "error")
         kept = f" Still using {self.model_info.name}." if self.model_info else ""
         self.window.show_notice(message + kept, error=True)
+        self._forget_failed_model(failed)
         self.sig_model_failed.emit(message)
+
+    def _forget_failed_model(self, failed: ModelSpec | None) -> None:
+        """Keep the settings on the model that serves, so the next start loads it."""
+        active = self._active_spec
+        models = self.settings.models
+        if failed is None or active is None or models.completion_spec() != failed:
+            return
+        restored = replace(models, completion_model=active.reference, device=active.device,
+                           dtype=active.dtype, cpu_threads=active.threads)
+        self.settings = replace(self.settings, models=restored)
+        self.save_settings(self.settings)

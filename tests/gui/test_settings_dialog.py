@@ -193,6 +193,9 @@ def test_failed_load_keeps_the_previous_model(prefs, qtbot, backend):
     assert controller.model_info.name == "fake-model"
     assert window._label_model.text() == "fake-model"
     assert "Still using fake-model" in window.statusBar().currentMessage()
+    # The settings (and the file) stay on the model that serves, for the next start.
+    assert controller.settings.models.completion_model == "default"
+    assert 'completion_model = "default"' in controller.settings_path.read_text()
     # The old model still serves.
     window.editor.setPlainText("The cat")
     window.editor.moveCursor(QTextCursor.MoveOperation.End)
