@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import lemminflect
+
+@lru_cache(maxsize=1)
+def _lemminflect():
+    """Imported on first use: lemminflect pulls in spaCy (and with it torch) when
+    spaCy is installed, seconds that importing this core module should not cost."""
+    import lemminflect
+
+    return lemminflect
+
 
 VERB_TAGS: tuple[str, ...] = ("VB", "VBD", "VBG", "VBN", "VBP", "VBZ")
 _VBP_OF_BE = ("are", "am")
@@ -51,10 +59,10 @@ _AN_LETTERS = frozenset("aefhilmnorsx")  # initialisms read letter by letter: "a
 def verb_paradigms(word: str) -> tuple[dict[str, tuple[str, ...]], ...]:
     """The paradigms of every verb lemma that ``word`` (any case) can be a form of."""
     lower = word.lower()
-    lemmas = lemminflect.getAllLemmas(lower, upos="VERB").get("VERB", ())
+    lemmas = _lemminflect().getAllLemmas(lower, upos="VERB").get("VERB", ())
     paradigms = []
     for lemma in lemmas:
-        forms = dict(lemminflect.getAllInflections(lemma, upos="VERB"))
+        forms = dict(_lemminflect().getAllInflections(lemma, upos="VERB"))
         if not all(tag in forms for tag in ("VB", "VBG", "VBZ")):
             continue  # defective verbs (modals): no transforms
         # lemminflect leaves out VBN for some regular verbs ("book"): it equals VBD there.
@@ -116,13 +124,13 @@ _PREFERENCE = ("VB", "VBZ", "VBD", "VBN", "VBG", "VBP")
 
 @lru_cache(maxsize=65536)
 def _noun_lemmas(lower: str) -> tuple[str, ...]:
-    return tuple(lemminflect.getAllLemmas(lower, upos="NOUN").get("NOUN", ()))
+    return tuple(_lemminflect().getAllLemmas(lower, upos="NOUN").get("NOUN", ()))
 
 
 @lru_cache(maxsize=65536)
 def word_classes(word: str) -> frozenset[str]:
     """The universal POS tags lemminflect knows for ``word`` (NOUN, VERB, ADJ, AUX...)."""
-    return frozenset(lemminflect.getAllLemmas(word.lower()))
+    return frozenset(_lemminflect().getAllLemmas(word.lower()))
 
 
 def _is_known_word(lower: str) -> bool:
@@ -135,7 +143,7 @@ def is_uncountable(word: str) -> bool:
 
 
 def _listed_plural(lower: str) -> str | None:
-    plurals = lemminflect.getAllInflections(lower, upos="NOUN").get("NNS", ())
+    plurals = _lemminflect().getAllInflections(lower, upos="NOUN").get("NNS", ())
     return plurals[0] if plurals and plurals[0] != lower else None
 
 
@@ -143,7 +151,7 @@ def _singular_of(lower: str) -> str | None:
     """The lemma whose plural ``lower`` is ("letters" -> "letter"), skipping ``lower``
     itself (lemminflect also lists "letters" as a lemma)."""
     for lemma in _noun_lemmas(lower):
-        if lemma != lower and lower in lemminflect.getAllInflections(lemma, upos="NOUN").get(
+        if lemma != lower and lower in _lemminflect().getAllInflections(lemma, upos="NOUN").get(
             "NNS", ()
         ):
             return lemma
@@ -202,8 +210,8 @@ def adjective_degree(word: str) -> tuple[str, str] | None:
     """``(lemma, "JJR"|"JJS")`` if ``word`` is an inflected comparative or superlative
     ("older" -> ("old", "JJR"), "best" -> ("good", "JJS")), else None."""
     lower = word.lower()
-    for lemma in lemminflect.getAllLemmas(lower, upos="ADJ").get("ADJ", ()):
-        forms = lemminflect.getAllInflections(lemma, upos="ADJ")
+    for lemma in _lemminflect().getAllLemmas(lower, upos="ADJ").get("ADJ", ()):
+        forms = _lemminflect().getAllInflections(lemma, upos="ADJ")
         for tag in ("JJR", "JJS"):
             if lower != lemma and lower in forms.get(tag, ()):
                 return lemma, tag
