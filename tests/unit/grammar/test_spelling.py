@@ -1,0 +1,111 @@
+"""The spelling layer with its real dictionaries (pyspellchecker + symspellpy's counts)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from writer_app.core.gec.edits import apply_edits
+from writer_app.core.gec.tags import Category
+from writer_app.inference.grammar.spelling import SpellingChecker, match_case
+
+
+@pytest.fixture(scope="module")
+def checker() -> SpellingChecker:
+    return SpellingChecker().load()
+
+
+@pytest.fixture(scope="module")
+def british() -> SpellingChecker:
+    return SpellingChecker("en-GB").load()
+
+
+def flagged(checker: SpellingChecker, text: str) -> list[tuple[str, str]]:
+    return [(text[e.start : e.end], e.replacement) for e in checker.check(text)]
+
+
+def test_load_time_is_reasonable():
+    started = time.perf_counter()
+    SpellingChecker().load()
+    assert time.perf_counter() - started < 3.0
+
+
+def test_corrects_common_typos(checker):
+    assert flagged(checker, "I recieved teh package.") == [("recieved", "received"), ("teh", "the")]
+
+
+def test_edit_fields_and_message(checker):
+    (edit,) = checker.check("It was recieved.")
+    assert edit.category is Category.SPELLING
+    assert edit.message == "Possible spelling mistake: 'recieved' \u2192 'received'"
+    assert edit.rule_id == "SPELLING"
+    assert 0.0 < edit.confidence < 1.0
+
+
+def test_offsets_are_exact_with_unicode_and_spaces(checker):
+    text = "Ünïcode  café —\tteh   naïve\n\nrecieved  😀 it"
+    edits = checker.check(text)
+    assert [(text[e.start : e.end]) for e in edits] == ["teh", "recieved"]
+    assert apply_edits(text, edits) == "Ünïcode  café —\tthe   naïve\n\nreceived  😀 it"
+
+
+def test_case_is_preserved(checker):
+    assert flagged(checker, "Recieved it. Teh end.") == [("Recieved", "Received"), ("Teh", "The")]
+    assert match_case("Recieved", "received") == "Received"
+    assert match_case("teh", "the") == "the"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We met Zhang and Okonkwo in Reykjavik yesterday.",  # proper nouns
+        "The NASA and HTML specs mention GPUs.",  # acronyms
+        "See https://exmaple.com/pagez or www.tpyo.org today.",  # URLs
+        "Mail jdoe@exmaple.com about it.",  # e-mail
+        "It costs 3rd 42nd 1,000 and 10:30 and v2b.",  # numbers
+        "Call getVaule or read my_varible in src/modle.py now.",  # code
+        "Don't say it's Anna's or they're we'll I'd you've.",  # contractions
+        "I love the well-known state-of-the-art design.",  # hyphenated, known
+    ],
+)
+def test_never_flagged(checker, text):
+    assert checker.check(text) == []
+
+
+def test_capitalised_sentence_start_name_not_flagged(checker):
+    assert checker.check("Zhang said hello.") == []
+
+
+def test_personal_dictionary_is_case_insensitive():
+    custom = SpellingChecker(ignore_words=["Frobnicate", "teh"])
+    assert custom.check("We frobnicate FROBNICATE and teh.") == []
+    assert SpellingChecker().check("We frobnicate it.") != []
+
+
+def test_hyphen_part_is_checked_with_its_offsets(checker):
+    text = "A well-knwon dog."
+    (edit,) = checker.check(text)
+    assert text[edit.start : edit.end] == "knwon" and edit.replacement == "known"
+
+
+def test_curly_apostrophe_contraction_is_known(checker):
+    assert checker.check("Don\u2019t worry, it\u2019s fine.") == []
+
+
+def test_british_spellings_accepted_in_en_gb(british):
+    text = "The colour of the centre was organised; we analysed colours and travelled."
+    assert british.check(text) == []
+
+
+def test_british_candidates_in_en_gb(british):
+    assert flagged(british, "The colur is grey.") == [("colur", "colour")]
+
+
+def test_american_variant_flags_british_spelling(checker):
+    assert flagged(checker, "The colour is nice.") == [("colour", "color")]
+
+
+def test_unknown_language_is_rejected():
+    with pytest.raises(ValueError):
+        SpellingChecker("fr-FR")
