@@ -1,0 +1,37 @@
+"""The build-data command on a small corpus file, and the train placeholder."""
+
+from __future__ import annotations
+
+import json
+
+from writer_app.training import grammar
+
+TEXT = """\
+The weather was cold, so we stayed at home and read books all afternoon.
+My sister has always wanted to visit the old castle near the river.
+The teacher explained the lesson again because nobody had understood it.
+I think that this is the best restaurant in the whole town.
+They have been working on the new bridge for almost two years now.
+"""
+
+
+def test_build_data_on_a_corpus_file(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "out"
+    status = grammar.main(["build-data", "--out", str(out), "--limit", "4", "--seed", "3",
+                           "--source", str(corpus), "--no-default-sources"])
+    assert status == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert any(e["event"] == "progress" for e in events)
+    assert events[-1]["event"] == "done"
+    assert {p.name for p in out.iterdir()} == {"train.jsonl", "valid.jsonl", "vocabulary.json",
+                                               "sources.json"}
+    report = json.loads((out / "sources.json").read_text(encoding="utf-8"))
+    assert report["sources"] == {"user documents": {"found": 5, "selected": 4}}
+    assert report["dataset"]["sentences"] == 4
+
+
+def test_train_is_not_implemented(capsys):
+    assert grammar.main(["train"]) == 2
+    assert "not implemented" in capsys.readouterr().err
