@@ -29,6 +29,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/completion.py
+	$(PY) bench/grammar.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
