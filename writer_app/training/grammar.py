@@ -6,7 +6,12 @@
 ``valid.jsonl``, ``vocabulary.json`` and ``sources.json`` into DIR. Progress is printed as
 JSON lines on stdout (``{"event": "progress", ...}``), then a final ``{"event": "done"}``.
 
-``train`` is not implemented yet: it says so and exits with status 2.
+``python -m writer_app.training.grammar train --data DIR --out DIR [--encoder NAME|PATH]
+[--max-steps N] [--epochs E] [--batch-size B] [--lr LR] [--encoder-lr LR]
+[--freeze-encoder-steps K] [--eval-every N] [--seed S] [--device auto|cpu|cuda]`` trains the
+tagger on that dataset (``tagger_training``) and keeps the best checkpoint (by validation
+loss) at --out, with a model card. Progress is printed as JSON lines too (``progress``,
+``eval``, ``saved``, ``done``); Ctrl+C or SIGTERM stops after the current step.
 """
 
 from __future__ import annotations
@@ -76,9 +81,48 @@ def build_data(args: argparse.Namespace) -> int:
 
 
 def train(args: argparse.Namespace) -> int:
-    print("writer_app.training.grammar: training is not implemented yet; "
-          "run build-data to prepare the dataset.", file=sys.stderr)
-    return 2
+    from writer_app.training.tagger_training import TrainConfig, train_tagger
+
+    data = Path(args.data)
+    missing = [n for n in ("train.jsonl", "valid.jsonl", "vocabulary.json")
+               if not (data / n).exists()]
+    if missing:
+        print(f"error: {data} lacks {', '.join(missing)} (run build-data first)",
+              file=sys.stderr)
+        return 2
+    config = TrainConfig(
+        data=data, out=Path(args.out), encoder=args.encoder, max_steps=args.max_steps,
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, encoder_lr=args.encoder_lr,
+        freeze_encoder_steps=args.freeze_encoder_steps, eval_every=args.eval_every,
+        log_every=args.log_every, valid_limit=args.valid_limit, seed=args.seed,
+        device=args.device,
+    )
+    result = train_tagger(config, _emit)
+    return 0 if result.best is not None else 1
+
+
+def _add_train_arguments(trainer: argparse.ArgumentParser) -> None:
+    from writer_app.inference.grammar.checkpoint import PACKAGED_ENCODER
+
+    trainer.add_argument("--data", required=True, help="a build-data output folder")
+    trainer.add_argument("--out", required=True, help="where the best checkpoint goes")
+    trainer.add_argument("--encoder", default=PACKAGED_ENCODER,
+                         help=f"{PACKAGED_ENCODER} (the pip package) or an encoder folder")
+    trainer.add_argument("--max-steps", type=int, default=None)
+    trainer.add_argument("--epochs", type=float, default=None,
+                         help="default: 1 epoch, or --max-steps when given")
+    trainer.add_argument("--batch-size", type=int, default=16)
+    trainer.add_argument("--lr", type=float, default=1e-3, help="learning rate of the heads")
+    trainer.add_argument("--encoder-lr", type=float, default=5e-5,
+                         help="learning rate of the encoder once unfrozen")
+    trainer.add_argument("--freeze-encoder-steps", type=int, default=0,
+                         help="train only the heads for the first K steps")
+    trainer.add_argument("--eval-every", type=int, default=200)
+    trainer.add_argument("--log-every", type=int, default=10)
+    trainer.add_argument("--valid-limit", type=int, default=2000,
+                         help="evaluate on at most N validation examples")
+    trainer.add_argument("--seed", type=int, default=0)
+    trainer.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -94,8 +138,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--no-default-sources", action="store_true",
                        help="skip package metadata and /usr/share/doc")
     build.set_defaults(handler=build_data)
-    trainer = commands.add_parser("train", help="train the tagger (not implemented yet)")
-    trainer.add_argument("rest", nargs=argparse.REMAINDER)
+    trainer = commands.add_parser("train", help="train the tagger")
+    _add_train_arguments(trainer)
     trainer.set_defaults(handler=train)
     return main
 

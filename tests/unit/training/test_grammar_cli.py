@@ -1,4 +1,4 @@
-"""The build-data command on a small corpus file, and the train placeholder."""
+"""The build-data command on a small corpus file, then train on what it wrote."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ def test_build_data_on_a_corpus_file(tmp_path, capsys):
     assert report["dataset"]["sentences"] == 4
 
 
-def test_train_is_not_implemented(capsys):
-    assert grammar.main(["train"]) == 2
-    assert "not implemented" in capsys.readouterr().err
+def test_train_on_built_data(tmp_path, capsys):
+    from tests.tiny_models import make_tiny_bert
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    data, out = tmp_path / "data", tmp_path / "model"
+    assert grammar.main(["build-data", "--out", str(data), "--seed", "3",
+                         "--source", str(corpus), "--no-default-sources"]) == 0
+    capsys.readouterr()
+    encoder = make_tiny_bert(tmp_path / "bert")
+    status = grammar.main(["train", "--data", str(data), "--out", str(out),
+                           "--encoder", str(encoder), "--max-steps", "2", "--batch-size", "4",
+                           "--device", "cpu"])
+    assert status == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert events[-1]["event"] == "done" and events[-1]["steps"] == 2
+    assert (out / "model_card.md").exists() and (out / "heads.safetensors").exists()
