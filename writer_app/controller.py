@@ -29,8 +29,9 @@ from writer_app.core.requests import (
 from writer_app.core.settings import Settings, save_settings
 from writer_app.core.text_ops import clip_context, should_suggest
 from writer_app.core.tracker import RequestTracker
+from writer_app.core.units import human_size
 from writer_app.gui.main_window import MainWindow
-from writer_app.gui.settings_dialog import SettingsDialog, human_size
+from writer_app.gui.settings_dialog import SettingsDialog
 from writer_app.inference.worker import BackendFactory, InferenceWorker
 
 _TEXT_AFTER_CHARS = 200

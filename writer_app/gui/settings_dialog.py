@@ -50,6 +50,7 @@ from writer_app.core.settings import (
     ModelSettings,
     Settings,
 )
+from writer_app.core.units import human_count, human_size
 from writer_app.gui.theme import error_color
 
 ADD_FOLDER = "\x00add-folder"  # the combo entry that opens a folder chooser
@@ -70,24 +71,6 @@ class DeviceLike(Protocol):
     name: str
     total_memory: int | None
     free_memory: int | None
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "unknown"
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
-
-
-def human_count(count: int) -> str:
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if count >= limit:
-            return f"{count / limit:.1f}{suffix}"
-    return str(count)
 
 
 def _doc(cls: type, name: str) -> str:

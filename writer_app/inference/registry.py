@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from writer_app.core.requests import ModelInfo, ModelSpec
+from writer_app.core.units import human_size
 from writer_app.inference import devices
 from writer_app.inference.convert import default_model_dir, ensure_default_model, is_converted
 from writer_app.inference.errors import ModelLoadError
@@ -359,17 +360,6 @@ def load_causal_lm(spec: ModelSpec, on_progress: Progress = None) -> LoadedModel
 # ---------------------------------------------------------------- report
 
 
-def _human_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
-
-
 def _report_data() -> dict[str, Any]:
     try:
         auto = devices.resolve_device("auto")
@@ -390,14 +380,15 @@ def format_models_report(as_json: bool) -> str:
     lines = ["Models:"]
     for m in data["models"]:
         where = m["path"] or "(not converted yet; converted on first use)"
-        lines.append(f"  {m['reference']:<28} {m['source']:<9} {_human_size(m['size_bytes']):>9}"
-                     f"  {m['name']}")
+        size = human_size(m["size_bytes"], "-")
+        lines.append(f"  {m['reference']:<28} {m['source']:<9} {size:>9}  {m['name']}")
         lines.append(f"      {where}")
     lines.append("Devices:")
     for d in data["devices"]:
         memory = ""
         if d["total_memory"] is not None:
-            memory = f"  {_human_size(d['free_memory'])} free of {_human_size(d['total_memory'])}"
+            free, total = human_size(d["free_memory"], "-"), human_size(d["total_memory"], "-")
+            memory = f"  {free} free of {total}"
         marker = "  <- auto" if d["id"] == data["auto_device"] else ""
         lines.append(f"  {d['id']:<8} {d['name']}{memory}{marker}")
     return "\n".join(lines)
