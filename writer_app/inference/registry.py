@@ -20,7 +20,7 @@ from writer_app.core.requests import ModelInfo, ModelSpec
 from writer_app.core.units import human_size
 from writer_app.inference import devices
 from writer_app.inference.convert import default_model_dir, ensure_default_model, is_converted
-from writer_app.inference.errors import ModelLoadError
+from writer_app.inference.errors import ModelLoadError, one_line
 
 __all__ = [
     "KnownModel", "LoadedModel", "ModelLoadError", "ResolvedModel", "format_models_report",
@@ -35,7 +35,6 @@ _TOKENIZER_FILES = (
     "tokenizer.json", "tokenizer_config.json", "vocab.json", "vocab.txt",
     "tokenizer.model", "spiece.model", "sentencepiece.bpe.model",
 )
-_MAX_MESSAGE = 200
 
 
 @dataclass(frozen=True)
@@ -63,15 +62,6 @@ class LoadedModel:
 
 
 # ---------------------------------------------------------------- messages
-
-
-def _one_line(exc: BaseException) -> str:
-    """The first meaningful line of an exception, short enough for a status bar."""
-    for line in str(exc).splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= _MAX_MESSAGE else line[: _MAX_MESSAGE - 1] + "…"
-    return type(exc).__name__
 
 
 # ---------------------------------------------------------------- validation
@@ -116,7 +106,7 @@ def _check_config(folder: Path, label: str) -> None:
         config = AutoConfig.from_pretrained(str(folder), local_files_only=True)
     except Exception as exc:  # noqa: BLE001 - bad json, unknown model type, …: one line
         raise ModelLoadError(
-            f"Model folder “{label}” has an unreadable config.json: {_one_line(exc)}"
+            f"Model folder “{label}” has an unreadable config.json: {one_line(exc)}"
         ) from None
     reason = _not_causal_reason(
         getattr(config, "model_type", ""),
@@ -266,7 +256,7 @@ def _gpu_failure_reason(exc: BaseException) -> str:
     text = str(exc).lower()
     if "out of memory" in text or type(exc).__name__ == "OutOfMemoryError":
         return "out of memory"
-    return _one_line(exc)
+    return one_line(exc)
 
 
 def _load_tokenizer(resolved: ResolvedModel):
@@ -296,7 +286,7 @@ def _load_files(resolved: ResolvedModel, dtype):
     except ModelLoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - corrupt files raise all sorts of errors
-        raise ModelLoadError(f"Could not load “{resolved.name}”: {_one_line(exc)}") from None
+        raise ModelLoadError(f"Could not load “{resolved.name}”: {one_line(exc)}") from None
 
 
 def _set_cpu_threads(threads: int) -> None:

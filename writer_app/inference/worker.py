@@ -26,7 +26,7 @@ from writer_app.core.requests import (
     ModelInfo,
     ModelSpec,
 )
-from writer_app.inference.errors import ModelLoadError
+from writer_app.inference.errors import ModelLoadError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class InferenceWorker(QObject):
             return
         except Exception as exc:  # a model library can raise anything; never crash the app
             log.error("model load failed:\n%s", traceback.format_exc())
-            self.sig_model_failed.emit(f"Could not load “{spec.reference}”: {_one_line(exc)}")
+            self.sig_model_failed.emit(f"Could not load “{spec.reference}”: {one_line(exc)}")
             return
         old, self._backend = self._backend, backend
         old_device = getattr(getattr(old, "info", None), "device", None)
@@ -139,7 +139,7 @@ class InferenceWorker(QObject):
             reset = getattr(backend, "reset_cache", None)
             if reset is not None:
                 reset()  # the cache may hold half a step
-            self.sig_request_failed.emit(request.request_id, _one_line(exc))
+            self.sig_request_failed.emit(request.request_id, one_line(exc))
             return
         done_signal.emit(result)
 
@@ -181,9 +181,3 @@ def _with_device_facts(info: ModelInfo) -> ModelInfo:
                        device_name=info.device_name or torch.cuda.get_device_name(index))
     except (RuntimeError, AssertionError, ValueError):
         return info
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-

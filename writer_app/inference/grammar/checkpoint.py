@@ -35,7 +35,7 @@ from safetensors import SafetensorError
 
 from writer_app.core.gec.features import CASE_FEATURES
 from writer_app.core.gec.tags import DELETE, KEEP, TagVocabulary, is_valid_tag
-from writer_app.inference.errors import ModelLoadError
+from writer_app.inference.errors import ModelLoadError, one_line
 from writer_app.inference.grammar.model import GecTagger
 
 FORMAT = "writer_app.grammar_tagger"
@@ -192,7 +192,7 @@ def load_tagger(
     except ModelLoadError:
         raise
     except _LOAD_ERRORS as error:
-        raise ModelLoadError(f"Cannot load grammar model “{folder}”: {_one_line(error)}") from error
+        raise ModelLoadError(f"Cannot load grammar model “{folder}”: {one_line(error)}") from error
     has_tokenizer = any((folder / name).exists() for name in _TOKENIZER_FILES)
     tokenizer = load_tokenizer(folder if has_tokenizer else encoder_dir)
     settings = TaggerSettings(
@@ -212,10 +212,6 @@ def _load_heads(tagger: GecTagger, path: Path) -> None:
     for name in ("tag_head", "detect_head"):
         part = {k.split(".", 1)[1]: v for k, v in heads.items() if k.startswith(name + ".")}
         getattr(tagger, name).load_state_dict(part)
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())[:300]
 
 
 # --- the gector (gotutiyan) layout ----------------------------------------------------------
@@ -304,7 +300,7 @@ def load_gector_checkpoint(
     except ModelLoadError:
         raise
     except _LOAD_ERRORS as error:
-        raise ModelLoadError(f"Cannot load gector model “{folder}”: {_one_line(error)}") from error
+        raise ModelLoadError(f"Cannot load gector model “{folder}”: {one_line(error)}") from error
 
 
 def _build_gector(
