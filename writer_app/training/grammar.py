@@ -1,7 +1,7 @@
 """Command line for the grammar tagger's training pipeline.
 
 ``python -m writer_app.training.grammar build-data --out DIR [--limit N] [--seed S]
-[--source PATH ...] [--no-default-sources] [--workers W]`` gathers clean sentences
+[--source PATH ...] [--no-default-sources] [--workers W] [--copies C]`` gathers clean sentences
 (``corpus``), corrupts them and derives tags (``dataset``), and writes ``train.jsonl``,
 ``valid.jsonl``, ``vocabulary.json`` and ``sources.json`` into DIR. Progress is printed as
 JSON lines on stdout (``{"event": "progress", ...}``), then a final ``{"event": "done"}``.
@@ -63,12 +63,16 @@ def build_data(args: argparse.Namespace) -> int:
         _emit("progress", stage="dataset", done=done, total=total,
               seconds=round(time.monotonic() - started, 2))
 
+    # Each copy of a sentence gets its own corruption (chunks have their own seeds); all
+    # copies land in the same split, which is chosen by the sentence's hash.
+    sentences = sentences * args.copies
     vocabulary, stats = write_dataset(sentences, out, seed=args.seed, workers=args.workers,
                                       progress=progress)
     total_seconds = time.monotonic() - started
     report = {
         "seed": args.seed,
         "limit": args.limit,
+        "copies": args.copies,
         "sources": corpus_stats.to_dict(),
         "dataset": stats.to_dict(),
         "vocabulary_size": len(vocabulary),
@@ -133,6 +137,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--limit", type=int, default=None, help="at most N clean sentences")
     build.add_argument("--seed", type=int, default=0)
     build.add_argument("--workers", type=int, default=2)
+    build.add_argument("--copies", type=int, default=1,
+                       help="corrupt each clean sentence this many times, differently")
     build.add_argument("--source", action="append", default=[],
                        help="a text/Markdown file or folder of the user's (repeatable)")
     build.add_argument("--no-default-sources", action="store_true",

@@ -115,3 +115,27 @@ def test_generated_source_hook():
     assert list(iter_sentences([source, TextFileSource([])])) == [
         "A generated sentence is filtered like any other one."
     ]
+
+
+def test_wordnet_examples_become_sentences(tmp_path):
+    from writer_app.training.corpus import WordNetExampleSource, build_corpus
+
+    (tmp_path / "data.verb").write_text(
+        '00001 29 v 01 breathe 0 | draw air into the lungs; "She breathed deeply before the '
+        'long dive"; "force out the air"\n', encoding="utf-8")
+    sentences = build_corpus([WordNetExampleSource(tmp_path)])
+    assert sentences == ["She breathed deeply before the long dive."]
+
+
+def test_fortunes_drop_attributions_and_offensive_section(tmp_path):
+    from writer_app.training.corpus import FortuneSource, build_corpus
+
+    (tmp_path / "wisdom").write_text(
+        "A good friend will always tell you the truth about your work.\n"
+        "\t\t-- Somebody Famous\n%\nNever trust a sentence that ends without a stop\n%\n",
+        encoding="utf-8")
+    (tmp_path / "wisdom.dat").write_bytes(b"\x00\x01binary")
+    (tmp_path / "off").mkdir()
+    (tmp_path / "off" / "rude").write_text("This sentence is in the offensive part.\n")
+    sentences = build_corpus([FortuneSource(tmp_path)])
+    assert sentences == ["A good friend will always tell you the truth about your work."]
