@@ -99,10 +99,45 @@ def train(args: argparse.Namespace) -> int:
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, encoder_lr=args.encoder_lr,
         freeze_encoder_steps=args.freeze_encoder_steps, eval_every=args.eval_every,
         log_every=args.log_every, valid_limit=args.valid_limit, seed=args.seed,
-        device=args.device,
+        device=args.device, init=Path(args.init) if args.init else None,
+        train_layers=args.train_layers,
     )
     result = train_tagger(config, _emit)
     return 0 if result.best is not None else 1
+
+
+def _corrector_factory(model: Path):
+    """make(keep_confidence, min_error_probability) -> corrector, loading the model once."""
+    from writer_app.inference.grammar import GrammarEngine, load_any
+    from writer_app.inference.grammar.spelling import SpellingChecker
+
+    loaded = load_any(model)
+    speller = SpellingChecker().load()
+
+    def make(keep: float, min_error: float):
+        engine = GrammarEngine(loaded.tagger, loaded.tokenizer, keep_confidence=keep,
+                               min_error_probability=min_error,
+                               split_contractions=loaded.settings.split_contractions)
+        return lambda texts: engine.correct_sentences([speller.correct(t) for t in texts])
+
+    return make
+
+
+def tune_command(args: argparse.Namespace) -> int:
+    from writer_app.training.tuning import export, tune, tuning_notes, tuning_pairs
+
+    model = Path(args.model)
+    sources, references = tuning_pairs(args.pairs, args.seed)
+    _emit("pairs", count=len(sources))
+    make = _corrector_factory(model)
+    chosen, points = tune(make, sources, references, args.min_precision,
+                          report=lambda p: _emit("point", **p.__dict__))
+    _emit("chosen", **chosen.__dict__)
+    if args.export:
+        notes = tuning_notes(chosen, points, len(sources), args.seed)
+        out = export(model, Path(args.export), chosen, notes)
+        _emit("exported", out=str(out))
+    return 0
 
 
 def _add_train_arguments(trainer: argparse.ArgumentParser) -> None:
@@ -127,6 +162,9 @@ def _add_train_arguments(trainer: argparse.ArgumentParser) -> None:
                          help="evaluate on at most N validation examples")
     trainer.add_argument("--seed", type=int, default=0)
     trainer.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    trainer.add_argument("--init", help="continue from this checkpoint (same vocabulary)")
+    trainer.add_argument("--train-layers", type=int, default=None,
+                         help="once unfrozen, train only the top N encoder layers")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -147,6 +185,13 @@ def parser() -> argparse.ArgumentParser:
     trainer = commands.add_parser("train", help="train the tagger")
     _add_train_arguments(trainer)
     trainer.set_defaults(handler=train)
+    tuner = commands.add_parser("tune", help="choose the inference knobs; export")
+    tuner.add_argument("--model", required=True, help="a trained checkpoint folder")
+    tuner.add_argument("--pairs", type=int, default=400)
+    tuner.add_argument("--seed", type=int, default=1)
+    tuner.add_argument("--min-precision", type=float, default=0.7)
+    tuner.add_argument("--export", help="write the float16 copy with the knobs here")
+    tuner.set_defaults(handler=tune_command)
     return main
 
 

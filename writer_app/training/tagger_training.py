@@ -46,6 +46,7 @@ from writer_app.core.documents import atomic_write_text
 from writer_app.core.gec.tags import KEEP, TagVocabulary
 from writer_app.inference.grammar.checkpoint import (
     PACKAGED_ENCODER,
+    load_tagger,
     load_tokenizer,
     packaged_encoder_path,
     save_tagger,
@@ -77,6 +78,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     threads: int | None = None
+    init: Path | None = None  # start from this checkpoint (same tag vocabulary)
+    train_layers: int | None = None  # once unfrozen, train only the top N encoder layers
 
 
 @dataclass
@@ -130,6 +133,19 @@ def build_tagger(reference: str, vocabulary: TagVocabulary) -> tuple[GecTagger, 
     folder = encoder_folder(reference)
     encoder = AutoModel.from_pretrained(str(folder))
     return GecTagger(encoder, vocabulary), load_tokenizer(folder)
+
+
+def init_tagger(folder: Path, vocabulary: TagVocabulary) -> tuple[GecTagger, object]:
+    """A saved checkpoint to continue from; its tags must be the dataset's."""
+    loaded = load_tagger(folder)
+    if list(loaded.tagger.vocabulary.tags) != list(vocabulary.tags):
+        raise ValueError(f"{folder} was trained with another tag vocabulary")
+    return loaded.tagger, loaded.tokenizer
+
+
+def _has_own_encoder(folder: Path) -> bool:
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    return config.get("encoder") != PACKAGED_ENCODER
 
 
 def load_split(data: Path, name: str, limit: int | None = None) -> list[Example]:
@@ -217,9 +233,27 @@ def warmup_then_decay(total_steps: int, warmup_share: float) -> Callable[[int], 
     return factor
 
 
-def set_encoder_trainable(tagger: GecTagger, trainable: bool) -> None:
+def encoder_layers(encoder) -> list[torch.nn.Module]:
+    """The transformer blocks of a Hugging Face encoder, bottom first ([] if unknown)."""
+    for path in ("encoder.layer", "transformer.layer", "layers", "encoder.layers"):
+        module = encoder
+        for name in path.split("."):
+            module = getattr(module, name, None)
+        if isinstance(module, torch.nn.ModuleList):
+            return list(module)
+    return []
+
+
+def set_encoder_trainable(tagger: GecTagger, trainable: bool,
+                          top_layers: int | None = None) -> None:
+    """Freeze or unfreeze the encoder; ``top_layers`` unfreezes only the top N blocks (on a
+    CPU, back-propagating through the whole encoder costs several times the forward)."""
     for parameter in tagger.encoder.parameters():
-        parameter.requires_grad_(trainable)
+        parameter.requires_grad_(trainable and top_layers is None)
+    if trainable and top_layers is not None:
+        for layer in encoder_layers(tagger.encoder)[-top_layers:] if top_layers else []:
+            for parameter in layer.parameters():
+                parameter.requires_grad_(True)
 
 
 def total_steps(config: TrainConfig, train_size: int) -> int:
@@ -369,7 +403,10 @@ class Trainer:
         self.valid_set = load_split(config.data, "valid", config.valid_limit)
         if not self.train_set:
             raise ValueError(f"no training examples in {config.data / 'train.jsonl'}")
-        self.tagger, self.tokenizer = build_tagger(config.encoder, vocabulary)
+        if config.init is not None:
+            self.tagger, self.tokenizer = init_tagger(config.init, vocabulary)
+        else:
+            self.tagger, self.tokenizer = build_tagger(config.encoder, vocabulary)
         self.tagger.to(self.device).train()
         self.steps = total_steps(config, len(self.train_set))
         self.optimizer = make_optimizer(self.tagger, config)
@@ -377,7 +414,8 @@ class Trainer:
             self.optimizer, warmup_then_decay(self.steps, config.warmup_share))
         self.result = TrainResult()
         self.started = time.monotonic()
-        self.encoder_trained = False
+        # An initial checkpoint with its own encoder must be saved with it.
+        self.encoder_trained = config.init is not None and _has_own_encoder(config.init)
 
     def encoder_reference(self) -> str | None:
         packaged = self.config.encoder == PACKAGED_ENCODER
@@ -385,7 +423,7 @@ class Trainer:
 
     def step(self, examples: list[Example], step: int) -> float:
         frozen = step < self.config.freeze_encoder_steps
-        set_encoder_trainable(self.tagger, not frozen)
+        set_encoder_trainable(self.tagger, not frozen, self.config.train_layers)
         self.encoder_trained = self.encoder_trained or not frozen
         loss, _, _ = batch_loss(self.tagger, self.tokenizer, examples, self.device)
         self.optimizer.zero_grad(set_to_none=True)

@@ -180,3 +180,42 @@ def test_cli_without_a_dataset_says_so(tmp_path, capsys):
     status = grammar.main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "m")])
     assert status == 2
     assert "build-data" in capsys.readouterr().err
+
+
+def test_train_layers_unfreezes_only_the_top_blocks(encoder, data, tmp_path):
+    trainer = tagger_training.Trainer(
+        _config(data, tmp_path / "out", encoder, train_layers=1), _quiet)
+    tagger_training.set_encoder_trainable(trainer.tagger, True, 1)
+    layers = tagger_training.encoder_layers(trainer.tagger.encoder)
+    assert len(layers) >= 2
+    assert all(p.requires_grad for p in layers[-1].parameters())
+    assert not any(p.requires_grad for p in layers[0].parameters())
+    embeddings = trainer.tagger.encoder.get_input_embeddings()
+    assert not any(p.requires_grad for p in embeddings.parameters())
+    before = [p.detach().clone() for p in layers[0].parameters()]
+    trainer.step(trainer.train_set[:8], 0)
+    assert all(torch.equal(a, b) for a, b in zip(before, layers[0].parameters(), strict=True))
+
+
+def test_init_continues_from_a_checkpoint_and_saves_its_encoder(encoder, data, tmp_path):
+    first = tmp_path / "first"
+    train_tagger(_config(data, first, encoder, max_steps=6), _quiet)
+    heads = load_tagger(first).tagger.tag_head.weight.detach().clone()
+    second = tmp_path / "second"
+    config = _config(data, second, encoder, max_steps=2, eval_every=2, init=first,
+                     train_layers=1)
+    trainer = tagger_training.Trainer(config, _quiet)
+    assert torch.equal(trainer.tagger.tag_head.weight, heads)
+    trainer.run()
+    assert (second / "encoder").is_dir()  # the tiny encoder is a folder, saved with it
+    assert load_tagger(second).tagger.tag_head.weight.shape == heads.shape
+
+
+def test_init_with_another_vocabulary_is_refused(encoder, data, tmp_path):
+    first = tmp_path / "first"
+    train_tagger(_config(data, first, encoder, max_steps=2, eval_every=2), _quiet)
+    other = _write_dataset(tmp_path / "other")
+    TagVocabulary.from_tag_lists([["$KEEP", "$DELETE", "$APPEND_a"]]).save(
+        other / "vocabulary.json")
+    with pytest.raises(ValueError, match="another tag vocabulary"):
+        tagger_training.Trainer(_config(other, tmp_path / "x", encoder, init=first), _quiet)

@@ -124,9 +124,11 @@ def save_tagger(
     *,
     encoder_reference: str | None = None,
     settings: TaggerSettings = TaggerSettings(),
+    heads_dtype: torch.dtype = torch.float32,
 ) -> Path:
-    """Save ``tagger``. ``encoder_reference=None`` saves the encoder in ``encoder/``;
-    ``PACKAGED_ENCODER`` stores only the heads (the encoder must be unchanged)."""
+    """Save ``tagger``. ``encoder_reference=None`` saves the encoder in ``encoder/`` (in
+    the encoder's dtype); ``PACKAGED_ENCODER`` stores only the heads (the encoder must be
+    unchanged). Loading always gives float32 weights unless asked otherwise."""
     from safetensors.torch import save_file
 
     folder = Path(folder)
@@ -135,7 +137,7 @@ def save_tagger(
     if encoder_reference is None:
         tagger.encoder.save_pretrained(folder / ENCODER_DIR)
     heads = {
-        f"{name}.{key}": value.detach().cpu().float().contiguous()
+        f"{name}.{key}": value.detach().cpu().to(heads_dtype).contiguous()
         for name in ("tag_head", "detect_head")
         for key, value in getattr(tagger, name).state_dict().items()
     }
@@ -182,7 +184,8 @@ def load_tagger(
         vocabulary = TagVocabulary.from_json(json.dumps(config["vocabulary"]))
         case_names = tuple(config.get("case_features", CASE_FEATURES))
         encoder_dir = _encoder_folder(folder, str(config["encoder"]))
-        encoder = AutoModel.from_pretrained(str(encoder_dir))
+        # float32 first: the shipped weights are float16, too slow and inexact on a CPU.
+        encoder = AutoModel.from_pretrained(str(encoder_dir), dtype=torch.float32)
         tagger = GecTagger(
             encoder, vocabulary, case_names,
             add_special_tokens=bool(config.get("add_special_tokens", True)),
