@@ -5,7 +5,11 @@ candidates (all words one edit away, else two). They are ranked by edit distance
 of two letters counts as one), then by frequency in symspellpy's bundled frequency list
 (82,834 words from a large web corpus; read directly as a text file, 0.15 s, without
 building symspellpy's delete index, which takes about 4 s), then by pyspellchecker's own
-frequency. Both load lazily, on the first check.
+frequency. Both load lazily, on the first check. A word in either list is known (the
+web list has newer words: "app", "wifi", "maths"). A short hand-made table of frequent
+misspellings and -s plurals of irregular nouns (PREFERRED_CORRECTIONS) puts the intended
+word first where distance and frequency would not ("wich" -> "which", "childs" ->
+"children").
 
 Never flagged: protected tokens (URLs, e-mail addresses, numbers, code, personal-dictionary
 words; see writer_app.core.gec.protect), capitalised words that do not start a sentence
@@ -86,6 +90,41 @@ _BRITISH_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Frequent misspellings whose intended word edit distance and frequency alone would not
+# pick ("wich" is as near to "with" as to "which"), and irregular plurals built with -s.
+# The word here is put first among the candidates.
+PREFERRED_CORRECTIONS: dict[str, str] = {
+    "wich": "which", "whith": "with", "woud": "would", "shoud": "should", "coud": "could",
+    "thier": "their", "teh": "the", "adn": "and", "alot": "a lot", "becuase": "because",
+    "beleive": "believe", "belive": "believe", "recieve": "receive", "recieved": "received",
+    "acheive": "achieve", "freind": "friend", "wierd": "weird", "peice": "piece",
+    "definately": "definitely", "definatly": "definitely", "seperate": "separate",
+    "seperately": "separately", "occured": "occurred", "occuring": "occurring",
+    "occassion": "occasion", "accomodate": "accommodate", "accomodation": "accommodation",
+    "untill": "until", "tommorow": "tomorrow", "tomorow": "tomorrow", "goverment": "government",
+    "enviroment": "environment", "begining": "beginning", "comming": "coming",
+    "commited": "committed", "concious": "conscious", "existance": "existence",
+    "grammer": "grammar", "independant": "independent", "libary": "library",
+    "neccessary": "necessary", "necesary": "necessary", "noticable": "noticeable",
+    "realy": "really", "reccomend": "recommend", "recomend": "recommend",
+    "remeber": "remember", "succesful": "successful", "sucessful": "successful",
+    "suprise": "surprise", "truely": "truly", "writting": "writing", "buisness": "business",
+    "completly": "completely", "diffrent": "different", "finaly": "finally",
+    "immediatly": "immediately", "sentance": "sentence", "speach": "speech",
+    "wensday": "Wednesday", "febuary": "February",
+    "embarass": "embarrass", "harrass": "harass", "knowlege": "knowledge",
+    "tounge": "tongue", "rythm": "rhythm", "medecine": "medicine", "publically": "publicly",
+    "unfortunatly": "unfortunately", "persue": "pursue", "arguement": "argument",
+    "judgemental": "judgmental", "maintainance": "maintenance", "millenium": "millennium",
+    "posession": "possession", "prefered": "preferred", "refered": "referred",
+    "tendancy": "tendency", "wether": "whether",
+    "womans": "women", "womens": "women", "mens": "men", "childs": "children",
+    "childrens": "children", "foots": "feet", "feets": "feet", "tooths": "teeth",
+    "teeths": "teeth", "gooses": "geese", "sheeps": "sheep", "deers": "deer",
+    "wifes": "wives", "lifes": "lives", "mouses": "mice",
+}
+
+
 @dataclass(frozen=True)
 class Misspelling:
     """An unknown word at ``text[start:end]`` and its candidates, best first (in the case
@@ -160,8 +199,16 @@ class SpellingChecker:
     def is_known(self, word: str) -> bool:
         """Whether ``word`` (any case, straight or curly apostrophe) is spelled correctly."""
         lower = word.lower().replace("\u2019", "'")
-        if lower in self.ignore_words or lower in self._speller:
+        if lower in self.ignore_words:
             return True
+        if lower in PREFERRED_CORRECTIONS:
+            return False
+        if lower in self._speller:
+            return True
+        # symspellpy's web-corpus list knows newer words (app, wifi, maths); it has
+        # British spellings too, which only en-GB accepts.
+        if lower in self._frequencies:
+            return self.language == "en-GB" or not self._is_british(lower)
         if self.language == "en-GB" and self._is_british(lower):
             return True
         match = _SUFFIX_RE.match(lower)
@@ -183,7 +230,11 @@ class SpellingChecker:
         found.discard(lower)
         if self.language == "en-GB":
             found = self._british_forms(found)
-        ranked = sorted(found, key=lambda c: self._rank(lower, c))[: self.max_candidates]
+        ranked = sorted(found, key=lambda c: self._rank(lower, c))
+        preferred = PREFERRED_CORRECTIONS.get(lower)
+        if preferred:
+            ranked = [preferred, *(c for c in ranked if c != preferred)]
+        ranked = ranked[: self.max_candidates]
         if "\u2019" in word:
             ranked = [c.replace("'", "\u2019") for c in ranked]
         return [match_case(word, c) for c in ranked]
