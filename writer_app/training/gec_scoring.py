@@ -99,11 +99,15 @@ class ErrantScorer:
 
 
 def read_pairs(path: str | Path) -> tuple[list[str], list[str]]:
-    """source<TAB>reference lines (blank lines skipped)."""
+    """Sources and references; blank lines are skipped, any other line needs one tab."""
+    path = Path(path)
     sources, references = [], []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            source, _, reference = line.partition("\t")
-            sources.append(source)
-            references.append(reference)
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.count("\t") != 1:
+            raise ValueError(f"{path}:{number}: expected source<TAB>reference")
+        source, reference = line.split("\t")
+        sources.append(source)
+        references.append(reference)
     return sources, references

@@ -107,23 +107,24 @@ def train(args: argparse.Namespace) -> int:
 
 
 def _corrector_factory(model: Path):
-    """make(keep_confidence, min_error_probability) -> corrector, loading the model once."""
-    from writer_app.inference.grammar import GrammarEngine, load_any
-    from writer_app.inference.grammar.spelling import SpellingChecker
+    """make(keep_confidence, min_error_probability) -> corrector: the full checker (the
+    spelling layer in front of the tagger), loaded once."""
+    from writer_app.inference.grammar.checker import GrammarChecker
 
-    loaded = load_any(model)
-    speller = SpellingChecker().load()
+    checker = GrammarChecker.load(str(model))
 
     def make(keep: float, min_error: float):
-        engine = GrammarEngine(loaded.tagger, loaded.tokenizer, keep_confidence=keep,
-                               min_error_probability=min_error,
-                               split_contractions=loaded.settings.split_contractions)
-        return lambda texts: engine.correct_sentences([speller.correct(t) for t in texts])
+        def correct(texts):
+            checker.keep_confidence, checker.min_error_probability = keep, min_error
+            return checker.correct(texts)
+
+        return correct
 
     return make
 
 
 def tune_command(args: argparse.Namespace) -> int:
+    from writer_app.inference.grammar.checkpoint import packaged_encoder_path
     from writer_app.training.tuning import export, tune, tuning_notes, tuning_pairs
 
     model = Path(args.model)
@@ -135,7 +136,8 @@ def tune_command(args: argparse.Namespace) -> int:
     _emit("chosen", **chosen.__dict__)
     if args.export:
         notes = tuning_notes(chosen, points, len(sources), args.seed)
-        out = export(model, Path(args.export), chosen, notes)
+        base = packaged_encoder_path() if args.delta else None
+        out = export(model, Path(args.export), chosen, notes, base_encoder=base)
         _emit("exported", out=str(out))
     return 0
 
@@ -191,6 +193,8 @@ def parser() -> argparse.ArgumentParser:
     tuner.add_argument("--seed", type=int, default=1)
     tuner.add_argument("--min-precision", type=float, default=0.7)
     tuner.add_argument("--export", help="write the float16 copy with the knobs here")
+    tuner.add_argument("--delta", action="store_true",
+                       help="store only the weights that differ from the encoder package")
     tuner.set_defaults(handler=tune_command)
     return main
 

@@ -15,6 +15,7 @@ config, and the model card extended with the tuning results.
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -77,9 +78,19 @@ def tune(
     return choose(points, min_precision), points
 
 
-def export(model: Path, out: Path, chosen: TuningPoint | None, notes: str = "") -> Path:
-    """Write ``model`` to ``out`` in float16 with the chosen knobs (atomically)."""
-    from writer_app.inference.grammar.checkpoint import TaggerSettings, load_tagger, save_tagger
+def export(model: Path, out: Path, chosen: TuningPoint | None, notes: str = "",
+           base_encoder: Path | None = None) -> Path:
+    """Write ``model`` to ``out`` in float16 with the chosen knobs (atomically). With
+    ``base_encoder`` (the packaged encoder's folder), only the encoder weights that differ
+    from it are stored, and the checkpoint refers to the package for the rest."""
+    from writer_app.inference.grammar.checkpoint import (
+        PACKAGED_ENCODER,
+        TaggerSettings,
+        load_tagger,
+        save_encoder_delta,
+        save_tagger,
+        weights_sha256,
+    )
     from writer_app.training.tagger_training import replace_folder
 
     loaded = load_tagger(model)
@@ -90,9 +101,17 @@ def export(model: Path, out: Path, chosen: TuningPoint | None, notes: str = "") 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
+        if base_encoder is not None:  # compared in float32, before the cast
+            save_encoder_delta(staging, loaded.tagger.encoder, base_encoder)
         tagger = loaded.tagger.to(torch.float16)
-        save_tagger(staging, tagger, loaded.tokenizer, settings=settings,
-                    heads_dtype=torch.float16)
+        reference = PACKAGED_ENCODER if base_encoder is not None else None
+        save_tagger(staging, tagger, loaded.tokenizer, encoder_reference=reference,
+                    settings=settings, heads_dtype=torch.float16)
+        if base_encoder is not None:
+            config_path = staging / "config.json"
+            config = json.loads(config_path.read_text(encoding="utf-8"))
+            config["encoder_sha256"] = weights_sha256(base_encoder)
+            atomic_write_text(config_path, json.dumps(config, indent=1))
         card = model / "model_card.md"
         text = card.read_text(encoding="utf-8") if card.exists() else ""
         atomic_write_text(staging / "model_card.md", text + notes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import torch
 
 from tests.tiny_models import make_tiny_bert
@@ -47,3 +49,33 @@ def test_export_halves_the_weights_and_stores_the_knobs(tmp_path):
     size = sum(p.stat().st_size for p in out.rglob("*.safetensors"))
     full = sum(p.stat().st_size for p in model.rglob("*.safetensors"))
     assert size < full * 0.6
+
+
+def test_export_with_a_delta_stores_only_the_trained_blocks(tmp_path, monkeypatch):
+    import pytest
+    from safetensors.torch import load_file
+
+    from writer_app.inference.errors import ModelLoadError
+    from writer_app.inference.grammar import checkpoint
+
+    encoder = make_tiny_bert(tmp_path / "bert")
+    data = _write_dataset(tmp_path / "data")
+    model = tmp_path / "model"
+    train_tagger(_config(data, model, encoder, max_steps=3, eval_every=3, train_layers=1),
+                 _quiet)
+    monkeypatch.setattr(checkpoint, "packaged_encoder_path", lambda: encoder)
+    out = export(model, tmp_path / "shipped", None, base_encoder=encoder)
+    delta = load_file(str(out / checkpoint.DELTA_FILE))
+    assert delta and all(".layer.1." in key for key in delta)  # the top of two blocks
+    assert not (out / "encoder").exists()
+    words = [["we", "walked", "along", "the", "river", "river"]]
+    exported, original = load_tagger(out), load_tagger(model)
+    with torch.no_grad():
+        a = exported.tagger(exported.tagger.encode(exported.tokenizer, words)).tag_logits
+        b = original.tagger(original.tagger.encode(original.tokenizer, words)).tag_logits
+    assert torch.allclose(a, b, atol=5e-2)
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    config["encoder_sha256"] = "0" * 64  # as if trained on other encoder weights
+    (out / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="another version of the encoder"):
+        load_tagger(out)

