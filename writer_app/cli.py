@@ -7,7 +7,7 @@ import sys
 
 from writer_app import __version__
 
-COMMANDS = ("complete", "models")
+COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity")
 EXIT_USAGE = 2
 
 
@@ -46,10 +46,14 @@ def _command_parser() -> argparse.ArgumentParser:
                           help="'default', a model folder, or a model id in the local HF cache")
     complete.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     complete.add_argument("--dtype", default="auto")
+    complete.add_argument("--adapter", default="", metavar="DIR",
+                          help="a personal adapter folder (from 'writer-app finetune')")
     complete.set_defaults(handler=_cmd_complete)
     models = sub.add_parser("models", help="list known models and devices")
     models.add_argument("--json", action="store_true", help="machine-readable output")
     models.set_defaults(handler=_cmd_models)
+    _add_grammar_commands(sub)
+    _add_personalize_commands(sub)
     return parser
 
 
@@ -80,6 +84,15 @@ def _cmd_complete(args: argparse.Namespace) -> int:
     from writer_app.inference.completion import CompletionEngine
 
     engine = CompletionEngine(loaded.model, loaded.tokenizer)
+    if args.adapter:
+        from writer_app.inference.adapters import AdapterError, model_fingerprint
+
+        engine.base_name = loaded.info.name
+        engine.base_fingerprint = model_fingerprint(loaded.info.path)
+        try:
+            engine.set_adapter(args.adapter)
+        except AdapterError as exc:
+            return _error(str(exc))
     params = GenerationParams(
         max_new_tokens=args.max_new_tokens, stop_at_sentence_end=False, multiline=True)
     print(engine.complete(CompletionRequest(0, 0, text, params=params)).text)
@@ -90,4 +103,239 @@ def _cmd_models(args: argparse.Namespace) -> int:
     from writer_app.inference.registry import format_models_report
 
     print(format_models_report(as_json=args.json))
+    return 0
+
+
+# --- grammar: correct and check ---------------------------------------------------------------
+
+
+def _add_grammar_commands(sub) -> None:
+    correct = sub.add_parser(
+        "correct", help="correct grammar and spelling; one sentence or paragraph per line")
+    check = sub.add_parser("check", help="list grammar and spelling issues with line and column")
+    check.add_argument("--json", action="store_true",
+                       help="print a LanguageTool-compatible JSON object")
+    for parser, handler in ((correct, _cmd_correct), (check, _cmd_check)):
+        parser.add_argument("file", nargs="?", default="-",
+                            help="a UTF-8 text file; '-' (the default) reads standard input")
+        parser.add_argument("--model", default="default",
+                            help="'default' or a grammar model folder (ours or gector layout)")
+        parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
+        parser.add_argument("--variant", default="en-US", choices=("en-US", "en-GB"))
+        parser.add_argument("--no-spelling", action="store_true", help="skip the spelling layer")
+        parser.add_argument("--no-grammar", action="store_true", help="skip the grammar model")
+        parser.set_defaults(handler=handler)
+
+
+def _read_input(name: str) -> str:
+    """The input text (UTF-8) with \n line ends; raises DocumentError."""
+    from writer_app.core.documents import DocumentError, read_text_document
+
+    if name != "-":
+        return read_text_document(name)
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # a text stream (tests, embedding)
+        text = sys.stdin.read()
+    else:
+        try:
+            text = raw.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"standard input is not valid UTF-8 (byte {exc.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _load_checker(args: argparse.Namespace):
+    """The GrammarChecker for the options, or an error message."""
+    from writer_app.core.dictionary import load_dictionary
+    from writer_app.core.documents import DocumentError
+    from writer_app.inference.errors import ModelLoadError
+    from writer_app.inference.grammar.checker import GrammarChecker
+
+    try:
+        return GrammarChecker.load(
+            args.model, device=args.device, personal_words=load_dictionary(),
+            variant=args.variant, spelling=not args.no_spelling, grammar=not args.no_grammar,
+        ), None
+    except (ModelLoadError, DocumentError, ValueError) as exc:
+        return None, str(exc)
+
+
+def _grammar_input(args: argparse.Namespace):
+    """(text, checker, None), or (None, None, exit status) after printing the error."""
+    from writer_app.core.documents import DocumentError
+
+    try:
+        text = _read_input(args.file)
+    except DocumentError as exc:
+        return None, None, _error(str(exc))
+    checker, problem = _load_checker(args)
+    if checker is None:
+        return None, None, _error(problem)
+    return text, checker, None
+
+
+_BATCH_LINES = 256  # lines per call: a long file streams instead of waiting for the end
+
+
+def _checked_lines(checker, lines: list[str]):
+    """(line index, edits into that line) for every line, in order, batched."""
+    for begin in range(0, len(lines), _BATCH_LINES):
+        chunk = lines[begin : begin + _BATCH_LINES]
+        yield from enumerate(checker.check_many(chunk), start=begin)
+
+
+def _cmd_correct(args: argparse.Namespace) -> int:
+    from writer_app.core.gec.edits import apply_edits
+
+    text, checker, status = _grammar_input(args)
+    if status is not None:
+        return status
+    lines = text.removesuffix("\n").split("\n") if text else []
+    for index, edits in _checked_lines(checker, lines):
+        print(apply_edits(lines[index], edits))
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from writer_app.core.gec.languagetool import to_languagetool
+
+    text, checker, status = _grammar_input(args)
+    if status is not None:
+        return status
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    found = []
+    for index, edits in _checked_lines(checker, lines):
+        for edit in edits:
+            if args.json:
+                found.append(_shifted(edit, starts[index]))
+            else:
+                print(_describe(lines[index], index, edit))
+    if args.json:
+        print(json.dumps(to_languagetool(text, found, args.variant), ensure_ascii=False))
+    return 0
+
+
+def _shifted(edit, shift: int):
+    from dataclasses import replace
+
+    return replace(edit, start=edit.start + shift, end=edit.end + shift)
+
+
+def _describe(line: str, index: int, edit) -> str:
+    original = line[edit.start : edit.end]
+    return (f"{index + 1}:{edit.start + 1}  {edit.category}  "
+            f"'{original}' -> '{edit.replacement}'  {edit.message}")
+
+
+# --- personalization: finetune and perplexity -------------------------------------------------
+
+
+def _add_personalize_commands(sub) -> None:
+    from writer_app.training.personalize import add_arguments
+
+    finetune = sub.add_parser("finetune", help="train a personal adapter on your documents")
+    add_arguments(finetune)
+    finetune.add_argument("--json-progress", action="store_true",
+                          help="print progress as JSON lines on stdout")
+    finetune.set_defaults(handler=_cmd_finetune)
+    perplexity = sub.add_parser("perplexity", help="perplexity of a document under the model")
+    perplexity.add_argument("file", help="a .txt, .md, .docx or .odt document")
+    perplexity.add_argument("--model", default="default",
+                            help="'default', a model folder, or a model id in the local HF cache")
+    perplexity.add_argument("--adapter", default="", metavar="DIR",
+                            help="a personal adapter folder")
+    perplexity.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    perplexity.add_argument("--context", type=int, default=512, metavar="N",
+                            help="tokens per window (half of each is carried-over context)")
+    perplexity.set_defaults(handler=_cmd_perplexity)
+
+
+def _cmd_finetune(args: argparse.Namespace) -> int:
+    from writer_app.training.personalize import (
+        argument_problem,
+        config_from_args,
+        finetune,
+        format_report,
+        print_event,
+    )
+
+    if argument_problem(args):
+        return _error(argument_problem(args))
+    events: dict[str, dict] = {}
+
+    def emit(event: str, **fields) -> None:
+        events[event] = fields
+        if args.json_progress:
+            print_event(event, **fields)
+        elif event in ("start", "progress", "eval", "saved", "warning", "error"):
+            print(_progress_line(event, fields), file=sys.stderr, flush=True)
+
+    code = finetune(config_from_args(args), emit)
+    if "report" in events:
+        print(format_report(events["report"]), file=sys.stderr if args.json_progress else None)
+    elif not args.json_progress and events.get("done", {}).get("interrupted"):
+        print("stopped; run again with --resume to continue", file=sys.stderr)
+    return code
+
+
+def _progress_line(event: str, fields: dict) -> str:
+    if event == "progress":
+        return (f"step {fields['step']}/{fields['total_steps']}  loss {fields['loss']:.3f}  "
+                f"{fields['tokens_per_s']:.0f} tokens/s  {fields['elapsed_s']:.0f} s elapsed, "
+                f"about {fields['eta_s']:.0f} s left")
+    if event == "start":
+        return (f"{fields['documents']} documents, {fields['words']} words, "
+                f"{fields['tokens']} tokens; {fields['total_steps']} steps on "
+                f"{fields['device']}, about {fields['estimate_s']:.0f} s")
+    if event == "eval":
+        return f"step {fields['step']}: validation loss {fields['valid_loss']:.4f}"
+    if event == "saved":
+        return f"saved the best adapter so far (step {fields['step']}) to {fields['path']}"
+    return f"{event}: {fields.get('message', '')}"
+
+
+def _cmd_perplexity(args: argparse.Namespace) -> int:
+    from writer_app.core.doc_import import read_document
+    from writer_app.core.documents import DocumentError
+    from writer_app.core.requests import ModelSpec
+    from writer_app.inference.adapters import (
+        AdapterError,
+        check_compatible,
+        merged_model,
+        model_fingerprint,
+        read_adapter,
+    )
+    from writer_app.inference.devices import DeviceError
+    from writer_app.inference.registry import ModelLoadError, load_causal_lm
+    from writer_app.training.personalize import text_perplexity
+
+    if args.context < 8:
+        return _error("--context must be at least 8")
+    try:
+        text = read_document(args.file)
+    except DocumentError as exc:
+        return _error(str(exc))
+    try:
+        loaded = load_causal_lm(ModelSpec(args.model, args.device, "float32"),
+                                lambda m: print(m, file=sys.stderr))
+    except (ModelLoadError, DeviceError) as exc:
+        return _error(str(exc))
+    model = loaded.model
+    try:
+        if args.adapter:
+            check_compatible(read_adapter(args.adapter), model_fingerprint(loaded.info.path),
+                             loaded.info.name)
+            model = merged_model(model, args.adapter)
+    except AdapterError as exc:
+        return _error(str(exc))
+    value, tokens = text_perplexity(model, loaded.tokenizer, text, args.context)
+    if tokens == 0:
+        return _error(f"“{args.file}” has too little text to measure")
+    print(f"tokens: {tokens}")
+    print(f"perplexity: {value:.4f}")
     return 0

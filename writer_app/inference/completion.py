@@ -46,18 +46,47 @@ class CompletionEngine:
         self, model, tokenizer, max_context_tokens: int = 1024, half_decode: bool | None = None
     ) -> None:
         self.model = model
+        self.base_model = model  # without any adapter
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
         self.max_context_tokens = max_context_tokens
         self._cached_ids: list[int] = []
         self._eos_ids = _eos_ids(model, tokenizer)
-        probe = tokenizer("The engine checks itself on a short sentence.")["input_ids"]
-        self._runner = make_runner(model, probe[:12], half_decode)
+        self._probe = tokenizer("The engine checks itself on a short sentence.")["input_ids"][:12]
+        self._half_decode = half_decode
+        self._runner = make_runner(model, self._probe, half_decode)
+        self.adapter = ""  # the active adapter's folder, "" for none
+        # Set by whoever loaded the model, to refuse adapters trained on another one.
+        self.base_fingerprint = ""
+        self.base_name = ""
 
     @property
     def runner_name(self) -> str:
         half = getattr(self._runner, "half_decode", False)
         return type(self._runner).__name__ + ("+fp16-decode" if half else "")
+
+    # -- personal adapter ---------------------------------------------------------
+    def set_adapter(self, folder: str | None) -> None:
+        """Use the LoRA adapter in `folder` from the next request on; None or "" clears it.
+
+        The adapter is merged into a copy of the base weights and the runner is rebuilt
+        on it: the fast runner's fused float16 weights are copies, so they must be made
+        from the merged weights. The prefix cache holds keys and values of the old
+        weights, so it goes too. Raises AdapterError and keeps the current state when
+        the adapter cannot be used.
+        """
+        from writer_app.inference import adapters
+
+        folder = str(folder or "")
+        if folder:
+            info = adapters.read_adapter(folder)
+            adapters.check_compatible(info, self.base_fingerprint, self.base_name or "")
+            model = adapters.merged_model(self.base_model, folder)
+        else:
+            model = self.base_model
+        runner = make_runner(model, self._probe, self._half_decode)
+        self.model, self._runner, self.adapter = model, runner, folder
+        self._cached_ids = []
 
     # -- prefix cache -------------------------------------------------------------
     def reset_cache(self) -> None:
