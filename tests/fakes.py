@@ -113,3 +113,86 @@ def fake_factory(backend: FakeBackend, broken: tuple[str, ...] = ("broken",)):
 
     factory.specs = []
     return factory
+
+
+# --- grammar ----------------------------------------------------------------------------------
+
+# word or phrase -> (replacement, category, message)
+GRAMMAR_RULES: dict[str, tuple[str, str, str]] = {
+    "teh": ("the", "spelling", "Possible spelling mistake: 'teh' \u2192 'the'"),
+    "recieve": ("receive", "spelling", "Possible spelling mistake: 'recieve' \u2192 'receive'"),
+    "wrold": ("world", "spelling", "Possible spelling mistake: 'wrold' \u2192 'world'"),
+    "she go": ("she goes", "agreement", "Use 'goes' with 'she'"),
+    "an cat": ("a cat", "article/determiner", "Use 'a' before 'cat'"),
+    "very very": ("very", "redundancy", "The word 'very' is repeated"),
+}
+
+
+class FakeGrammarChecker:
+    """Scripted grammar edits for known words and phrases (GRAMMAR_RULES), found as whole
+    words in any text. `delay_s` slows each check_many call; `gate`, when set, holds every
+    call until the test releases it (results then arrive late). Words of the personal
+    dictionary are never flagged. `calls` records the texts of each call."""
+
+    def __init__(self, rules: dict[str, tuple[str, str, str]] | None = None,
+                 delay_s: float = 0.0) -> None:
+        self.rules = dict(GRAMMAR_RULES if rules is None else rules)
+        self.delay_s = delay_s
+        self.gate: threading.Event | None = None
+        self.calls: list[list[str]] = []
+        self.personal_words: frozenset[str] = frozenset()
+        self.grammar = True
+        self.fail_with: Exception | None = None
+        self.started = threading.Event()
+
+    def set_personal_words(self, words) -> None:
+        self.personal_words = frozenset(w.lower() for w in words)
+
+    def check_many(self, texts):
+        from writer_app.core.gec.edits import GrammarEdit
+        from writer_app.core.gec.tags import Category
+
+        self.calls.append(list(texts))
+        self.started.set()
+        if self.gate is not None:
+            self.gate.wait(10)
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        if self.fail_with is not None:
+            raise self.fail_with
+        results = []
+        for text in texts:
+            edits = []
+            for phrase, (replacement, category, message) in self.rules.items():
+                if category != "spelling" and not self.grammar:
+                    continue
+                if phrase.lower() in self.personal_words:
+                    continue
+                for match in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", text,
+                                         re.IGNORECASE):
+                    fixed = replacement
+                    if match.group()[:1].isupper():  # "Teh" -> "The"
+                        fixed = replacement[:1].upper() + replacement[1:]
+                    edits.append(GrammarEdit(match.start(), match.end(), fixed,
+                                             Category(category), message, 0.9,
+                                             "SPELLING" if category == "spelling"
+                                             else f"FAKE_{category.upper()}"))
+            results.append(sorted(edits, key=lambda e: e.start))
+        return results
+
+
+def fake_grammar_factory(checker: FakeGrammarChecker, grammar_missing: bool = False):
+    """A grammar factory handing out `checker`; with `grammar_missing`, asking for the
+    grammar layer raises ModelLoadError (as when the model is not installed). Every
+    (config, words) asked for is recorded in `factory.configs`."""
+
+    def factory(config, words) -> FakeGrammarChecker:
+        factory.configs.append((config, list(words)))
+        if config.grammar and grammar_missing:
+            raise ModelLoadError("the grammar model is not installed")
+        checker.grammar = config.grammar
+        checker.set_personal_words(words)
+        return checker
+
+    factory.configs = []
+    return factory

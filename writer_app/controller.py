@@ -7,6 +7,7 @@ decides what the user sees when something fails.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -30,9 +31,12 @@ from writer_app.core.settings import Settings, save_settings
 from writer_app.core.text_ops import clip_context, should_suggest
 from writer_app.core.tracker import RequestTracker
 from writer_app.core.units import human_size
+from writer_app.grammar_controller import GrammarController
 from writer_app.gui.main_window import MainWindow
-from writer_app.gui.settings_dialog import SettingsDialog
-from writer_app.inference.worker import BackendFactory, InferenceWorker
+from writer_app.gui.personalize_page import PersonalizeRunner
+from writer_app.gui.settings_dialog import SettingsDialog, with_adapter
+from writer_app.inference import adapters
+from writer_app.inference.worker import BackendFactory, GrammarFactory, InferenceWorker
 
 _TEXT_AFTER_CHARS = 200
 
@@ -74,6 +78,25 @@ def _validate_folder(folder: Path) -> str | None:
     return None
 
 
+class AdapterStore:
+    """The saved adapters as the Personalize page uses them (see AdapterStoreLike)."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or adapters.adapters_dir()
+
+    def list(self) -> list[adapters.AdapterInfo]:
+        return adapters.list_adapters(self.root)
+
+    def rename(self, path: str, name: str) -> adapters.AdapterInfo:
+        return adapters.rename_adapter(path, name)
+
+    def delete(self, path: str) -> None:
+        adapters.delete_adapter(path)
+
+    def new_dir(self, name: str) -> Path:
+        return adapters.new_adapter_dir(name, self.root)
+
+
 def _device_text(info: ModelInfo) -> str:
     memory = f" · {human_size(info.memory_bytes)}" if info.memory_bytes else ""
     return f"{info.device} · {info.dtype}{memory}"
@@ -97,6 +120,7 @@ class EditorController(QObject):
     sig_writing_finished = Signal(object)  # CompletionResult of a Continue writing request
     sig_model_ready = Signal(object)  # ModelInfo
     sig_model_failed = Signal(str)
+    sig_set_adapter = Signal(str)  # to the worker: the LoRA adapter folder ("" = none)
 
     def __init__(
         self,
@@ -109,6 +133,7 @@ class EditorController(QObject):
         devices: Callable[[], Sequence] = _devices,
         validate_folder: Callable[[Path], str | None] = _validate_folder,
         dictionary_path: Path | None = None,
+        grammar_factory: GrammarFactory | None = None,
     ) -> None:
         """`settings_path` and `dictionary_path` default to the user's files; the
         callables feed the Preferences dialog (tests pass their own)."""
@@ -122,6 +147,9 @@ class EditorController(QObject):
         self._devices = devices
         self._validate_folder = validate_folder
         self.settings_dialog: SettingsDialog | None = None
+        # Owned here, not by the dialog: training goes on while Preferences is closed.
+        self.personalize_runner = PersonalizeRunner(parent=self)
+        self.personalize_runner.sig_state_changed.connect(self._on_personalize_state)
         self.model_info: ModelInfo | None = None
         # Specs sent to the worker, answered in order; the one serving now.
         self._loads: deque[ModelSpec] = deque()
@@ -139,11 +167,19 @@ class EditorController(QObject):
         self._apply_completion_settings()
         self._thread = QThread()
         self._thread.setObjectName("inference")
-        self._worker = InferenceWorker(backend_factory)
+        self._worker = InferenceWorker(backend_factory, grammar_factory)
         self._worker.moveToThread(self._thread)
         self._connect_worker()
         self._connect_editor()
+        if settings.models.adapter:  # remembered: applied to the model once it has loaded
+            self.sig_set_adapter.emit(settings.models.adapter)
+        # Grammar and spelling: its own controller, on the same worker thread.
+        self.grammar = GrammarController(window, settings.grammar, self.dictionary_path, self)
+        self.grammar.connect_worker(self._worker)
         self._thread.start()
+        # After the event loop turns: a completion model asked for right after this
+        # constructor loads first.
+        QTimer.singleShot(0, self.grammar.start)
 
     # -- wiring -----------------------------------------------------------------------
     def _connect_worker(self) -> None:
@@ -158,6 +194,9 @@ class EditorController(QObject):
         worker.sig_completion_done.connect(self._on_done)
         worker.sig_alternatives_done.connect(self._on_alternatives_done)
         worker.sig_request_failed.connect(self._on_request_failed)
+        self.sig_set_adapter.connect(worker._on_set_adapter)
+        worker.sig_adapter_ready.connect(self._on_adapter_ready)
+        worker.sig_adapter_failed.connect(self._on_adapter_failed)
 
     def _connect_editor(self) -> None:
         editor, window = self.editor, self.window
@@ -190,6 +229,8 @@ class EditorController(QObject):
             self.editor.clear_suggestion()
         if old.models.completion_spec() != settings.models.completion_spec():
             self.load_model()
+        if old.grammar != settings.grammar:
+            self.grammar.apply_settings(settings.grammar)
 
     def open_preferences(self) -> SettingsDialog:
         """Show Edit > Preferences (window-modal), or raise it if it is open."""
@@ -206,13 +247,64 @@ class EditorController(QObject):
         dialog = SettingsDialog(
             self.settings, known_models=self._known_models(), devices=self._devices(),
             validate_folder=self._validate_folder, model_info=self.model_info,
-            dictionary_words=words, parent=self.window)
+            dictionary_words=words, personalize_runner=self.personalize_runner,
+            adapter_store=AdapterStore(), activate_adapter=self.activate_adapter,
+            parent=self.window)
         dialog.sig_settings_applied.connect(self._on_settings_applied)
         dialog.sig_dictionary_applied.connect(self._on_dictionary_applied)
         dialog.finished.connect(self._on_preferences_closed)
         self.settings_dialog = dialog
         dialog.open()
         return dialog
+
+    def activate_adapter(self, path: str) -> str | None:
+        """Make completion use the LoRA adapter in folder `path` ("" = none) at once, with
+        no model reload, and remember it in the settings; None, or why it cannot.
+
+        An adapter of another base model is refused here when the loaded model's files
+        tell; the worker checks again, and a late refusal comes as sig_adapter_failed.
+        """
+        if path:
+            try:
+                adapters.check_compatible(adapters.read_adapter(path), *self._base_identity())
+            except adapters.AdapterError as exc:
+                return str(exc)
+        self.sig_set_adapter.emit(path)
+        self._remember_adapter(path)
+        return None
+
+    def _base_identity(self) -> tuple[str, str]:
+        """(fingerprint, name) of the loaded model; no fingerprint when it has no folder."""
+        info = self.model_info
+        if info is None or not info.path:
+            return "", ""
+        try:
+            return adapters.model_fingerprint(info.path), info.name
+        except adapters.AdapterError:
+            return "", info.name
+
+    def _remember_adapter(self, path: str) -> None:
+        if self.settings.models.adapter == path:
+            return
+        self.settings = with_adapter(self.settings, path)
+        self.window.apply_settings(self.settings)  # its copy must not bring the old one back
+        self.save_settings(self.settings)
+
+    @Slot(str)
+    def _on_adapter_ready(self, path: str) -> None:
+        name = Path(path).name
+        with contextlib.suppress(adapters.AdapterError):
+            name = adapters.read_adapter(path).name if path else ""
+        self.window.show_notice(f"Suggestions use your adapter “{name}”." if path
+                                else "Suggestions use the plain model.", 5000)
+
+    @Slot(str, str)
+    def _on_adapter_failed(self, message: str, in_use: str) -> None:
+        """The worker refused the adapter: keep (and remember) the one that serves."""
+        self._remember_adapter(in_use)
+        self.window.show_notice(message, 15000, error=True)
+        if self.settings_dialog is not None:
+            self.settings_dialog.adapter_refused(in_use, message)
 
     def save_settings(self, settings: Settings) -> bool:
         """Write the settings file; a failure is a status-bar error, never silent."""
@@ -232,6 +324,8 @@ class EditorController(QObject):
         """Stop the worker thread; call before the window goes away."""
         self._timer.stop()
         self._tracker.cancel_current()
+        self.personalize_runner.stop_now()
+        self.grammar.shutdown()
         self._thread.quit()
         self._thread.wait()
 
@@ -254,6 +348,17 @@ class EditorController(QObject):
             save_dictionary(words, self.dictionary_path)
         except DocumentError as exc:
             self.window.show_notice(f"Personal dictionary not saved: {exc}", 15000, error=True)
+            return
+        self.grammar.set_words(words)
+
+    @Slot(str)
+    def _on_personalize_state(self, state: str) -> None:
+        """Training may end while Preferences is closed: say so in the status bar."""
+        messages = {"done": "Personalization finished: activate the new adapter in "
+                            "Preferences > Personalize.",
+                    "failed": "Personalization failed; Preferences > Personalize shows why."}
+        if state in messages:
+            self.window.show_notice(messages[state], 15000, error=state == "failed")
 
     @Slot(int)
     def _on_preferences_closed(self, _result: int) -> None:

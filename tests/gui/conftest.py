@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from tests.fakes import FakeBackend, fake_factory
+from tests.fakes import FakeBackend, FakeGrammarChecker, fake_factory, fake_grammar_factory
 from writer_app.core.settings import CompletionSettings, EditorSettings, Settings
 
 
@@ -43,13 +43,24 @@ DEVICES = [
 
 
 @pytest.fixture
+def grammar_checker() -> FakeGrammarChecker:
+    return FakeGrammarChecker()
+
+
+@pytest.fixture
+def grammar_factory(grammar_checker):
+    """The fake grammar factory; `grammar_factory.configs` lists what was asked for."""
+    return fake_grammar_factory(grammar_checker)
+
+
+@pytest.fixture
 def factory(backend):
     """The fake backend factory; `factory.specs` lists every ModelSpec asked for."""
     return fake_factory(backend)
 
 
 @pytest.fixture
-def app_parts(qtbot, backend, factory, tmp_path):
+def app_parts(qtbot, backend, factory, grammar_factory, tmp_path):
     """(window, controller) with the fake model loaded; threads joined at teardown.
 
     Settings and the personal dictionary go to tmp_path; Preferences sees KNOWN_MODELS
@@ -67,7 +78,7 @@ def app_parts(qtbot, backend, factory, tmp_path):
     controller = EditorController(
         window, settings, factory, tmp_path / "settings.toml",
         known_models=lambda: KNOWN_MODELS, devices=lambda: DEVICES,
-        dictionary_path=tmp_path / "dictionary.txt")
+        dictionary_path=tmp_path / "dictionary.txt", grammar_factory=grammar_factory)
     with qtbot.waitSignal(controller.sig_model_ready, timeout=5000):
         controller.load_model()
     window.show()

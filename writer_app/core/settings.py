@@ -33,6 +33,8 @@ class ModelSettings:
                     choices=("auto", "float32", "float16", "bfloat16"))
     cpu_threads: int = _f(0, "CPU threads for inference (0 = choose automatically)",
                           low=0, high=256)
+    adapter: str = _f("", "Personal adapter folder used with the completion model "
+                      "(empty = none)")
 
     def completion_spec(self) -> ModelSpec:
         return ModelSpec(self.completion_model, self.device, self.dtype, self.cpu_threads)
@@ -105,6 +107,13 @@ class GrammarSettings:
                                choices=("en-US", "en-GB"))
     disabled_categories: str = _f("", "Comma-separated categories never to flag: "
                                   + ", ".join(GRAMMAR_CATEGORIES))
+    check_delay_ms: int = _f(600, "Pause after typing before the changed sentences are "
+                             "checked (ms)", low=50, high=10000)
+    keep_confidence: float = _f(-1.0, "Advanced: bias towards leaving words unchanged, 0..1 "
+                                "(-1 = set by the sensitivity)", low=-1.0, high=1.0)
+    min_error_probability: float = _f(-1.0, "Advanced: how sure the model must be that a "
+                                      "sentence has an error, 0..1 (-1 = set by the "
+                                      "sensitivity)", low=-1.0, high=1.0)
 
     def disabled_set(self) -> frozenset[str]:
         """The disabled categories as a set of trimmed, lower-case names."""

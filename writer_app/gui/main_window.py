@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QProgressBar,
     QStyle,
     QToolBar,
     QToolButton,
@@ -50,6 +51,7 @@ from writer_app.core.paths import config_dir
 from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import Settings
 from writer_app.gui.editor import CompletionEditor
+from writer_app.gui.issues_panel import IssuesPanel
 from writer_app.gui.resources import app_icon
 from writer_app.gui.theme import THEMES, apply_theme, error_color, tinted_icon
 
@@ -212,6 +214,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
+        self._build_issues_panel()
         self._connect_editor()
 
         self.autosave_timer = QTimer(self)
@@ -242,6 +245,13 @@ class MainWindow(QMainWindow):
         self._label_latency = self._status_label("Time taken by the last suggestion")
         self._label_alternative = self._status_label(
             "Which suggestion is showing; Alt+] and Alt+[ switch")
+        self._label_grammar = self._status_label("Grammar and spelling checking")
+        self.grammar_progress = QProgressBar(maximumWidth=90, maximumHeight=14,
+                                             textVisible=False)
+        self.grammar_progress.setToolTip("Checking the document's grammar and spelling")
+        self.grammar_progress.hide()
+        bar.addPermanentWidget(self.grammar_progress)
+        bar.addPermanentWidget(self._label_grammar)
         for label in (self._label_alternative, self._label_model, self._label_device,
                       self._label_state, self._label_latency):
             bar.addPermanentWidget(label)
@@ -483,6 +493,31 @@ class MainWindow(QMainWindow):
         """Which suggestion shows, counting from 0: (1, 3) reads "2/3"; None hides it."""
         self._show_label(self._label_alternative,
                          "" if index is None else f"{index + 1}/{total}")
+
+    def set_grammar_progress(self, checked: int, total: int) -> None:
+        """A small progress bar while a whole document is checked; (0, 0) hides it."""
+        bar = self.grammar_progress
+        bar.setVisible(total > 0)
+        if total > 0:
+            bar.setRange(0, total)
+            bar.setValue(checked)
+            bar.setToolTip(f"Checking grammar and spelling: {checked} of {total} sentences")
+
+    def set_grammar_status(self, text: str, tip: str = "") -> None:
+        """E.g. "Spelling only" when the grammar model is unavailable; "" hides it."""
+        self._show_label(self._label_grammar, text)
+        self._label_grammar.setToolTip(tip or "Grammar and spelling checking")
+
+    def _build_issues_panel(self) -> None:
+        self.issues_panel = IssuesPanel(self.editor, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.issues_panel)
+        self.issues_panel.hide()
+        self.action_issues = self.issues_panel.toggleViewAction()
+        self.action_issues.setText("&Issues Panel")
+        self.action_issues.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.action_issues.setStatusTip("Grammar and spelling issues of the document, "
+                                        "by category (F8 / Shift+F8 go through them)")
+        self.menu_view.insertAction(self.action_status_bar, self.action_issues)
 
     def set_writing_state(self, *, available: bool, streaming: bool) -> None:
         """Enable Continue writing when a model is ready and Stop while it streams."""

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSlider,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from writer_app.core.dictionary import clean_word, format_word_list, parse_word_list
 from writer_app.core.documents import DocumentError, atomic_write_text
+from writer_app.core.grammar_check import SENSITIVITY_LEVELS, knobs_for
 from writer_app.core.requests import ModelInfo
 from writer_app.core.settings import (
     GRAMMAR_CATEGORIES,
@@ -51,6 +53,12 @@ from writer_app.core.settings import (
     Settings,
 )
 from writer_app.core.units import human_count, human_size
+from writer_app.gui.personalize_page import (
+    AdapterStoreLike,
+    PersonalizePanel,
+    PersonalizeRunner,
+    scrolling,
+)
 from writer_app.gui.theme import error_color
 
 ADD_FOLDER = "\x00add-folder"  # the combo entry that opens a folder chooser
@@ -421,20 +429,66 @@ class GrammarPage(SettingsPage):
 
     def __init__(self, words: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.note = _note("Grammar and spelling checks arrive with the grammar engine. "
-                          "These switches and your personal dictionary are saved now and "
-                          "take effect then.")
+        self.note = _note("Spelling mistakes are underlined in red, grammar in blue, style "
+                          "and punctuation in amber. Right-click an underline (or press F8 "
+                          "to reach it and Alt+Enter) for suggestions; View › Issues "
+                          "Panel lists them all.")
         self.note.setObjectName("grammar_note")
         self.layout_.addWidget(self.note)
         self._check("grammar_enabled", "Check grammar")
         self._check("spelling_enabled", "Check spelling")
-        self._choice("sensitivity", "Sensitivity:",
-                     {"relaxed": "Relaxed", "balanced": "Balanced", "picky": "Picky"})
+        self._build_sensitivity()
         self._choice("language_variant", "English variant:",
                      {"en-US": "American (en-US)", "en-GB": "British (en-GB)"})
         self._build_categories()
+        self._spin("check_delay_ms", "Check after a pause of:", " ms")
+        self.keep_spin = self._double("keep_confidence", "Keep bias (advanced):")
+        self.error_spin = self._double("min_error_probability", "Min. error probability:")
+        for spin in (self.keep_spin, self.error_spin):
+            spin.setSpecialValueText("From sensitivity")  # shown for -1
         self._finish()
         self._build_dictionary(words)
+
+    def _build_sensitivity(self) -> None:
+        """Relaxed / Balanced / Picky as a 3-step slider, with what each step means."""
+        self.sensitivity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.sensitivity_slider.setRange(0, len(SENSITIVITY_LEVELS) - 1)
+        self.sensitivity_slider.setPageStep(1)
+        self.sensitivity_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.sensitivity_slider.setTickInterval(1)
+        self.sensitivity_slider.setMaximumWidth(220)
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.sensitivity_slider)
+        ends = QHBoxLayout()
+        for text in ("Relaxed", "Balanced", "Picky"):
+            ends.addWidget(QLabel(text))
+            ends.addStretch(1)
+        ends.takeAt(ends.count() - 1)
+        column.addLayout(ends)
+        self.sensitivity_details = QLabel()
+        self.sensitivity_details.setObjectName("sensitivity_details")
+        column.addWidget(self.sensitivity_details)
+        holder.setMaximumWidth(260)
+        self._bind("sensitivity", "Sensitivity:", holder, self._sensitivity,
+                   self._set_sensitivity, short=True)
+        self.sensitivity_slider.setToolTip(holder.toolTip())
+        self.sensitivity_slider.valueChanged.connect(self._show_sensitivity)
+
+    def _sensitivity(self) -> str:
+        return SENSITIVITY_LEVELS[self.sensitivity_slider.value()]
+
+    def _set_sensitivity(self, value: str) -> None:
+        index = SENSITIVITY_LEVELS.index(value) if value in SENSITIVITY_LEVELS else 1
+        self.sensitivity_slider.setValue(index)
+        self._show_sensitivity()
+
+    def _show_sensitivity(self) -> None:
+        knobs = knobs_for(self._sensitivity())
+        self.sensitivity_details.setText(
+            f"keep bias {knobs.keep_confidence:.2f} · min. error probability "
+            f"{knobs.min_error_probability:.2f}")
 
     def _build_categories(self) -> None:
         box = QWidget()
@@ -608,18 +662,31 @@ class EditorPage(SettingsPage):
 
 
 class PersonalizePage(SettingsPage):
+    """Training runs and adapters (gui/personalize_page.py). The active adapter is applied
+    at once through the panel's callable; the page only keeps Settings in step with it."""
+
     title = "Personalize"
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, panel: PersonalizePanel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.note = _note(
-            "One-click personalization will live here: the assistant learns your style by "
-            "fine-tuning the completion model on documents you choose, on this computer. "
-            "Your text never leaves it.\n\n"
-            "This is not available yet; nothing on this page changes how the app works today.")
-        self.note.setObjectName("personalize_note")
-        self.layout_.addWidget(self.note)
-        self._finish()
+        self.panel = panel
+        self.note = panel.intro
+        self.layout_.addWidget(scrolling(panel), 1)
+
+    def load(self, settings: Settings) -> None:
+        self.panel.set_model(settings.models.completion_model, settings.models.device)
+        self.panel.set_active_adapter(settings.models.adapter)
+
+    def collect(self, settings: Settings) -> Settings:
+        return with_adapter(settings, self.panel.active_adapter)
+
+
+def with_adapter(settings: Settings, path: str) -> Settings:
+    """`settings` with ModelSettings.adapter set to `path`."""
+    if settings.models.adapter == path:
+        return settings
+    models = dataclasses.replace(settings.models, adapter=path)
+    return dataclasses.replace(settings, models=models)
 
 
 class SettingsDialog(QDialog):
@@ -638,6 +705,9 @@ class SettingsDialog(QDialog):
         validate_folder: Callable[[Path], str | None] = lambda _folder: None,
         model_info: ModelInfo | None = None,
         dictionary_words: Sequence[str] = (),
+        personalize_runner: PersonalizeRunner | None = None,
+        adapter_store: AdapterStoreLike | None = None,
+        activate_adapter: Callable[[str], str | None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -648,7 +718,11 @@ class SettingsDialog(QDialog):
         self.completion_page = CompletionPage()
         self.grammar_page = GrammarPage(dictionary_words)
         self.editor_page = EditorPage()
-        self.personalize_page = PersonalizePage()
+        has_gpu = any(device.id.startswith("cuda") for device in devices)
+        self.personalize_page = PersonalizePage(PersonalizePanel(
+            personalize_runner, store=adapter_store, activate_adapter=activate_adapter,
+            has_gpu=has_gpu))
+        self.personalize_page.panel.sig_adapter_changed.connect(self._on_adapter_changed)
         self.pages: list[SettingsPage] = [
             self.models_page, self.completion_page, self.grammar_page, self.editor_page,
             self.personalize_page,
@@ -720,8 +794,17 @@ class SettingsDialog(QDialog):
 
     def _on_page_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
-        # Personalize has nothing to restore yet.
+        # Personalize holds runs and adapters, no defaults to restore.
         self.restore_button.setEnabled(bool(self.pages[row].section))
+
+    def _on_adapter_changed(self, path: str) -> None:
+        """The adapter was switched (and saved) at once: Apply has nothing to add for it."""
+        self._settings = with_adapter(self._settings, path)
+
+    def adapter_refused(self, in_use: str, message: str) -> None:
+        """The worker could not use the adapter asked for; `in_use` serves instead."""
+        self._on_adapter_changed(in_use)
+        self.personalize_page.panel.adapter_refused(in_use, message)
 
     # -- values -------------------------------------------------------------------------
     def edited_settings(self) -> Settings:
@@ -737,6 +820,8 @@ class SettingsDialog(QDialog):
         if settings != self._settings:
             self._settings = settings
             self.sig_settings_applied.emit(settings)
+        self.personalize_page.panel.set_model(settings.models.completion_model,
+                                              settings.models.device)
         words = self.grammar_page.words()
         if words != self.grammar_page.saved_words:
             self.grammar_page.saved_words = words

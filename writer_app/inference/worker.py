@@ -13,12 +13,19 @@ import logging
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from writer_app.core.gec.edits import GrammarEdit
+from writer_app.core.grammar_check import (
+    GrammarConfig,
+    GrammarRequest,
+    GrammarResult,
+    GrammarStatus,
+)
 from writer_app.core.requests import (
     AlternativesResult,
     CompletionRequest,
@@ -55,15 +62,63 @@ class CompletionBackend(Protocol):
 BackendFactory = Callable[[ModelSpec, Callable[[str], None]], CompletionBackend]
 
 
+class GrammarBackend(Protocol):
+    """What the worker needs from a grammar checker (real or fake)."""
+
+    def check_many(self, texts: Sequence[str]) -> list[list[GrammarEdit]]: ...
+
+    def set_personal_words(self, words) -> None: ...
+
+
+# (config, personal words) -> checker; raises ModelLoadError when a layer cannot load.
+GrammarFactory = Callable[[GrammarConfig, Sequence[str]], GrammarBackend]
+GRAMMAR_BATCH_UNITS = 8  # units per batch: a cancel or a completion waits at most one batch
+SPELLING_ALTERNATIVES = 4  # suggestions offered for a misspelled word
+# Checked once at load: word lists and inflection tables that load lazily (holding the
+# interpreter lock for a while) load then, not in the middle of the first document's check.
+WARM_UP_TEXT = "Yesterday I goed to teh shops and bringed home two boxs of apples."
+
+
+def load_grammar_checker(config: GrammarConfig, words: Sequence[str]) -> GrammarBackend:
+    """The real checker: the spelling layer and, where it is installed, the tagger."""
+    from writer_app.inference.grammar.checker import GrammarChecker
+
+    return GrammarChecker.load(
+        device=config.device, personal_words=words, variant=config.variant,
+        spelling=config.spelling, grammar=config.grammar,
+        keep_confidence=config.keep_confidence,
+        min_error_probability=config.min_error_probability)
+
+
+def _spelling_alternatives(checker, text: str, edits: list[GrammarEdit]) -> list[GrammarEdit]:
+    """`edits` plus the next-best candidates of each misspelled word, as edits on the
+    same span (the editor offers them as further suggestions)."""
+    speller = getattr(checker, "speller", None)
+    if speller is None or not hasattr(speller, "candidates"):
+        return edits
+    extra = []
+    for edit in edits:
+        if edit.rule_id != "SPELLING":
+            continue
+        others = [c for c in speller.candidates(text[edit.start:edit.end])
+                  if c != edit.replacement][: SPELLING_ALTERNATIVES - 1]
+        extra.extend(replace(edit, replacement=c, confidence=edit.confidence * 0.5)
+                     for c in others)
+    return edits + extra
+
+
 def load_transformers_backend(
     spec: ModelSpec, on_progress: Callable[[str], None]
 ) -> CompletionBackend:
     """The real backend: a causal LM from the registry behind a CompletionEngine."""
+    from writer_app.inference.adapters import model_fingerprint
     from writer_app.inference.completion import CompletionEngine
     from writer_app.inference.registry import load_causal_lm
 
     loaded = load_causal_lm(spec, on_progress=on_progress)
     engine = CompletionEngine(loaded.model, loaded.tokenizer)
+    engine.base_name = loaded.info.name
+    engine.base_fingerprint = model_fingerprint(loaded.info.path)
     info = loaded.info
     if engine.runner_name.endswith("fp16-decode"):
         info = replace(info, dtype=f"{info.dtype}, fp16 decode")
@@ -79,11 +134,25 @@ class InferenceWorker(QObject):
     sig_completion_done = Signal(object)  # CompletionResult
     sig_alternatives_done = Signal(object)  # AlternativesResult
     sig_request_failed = Signal(int, str)
+    sig_grammar_ready = Signal(object)  # GrammarStatus
+    sig_grammar_failed = Signal(int, str)  # generation, message
+    sig_grammar_result = Signal(object)  # GrammarResult (one batch)
+    sig_adapter_ready = Signal(str)  # the personal adapter now in use ("" for none)
+    sig_adapter_failed = Signal(str, str)  # message, the adapter still in use ("" for none)
 
-    def __init__(self, backend_factory: BackendFactory | None = None) -> None:
+    def __init__(self, backend_factory: BackendFactory | None = None,
+                 grammar_factory: GrammarFactory | None = None) -> None:
         super().__init__()
         self._factory = backend_factory or load_transformers_backend
         self._backend: CompletionBackend | None = None
+        self._grammar_factory = grammar_factory or load_grammar_checker
+        self._grammar: GrammarBackend | None = None
+        self._grammar_loaded: tuple[GrammarConfig, GrammarStatus] | None = None
+        # The running check: (request, cancel event, units done); one batch per event-loop
+        # turn, so completion requests queued meanwhile are served in between.
+        self._grammar_job: tuple[GrammarRequest, threading.Event, int] | None = None
+        self._grammar_step_posted = False
+        self._adapter = ""  # wanted adapter folder; applied to every model that loads
 
     @Slot(object)
     def _on_load_model(self, spec: ModelSpec) -> None:
@@ -107,6 +176,35 @@ class InferenceWorker(QObject):
         info = _with_device_facts(backend.info)
         backend.info = info
         self.sig_model_ready.emit(info)
+        if self._adapter:
+            self._apply_adapter(backend, self._adapter)
+
+    @Slot(str)
+    def _on_set_adapter(self, folder: str) -> None:
+        """Use a personal adapter ("" for none) from the next request on. Before any
+        model has loaded it is remembered and applied once one has."""
+        self._adapter = folder
+        if self._backend is not None:
+            self._apply_adapter(self._backend, folder)
+
+    def _apply_adapter(self, backend: CompletionBackend, folder: str) -> None:
+        from writer_app.inference.adapters import AdapterError
+
+        set_adapter = getattr(backend, "set_adapter", None)
+        try:
+            if set_adapter is None:
+                if folder:
+                    raise AdapterError("This completion model cannot use adapters.")
+            else:
+                set_adapter(folder)
+        except Exception as exc:  # AdapterError, or anything the model library raises
+            if not isinstance(exc, AdapterError):
+                log.error("adapter failed:\n%s", traceback.format_exc())
+            self._adapter = getattr(backend, "adapter", "")
+            self.sig_adapter_failed.emit(str(exc) if isinstance(exc, AdapterError)
+                                         else one_line(exc), self._adapter)
+            return
+        self.sig_adapter_ready.emit(folder)
 
     @Slot(object, object)
     def _on_complete(self, request: CompletionRequest, cancel: threading.Event) -> None:
@@ -142,6 +240,108 @@ class InferenceWorker(QObject):
             self.sig_request_failed.emit(request.request_id, one_line(exc))
             return
         done_signal.emit(result)
+
+
+    # -- grammar ----------------------------------------------------------------------
+    @Slot(object, int, object)
+    def _on_load_grammar(self, config: GrammarConfig, generation: int, words) -> None:
+        """Build the checker for `config`. Without the grammar model, spelling still runs.
+        A change of the confidence knobs alone is applied to the loaded checker."""
+        if self._retune_grammar(config, generation):
+            return
+        note = ""
+        try:
+            try:
+                checker = self._grammar_factory(config, list(words))
+            except ModelLoadError as exc:
+                if not (config.grammar and config.spelling):
+                    raise
+                note = f"Grammar checking is unavailable ({exc}); checking spelling only."
+                checker = self._grammar_factory(replace(config, grammar=False), list(words))
+        except Exception as exc:  # a model library can raise anything; keep serving
+            if not isinstance(exc, ModelLoadError):
+                log.error("grammar load failed:\n%s", traceback.format_exc())
+            self._grammar = None
+            self._grammar_loaded = None
+            self.sig_grammar_failed.emit(generation, f"Grammar checking is off: {one_line(exc)}")
+            return
+        try:
+            checker.check_many([WARM_UP_TEXT])
+        except Exception:  # a real check reports it; the checker may still serve others
+            log.warning("grammar warm-up failed:\n%s", traceback.format_exc())
+        self._grammar = checker
+        status = GrammarStatus(generation, grammar_available=not note, note=note)
+        self._grammar_loaded = (config, status)
+        self.sig_grammar_ready.emit(status)
+
+    def _retune_grammar(self, config: GrammarConfig, generation: int) -> bool:
+        loaded, checker = self._grammar_loaded, self._grammar
+        if loaded is None or checker is None or not hasattr(checker, "keep_confidence"):
+            return False
+        knobs = {"keep_confidence": config.keep_confidence,
+                 "min_error_probability": config.min_error_probability}
+        if replace(loaded[0], **knobs) != config:
+            return False  # something else changed: build a new checker
+        for name, value in knobs.items():
+            setattr(checker, name, value)
+        status = replace(loaded[1], generation=generation)
+        self._grammar_loaded = (config, status)
+        self.sig_grammar_ready.emit(status)
+        return True
+
+    @Slot(object)
+    def _on_grammar_words(self, words) -> None:
+        if self._grammar is not None:
+            self._grammar.set_personal_words(list(words))
+
+    @Slot(object, object)
+    def _on_check_grammar(self, request: GrammarRequest, cancel: threading.Event) -> None:
+        if cancel.is_set():
+            return
+        if self._grammar is None:
+            self.sig_request_failed.emit(request.request_id, "The grammar checker is not loaded.")
+            return
+        self._grammar_job = (request, cancel, 0)  # supersedes a running one
+        self._post_grammar_step()
+
+    def _post_grammar_step(self) -> None:
+        if not self._grammar_step_posted:
+            self._grammar_step_posted = True
+            QTimer.singleShot(0, self, self._grammar_step)
+
+    def _grammar_step(self) -> None:
+        self._grammar_step_posted = False
+        job = self._grammar_job
+        if job is None:
+            return
+        request, cancel, done = job
+        if cancel.is_set() or self._grammar is None:
+            self._grammar_job = None
+            return
+        batch = request.units[done:done + GRAMMAR_BATCH_UNITS]
+        texts = [text for _key, text in batch]
+        try:
+            found = self._grammar.check_many(texts)
+            found = [_spelling_alternatives(self._grammar, text, list(edits))
+                     for text, edits in zip(texts, found, strict=True)]
+        except Exception as exc:  # the model library can raise anything; keep serving
+            log.error("grammar check failed:\n%s", traceback.format_exc())
+            self._grammar_job = None
+            self.sig_request_failed.emit(request.request_id, one_line(exc))
+            return
+        done += len(batch)
+        results = tuple((key, tuple(edits))
+                        for (key, _text), edits in zip(batch, found, strict=True))
+        self.sig_grammar_result.emit(GrammarResult(
+            request.request_id, request.revision, request.generation, results, done,
+            len(request.units)))
+        if self._grammar_job is not job:
+            return
+        if done < len(request.units):
+            self._grammar_job = (request, cancel, done)
+            self._post_grammar_step()
+        else:
+            self._grammar_job = None
 
 
 def _cuda_torch(device: str):

@@ -1,0 +1,115 @@
+"""A stand-in for `python -m writer_app.training.personalize` in GUI tests.
+
+Speaks the same JSON-lines protocol, with short sleeps instead of training. Its
+own options pick a behaviour: --fake-mode ok | crash | ignore-term, --step-delay S,
+--steps N. SIGTERM stops it at the next step with the checkpoint kept, like the real
+process; --resume continues from that checkpoint. One progress line is written in
+two pieces so the reader's buffering of partial lines is exercised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+stop = False
+
+
+def emit(**event) -> None:
+    print(json.dumps(event), flush=True)
+
+
+def on_term(_signum, _frame) -> None:
+    global stop
+    stop = True
+
+
+def save_checkpoint(out: Path, step: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "checkpoint.json").write_text(json.dumps({"step": step}), encoding="utf-8")
+    emit(event="saved", step=step, path=str(out))
+
+
+def write_adapter(out: Path, args, steps: int) -> None:
+    meta = {"name": args.name, "created": "2026-11-28T19:40:00", "base_model": args.model,
+            "metrics": {"ppl_before": 42.0, "ppl_after": 30.5, "valid_loss": 3.42},
+            "documents": len(args.docs), "tokens": 1234, "seconds": 1.5, "steps": steps}
+    (out / "writer_app_adapter.json").write_text(json.dumps(meta), encoding="utf-8")
+    (out / "adapter_config.json").write_text(json.dumps({"r": 16}), encoding="utf-8")
+    (out / "adapter_model.safetensors").write_bytes(b"fake weights")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fake-mode", default="ok")
+    parser.add_argument("--step-delay", type=float, default=0.0)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--docs", nargs="+", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--name", default="adapter")
+    parser.add_argument("--preset", default="full")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args()
+    out = Path(args.out)
+    if args.fake_mode == "ignore-term":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    else:
+        signal.signal(signal.SIGTERM, on_term)
+    total = min(args.steps, 40) if args.preset == "quick" else args.steps
+    first = 1
+    if args.resume:
+        first = json.loads((out / "checkpoint.json").read_text())["step"] + 1
+        print(f"resuming from step {first - 1}", file=sys.stderr, flush=True)
+    emit(event="start", documents=len(args.docs), skipped=[], words=2500, tokens=3300,
+         train_chunks=12, valid_chunks=2, total_steps=total, device="cpu",
+         estimate_s=total * max(args.step_delay, 0.01))
+    print("Loading checkpoint shards: 100%", flush=True)  # a library talking on stdout
+    emit(event="warning", message="Only 2,500 words: personalization will be weak.")
+    emit(event="progress", step="not a number")  # malformed: must be shrugged off
+    if not args.resume:
+        emit(event="eval", step=0, valid_loss=4.0)
+    began = time.monotonic()
+    for step in range(first, total + 1):
+        if stop:
+            emit(event="done", adapter=None, interrupted=True)
+            return 0
+        time.sleep(args.step_delay)
+        if args.fake_mode == "crash" and step == 4:
+            for number in range(30):
+                print(f"log line {number}", file=sys.stderr)
+            print("RuntimeError: the fake trainer fell over", file=sys.stderr, flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        elapsed = time.monotonic() - began
+        line = json.dumps({"event": "progress", "step": step, "total_steps": total,
+                           "loss": 1.0 + 3.0 * math.exp(-step / 8), "tokens_per_s": 850.0,
+                           "elapsed_s": elapsed, "eta_s": (total - step) * args.step_delay})
+        if step == 2:  # a line that arrives in two pieces
+            sys.stdout.write(line[:15])
+            sys.stdout.flush()
+            time.sleep(0.05)
+            line = line[15:]
+        print(line, flush=True)
+        if step % 5 == 0:
+            emit(event="eval", step=step, valid_loss=1.2 + 2.8 * math.exp(-step / 8))
+            save_checkpoint(out, step)
+    save_checkpoint(out, total)
+    emit(event="report", ppl_before=42.0, ppl_after=30.5, documents=len(args.docs),
+         tokens=3300, seconds=time.monotonic() - began,
+         samples=[{"prompt": f"Held-out passage number {i} ends here",
+                   "base": f"base continuation {i}", "tuned": f"personal continuation {i}"}
+                  for i in range(1, 4)])
+    write_adapter(out, args, total)
+    emit(event="done", adapter=str(out), interrupted=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

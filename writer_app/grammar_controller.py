@@ -1,0 +1,322 @@
+"""GrammarController: incremental grammar and spelling checks for the editor.
+
+After a typing pause only the sentences whose text has no cached result are sent to the
+worker (the cursor's first); results come back in batches, keyed by the hash of the text
+they were computed for, and are cached. Because a result belongs to a text, not to a
+place, it is always shown where that text is now: a sentence edited while it was being
+checked simply has another hash, and the late result never lands on it. A result made
+under other settings (another generation) is dropped.
+
+This controller knows the editor and the worker's signals, not the inference modules:
+EditorController builds it and hands it the worker (see connect_worker).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from writer_app.core.dictionary import load_dictionary, normalize_words, save_dictionary
+from writer_app.core.documents import DocumentError
+from writer_app.core.grammar_check import (
+    DocIssue,
+    GrammarConfig,
+    GrammarRequest,
+    GrammarResult,
+    GrammarStatus,
+    IssueFilter,
+    ResultCache,
+    UnitSplitter,
+    Utf16Positions,
+    cursor_first,
+    document_issues,
+    knobs_for,
+    units_to_check,
+)
+from writer_app.core.settings import GrammarSettings
+
+PROGRESS_MIN_UNITS = 12  # a check this big shows its progress in the status bar
+RENDER_INTERVAL_MS = 150  # while a big check runs, underlines are refreshed this often
+
+
+def grammar_config(settings: GrammarSettings, device: str = "cpu") -> GrammarConfig:
+    knobs = knobs_for(settings.sensitivity, settings.keep_confidence,
+                      settings.min_error_probability)
+    return GrammarConfig(variant=settings.language_variant,
+                         spelling=settings.spelling_enabled, grammar=settings.grammar_enabled,
+                         keep_confidence=knobs.keep_confidence,
+                         min_error_probability=knobs.min_error_probability, device=device)
+
+
+class GrammarController(QObject):
+    # to the worker (queued)
+    sig_check = Signal(object, object)  # GrammarRequest, threading.Event
+    sig_configure = Signal(object, int, object)  # GrammarConfig, generation, words
+    sig_words = Signal(object)  # the personal dictionary's words
+    # GUI-thread signals, for the window and for tests to wait on
+    sig_issues_updated = Signal()  # underlines were refreshed from new results
+    sig_check_finished = Signal()  # the last batch of the current check arrived
+    sig_status = Signal(object)  # GrammarStatus of the loaded checker
+
+    def __init__(self, window, settings: GrammarSettings, dictionary_path: Path,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.editor = window.editor
+        self.settings = settings
+        self.dictionary_path = dictionary_path
+        self.status: GrammarStatus | None = None
+        self.cache = ResultCache()
+        self._splitter = UnitSplitter()
+        self._generation = 0
+        self._broken = False  # the checker failed to load: nothing to send until reconfigured
+        self._closed = False  # after shutdown, late results find no editor to paint
+        self._next_id = -1
+        self._current: tuple[int, threading.Event] | None = None
+        self._progress: tuple[int, int] | None = None  # (checked, total) of a big check
+        self._ignored: dict[str, set[tuple]] = {}  # document key -> issue keys
+        self._filter = IssueFilter()
+        self._apply_filter_settings()
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.check_now)
+        self._render_timer = QTimer(self, singleShot=True, interval=RENDER_INTERVAL_MS)
+        self._render_timer.timeout.connect(self._on_render_timer)
+        self._apply_delay()
+        self._words = self._load_words()
+        self._filter.set_words(self._words)
+        self._connect_editor()
+
+    # -- wiring -----------------------------------------------------------------------
+    def connect_worker(self, worker) -> None:
+        self.sig_check.connect(worker._on_check_grammar)
+        self.sig_configure.connect(worker._on_load_grammar)
+        self.sig_words.connect(worker._on_grammar_words)
+        worker.sig_grammar_result.connect(self._on_result)
+        worker.sig_grammar_ready.connect(self._on_ready)
+        worker.sig_grammar_failed.connect(self._on_failed)
+        worker.sig_request_failed.connect(self._on_request_failed)
+
+    def _connect_editor(self) -> None:
+        editor = self.editor
+        editor.sig_text_edited.connect(self._on_text_edited)
+        editor.sig_pending_closed.connect(self._on_text_edited)
+        editor.sig_issue_ignored.connect(self._on_issue_ignored)
+        editor.sig_rule_ignored.connect(self._on_rule_ignored)
+        editor.sig_word_added.connect(self.add_word)
+        self.window.sig_document_replaced.connect(self._on_document_replaced)
+
+    def _apply_delay(self) -> None:
+        self._timer.setInterval(self.settings.check_delay_ms)
+
+    def _apply_filter_settings(self) -> None:
+        settings, shown = self.settings, self._filter
+        shown.spelling = settings.spelling_enabled
+        shown.grammar = settings.grammar_enabled
+        shown.disabled = settings.disabled_set()
+        shown.min_confidence = knobs_for(settings.sensitivity).min_confidence
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings.spelling_enabled or self.settings.grammar_enabled
+
+    # -- public -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Load the checker and check the whole document in the background."""
+        self._configure()
+        self.check_now()
+
+    def apply_settings(self, settings: GrammarSettings) -> None:
+        """Take new grammar settings at once: what is shown changes now; a checker
+        built differently is reloaded and the document checked again."""
+        old, self.settings = self.settings, settings
+        self._apply_delay()
+        self._apply_filter_settings()
+        if grammar_config(old) != grammar_config(settings) or not self.enabled:
+            self._configure()
+        self.render()
+        self.check_now()
+
+    def set_words(self, words) -> None:
+        """The personal dictionary changed (it is saved already)."""
+        removed = set(self._words) - set(normalize_words(words))
+        self._words = normalize_words(words)
+        self._filter.set_words(self._words)
+        self.sig_words.emit(list(self._words))
+        if removed:  # results made while those words were accepted never flag them
+            self.cache.clear()
+            self.check_now()
+        self.render()
+
+    def add_word(self, word: str) -> bool:
+        """Add `word` to the personal dictionary file; its underlines go at once."""
+        try:
+            words = load_dictionary(self.dictionary_path)
+            words = save_dictionary([*words, word], self.dictionary_path)
+        except DocumentError as exc:
+            self.window.show_notice(f"Personal dictionary not saved: {exc}", 15000,
+                                    error=True)
+            return False
+        self.set_words(words)
+        self.window.show_notice(f"Added \u2018{word}\u2019 to the personal dictionary.", 4000)
+        return True
+
+    def check_now(self) -> bool:
+        """Send the units without a result now (the cursor's first); True if any."""
+        self._timer.stop()
+        if self._closed or not self.enabled or self._generation == 0 or self._broken:
+            return False
+        text = self.editor.toPlainText()
+        units = self._splitter.split(text)
+        self.render(units, text)
+        position = Utf16Positions(text).to_offset(self.editor.cursor_position())
+        wanted = units_to_check(cursor_first(units, position), self.cache)
+        self._cancel()
+        if not wanted:
+            return False
+        self._next_id -= 1
+        cancel = threading.Event()
+        self._current = (self._next_id, cancel)
+        request = GrammarRequest(self._next_id, self.editor.revision, self._generation,
+                                 tuple((unit.key, unit.text) for unit in wanted))
+        self._set_progress((0, len(wanted)) if len(wanted) >= PROGRESS_MIN_UNITS else None)
+        self.sig_check.emit(request, cancel)
+        return True
+
+    def render(self, units=None, text: str | None = None) -> list[DocIssue]:
+        """Underline the cached issues of the document as it is now."""
+        self._render_timer.stop()
+        if not self.enabled:
+            self.editor.set_issues([])
+            return []
+        text = self.editor.toPlainText() if text is None else text
+        units = self._splitter.split(text) if units is None else units
+        to_position = Utf16Positions(text)
+        issues = [to_position.issue(i) for i in document_issues(units, self.cache,
+                                                                 self._filter)]
+        self.editor.set_issues(issues)
+        return issues
+
+    def is_checking(self) -> bool:
+        return self._current is not None
+
+    def shutdown(self) -> None:
+        self._closed = True
+        self._timer.stop()
+        self._render_timer.stop()
+        self._cancel()
+
+    # -- internals --------------------------------------------------------------------
+    def _configure(self) -> None:
+        self._cancel()
+        self._generation += 1
+        self._broken = False
+        self.cache.clear()
+        if self.enabled:
+            self.sig_configure.emit(grammar_config(self.settings), self._generation,
+                                    list(self._words))
+
+    def _cancel(self) -> None:
+        if self._current is not None:
+            self._current[1].set()
+            self._current = None
+        self._set_progress(None)
+
+    def _set_progress(self, progress: tuple[int, int] | None) -> None:
+        self._progress = progress
+        self.window.set_grammar_progress(*(progress or (0, 0)))
+
+    def _load_words(self) -> list[str]:
+        try:
+            return load_dictionary(self.dictionary_path)
+        except DocumentError as exc:
+            self.window.show_notice(str(exc), 15000, error=True)
+            return []
+
+    def _document_key(self) -> str:
+        path = self.window.current_path
+        return str(path) if path else f"untitled:{id(self.editor.document())}"
+
+    @Slot()
+    def _on_render_timer(self) -> None:
+        self.render()
+        self.sig_issues_updated.emit()
+
+    # -- editor events ----------------------------------------------------------------
+    @Slot()
+    def _on_text_edited(self, *_args) -> None:
+        if self.enabled:
+            self._timer.start()
+
+    @Slot()
+    def _on_document_replaced(self) -> None:
+        self._cancel()
+        self._filter.ignored = self._ignored.setdefault(self._document_key(), set())
+        self.editor.set_issues([])
+        self.check_now()
+
+    @Slot(object)
+    def _on_issue_ignored(self, issue: DocIssue) -> None:
+        self._filter.ignored.add(issue.key)
+        self._ignored[self._document_key()] = self._filter.ignored
+        self.render()
+
+    @Slot(object)
+    def _on_rule_ignored(self, issue: DocIssue) -> None:
+        self._filter.ignored_rules.add(issue.rule_id)
+        self.window.show_notice(f"Ignoring \u2018{issue.title}\u2019 issues of this kind "
+                                "until the app is closed.", 5000)
+        self.render()
+
+    # -- worker events ----------------------------------------------------------------
+    @Slot(object)
+    def _on_ready(self, status: GrammarStatus) -> None:
+        if status.generation != self._generation:
+            return
+        self.status = status
+        self.window.set_grammar_status(
+            "Spelling only" if not status.grammar_available and self.settings.grammar_enabled
+            else "", status.note)
+        if status.note:
+            self.window.show_notice(status.note, 10000)
+        self.sig_status.emit(status)
+
+    @Slot(int, str)
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self.status = None
+        self._broken = True
+        self._cancel()
+        self.window.set_grammar_status("Grammar off", message)
+        self.window.show_notice(message, 15000, error=True)
+
+    @Slot(object)
+    def _on_result(self, result: GrammarResult) -> None:
+        if self._closed or result.generation != self._generation:
+            return  # computed under other settings
+        for key, edits in result.results:
+            self.cache.put(key, edits)
+        current = self._current is not None and self._current[0] == result.request_id
+        if current:
+            if self._progress is not None:
+                self._set_progress((result.checked, result.total))
+            if result.finished:
+                self._current = None
+                self._set_progress(None)
+        if current and (result.finished or result.checked == len(result.results)):
+            self.render()  # the first batch (the cursor's sentence) and the last at once
+            self.sig_issues_updated.emit()
+            if result.finished:
+                self.sig_check_finished.emit()
+        elif not self._render_timer.isActive():
+            self._render_timer.start()
+
+    @Slot(int, str)
+    def _on_request_failed(self, request_id: int, message: str) -> None:
+        if self._current is None or request_id != self._current[0]:
+            return
+        self._current = None
+        self._set_progress(None)
+        self.window.show_notice(f"Grammar check failed: {message}", 10000, error=True)
