@@ -106,13 +106,20 @@ def bench_ui_stall(reference: str, context: str) -> float:
     from PySide6.QtWidgets import QApplication
 
     from writer_app.controller import EditorController
-    from writer_app.core.settings import CompletionSettings, ModelSettings, Settings
+    from writer_app.core.settings import (
+        CompletionSettings,
+        GrammarSettings,
+        ModelSettings,
+        Settings,
+    )
     from writer_app.gui.diagnostics import EventLoopGapMeter
     from writer_app.gui.main_window import MainWindow
 
     _app = QApplication.instance() or QApplication([])  # kept alive for the run
     settings = Settings(models=ModelSettings(completion_model=reference),
-                        completion=CompletionSettings(debounce_ms=50))
+                        completion=CompletionSettings(debounce_ms=50),
+                        # completion alone: bench/grammar_editor.py measures checking
+                        grammar=GrammarSettings(grammar_enabled=False, spelling_enabled=False))
     window = MainWindow(settings)
     controller = EditorController(window, settings)
     wait_for(controller.sig_model_ready, controller.load_model, 600)

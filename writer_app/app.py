@@ -37,7 +37,7 @@ def run_gui(path: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
-    app.setDesktopFileName("writer-app")
+    app.setDesktopFileName("io.github.writerapp.WriterApp")  # packaging/linux
     app.setWindowIcon(app_icon())
     settings, warnings = ensure_settings_file(paths.settings_file())
     recovery = RecoveryStore(paths.recovery_dir())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -41,6 +42,9 @@ def test_window_gets_real_ghost_text_and_never_freezes(qtbot, tmp_path):
     from writer_app.gui.main_window import MainWindow
 
     settings = fast_settings(debounce_ms=100)
+    # Completion alone: grammar checking has its own real-window test.
+    settings = dataclasses.replace(settings, grammar=dataclasses.replace(
+        settings.grammar, grammar_enabled=False, spelling_enabled=False))
     window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)

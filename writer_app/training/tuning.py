@@ -30,8 +30,8 @@ from writer_app.training.corruption import Corruptor
 from writer_app.training.dataset import split_of
 from writer_app.training.gec_scoring import ErrantScorer, f_score
 
-KEEP_CONFIDENCES = (0.0, 0.1, 0.2, 0.3, 0.45)
-MIN_ERROR_PROBABILITIES = (0.0, 0.4, 0.55, 0.7)
+KEEP_CONFIDENCES = (0.0, 0.15, 0.3, 0.45)
+MIN_ERROR_PROBABILITIES = (0.0, 0.5, 0.7)
 
 Corrector = Callable[[Sequence[str]], list[str]]
 
@@ -115,11 +115,18 @@ def export(model: Path, out: Path, chosen: TuningPoint | None, notes: str = "",
         card = model / "model_card.md"
         text = card.read_text(encoding="utf-8") if card.exists() else ""
         atomic_write_text(staging / "model_card.md", text + notes)
+        _readable(staging)  # mkdtemp and safetensors leave owner-only modes
         replace_folder(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return out
+
+
+def _readable(folder: Path) -> None:
+    folder.chmod(0o755)
+    for path in folder.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def tuning_notes(chosen: TuningPoint, points: Sequence[TuningPoint], pairs: int,
