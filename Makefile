@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench setup clean
+.PHONY: run test lint bench setup clean dist bundle
 
 setup: $(STAMP)
 
@@ -30,6 +30,21 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/completion.py
 	$(PY) bench/grammar.py
+
+# sdist + wheel into dist/, offline; fails when the wheel lacks a file under resources/
+dist: $(STAMP)
+	$(PY) packaging/build_dist.py dist
+
+# PyInstaller one-folder build into dist/bundle/writer-app (see packaging/README.md)
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+$(BUNDLE_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e ".[dev,bundle]"
+	touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist/bundle \
+		--workpath build/pyinstaller packaging/writer-app.spec
+	du -sh dist/bundle/writer-app
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -35,19 +35,32 @@ _NOT_INSTALLED = (
 )
 
 
+def bundled_model_dir() -> Path | None:
+    """Where a frozen one-folder build (PyInstaller sets sys._MEIPASS) carries the folder
+    converted at build time, so it starts without the GGUF or a first-run conversion."""
+    base = getattr(sys, "_MEIPASS", None)
+    return Path(base) / "models" / MODEL_FOLDER if base else None
+
+
+def _is_complete(folder: Path) -> bool:
+    return (
+        (folder / MARKER_NAME).is_file()
+        and (folder / "config.json").is_file()
+        and any(folder.glob("*.safetensors"))
+    )
+
+
 def default_model_dir() -> Path:
+    bundled = bundled_model_dir()
+    if bundled is not None and _is_complete(bundled):
+        return bundled
     return cache_dir() / "models" / MODEL_FOLDER
 
 
 def is_converted() -> bool:
     """True once a complete folder is in place. The marker is written last, inside the
     temporary folder, so its presence after the rename means everything else is there."""
-    folder = default_model_dir()
-    return (
-        (folder / MARKER_NAME).is_file()
-        and (folder / "config.json").is_file()
-        and any(folder.glob("*.safetensors"))
-    )
+    return _is_complete(default_model_dir())
 
 
 def gguf_source() -> Path:
@@ -175,6 +188,11 @@ def ensure_default_model(on_progress: Progress = None) -> Path:
     target = default_model_dir()
     if is_converted():
         return target
+    if getattr(sys, "frozen", False):
+        # sys.executable is the app itself, which cannot run the converter module
+        raise ModelLoadError(
+            "This build does not include the embedded model; choose a model folder in "
+            "Preferences.")
     gguf_source()  # fail fast, with the install hint, when the package is missing
     command = [sys.executable, "-m", "writer_app.inference.convert"]
     # stderr goes to a file, not a pipe: the child's log chatter could fill a pipe and
