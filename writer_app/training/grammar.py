@@ -137,9 +137,16 @@ def tune_command(args: argparse.Namespace) -> int:
     if args.export:
         notes = tuning_notes(chosen, points, len(sources), args.seed)
         base = packaged_encoder_path() if args.delta else None
-        out = export(model, Path(args.export), chosen, notes, base_encoder=base)
+        floors = tuple(_floor(item) for item in args.floor)
+        out = export(model, Path(args.export), chosen, notes, base_encoder=base,
+                     floors=floors)
         _emit("exported", out=str(out))
     return 0
+
+
+def _floor(item: str) -> tuple[str, float]:
+    category, _, value = item.partition("=")
+    return category.strip(), float(value)
 
 
 def _add_train_arguments(trainer: argparse.ArgumentParser) -> None:
@@ -193,6 +200,8 @@ def parser() -> argparse.ArgumentParser:
     tuner.add_argument("--seed", type=int, default=1)
     tuner.add_argument("--min-precision", type=float, default=0.7)
     tuner.add_argument("--export", help="write the float16 copy with the knobs here")
+    tuner.add_argument("--floor", action="append", default=[], metavar="CATEGORY=P",
+                       help="show CATEGORY's edits only at confidence >= P (repeatable)")
     tuner.add_argument("--delta", action="store_true",
                        help="store only the weights that differ from the encoder package")
     tuner.set_defaults(handler=tune_command)

@@ -19,7 +19,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -79,7 +79,8 @@ def tune(
 
 
 def export(model: Path, out: Path, chosen: TuningPoint | None, notes: str = "",
-           base_encoder: Path | None = None) -> Path:
+           base_encoder: Path | None = None,
+           floors: tuple[tuple[str, float], ...] = ()) -> Path:
     """Write ``model`` to ``out`` in float16 with the chosen knobs (atomically). With
     ``base_encoder`` (the packaged encoder's folder), only the encoder weights that differ
     from it are stored, and the checkpoint refers to the package for the rest."""
@@ -98,6 +99,8 @@ def export(model: Path, out: Path, chosen: TuningPoint | None, notes: str = "",
     if chosen is not None:
         settings = TaggerSettings(chosen.keep_confidence, chosen.min_error_probability,
                                   settings.split_contractions)
+    if floors:
+        settings = replace(settings, category_min_confidence=tuple(floors))
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:

@@ -212,3 +212,26 @@ def test_random_heads_edits_always_apply(tiny_bert_dir, tiny_tokenizer):
         edits = engine.check(text)
         assert apply_edits(text, edits) == engine.correct_sentences([text])[0]
         assert all(e.rule_id != KEEP and e.message for e in edits)
+
+
+def test_category_floor_hides_unsure_edits_of_that_category_only(tiny_bert_dir, tiny_tokenizer):
+    text = "Yesterday I go home."
+    for floors, expected in (({"verb form": 0.95}, 0), ({"verb form": 0.85}, 1),
+                             ({"preposition": 0.99}, 1)):
+        engine, _ = _engine(tiny_bert_dir, tiny_tokenizer, per_word(_go_to_went),
+                            category_min_confidence=floors)
+        assert len(engine.check(text)) == expected, floors
+
+
+def test_category_floors_round_trip_through_a_checkpoint(tmp_path, tiny_bert_dir, tiny_tokenizer):
+    from transformers import AutoModel
+
+    from writer_app.core.gec.tags import TagVocabulary
+    from writer_app.inference.grammar.checkpoint import TaggerSettings, load_tagger, save_tagger
+    from writer_app.inference.grammar.model import GecTagger
+
+    vocabulary = TagVocabulary.from_tag_lists([[KEEP, DELETE]])
+    tagger = GecTagger(AutoModel.from_pretrained(str(tiny_bert_dir)), vocabulary)
+    settings = TaggerSettings(category_min_confidence=(("preposition", 0.8),))
+    save_tagger(tmp_path / "m", tagger, tiny_tokenizer, settings=settings)
+    assert load_tagger(tmp_path / "m").settings.category_min_confidence == (("preposition", 0.8),)

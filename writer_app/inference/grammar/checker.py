@@ -294,6 +294,7 @@ def _load_engine(
             keep_confidence=_pick(keep_confidence, settings.keep_confidence),
             min_error_probability=_pick(min_error_probability, settings.min_error_probability),
             split_contractions=settings.split_contractions,
+            category_min_confidence=dict(settings.category_min_confidence),
         )
     except ModelLoadError:
         raise

@@ -63,6 +63,7 @@ class TaggerSettings:
     keep_confidence: float = 0.0
     min_error_probability: float = 0.0
     split_contractions: bool = False  # gector checkpoints were trained on "do n't"
+    category_min_confidence: tuple[tuple[str, float], ...] = ()  # (category, floor)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def save_tagger(
         "keep_confidence": settings.keep_confidence,
         "min_error_probability": settings.min_error_probability,
         "split_contractions": settings.split_contractions,
+        "category_min_confidence": dict(settings.category_min_confidence),
         "max_length": tagger.max_length,
         "add_special_tokens": tagger.add_special_tokens,
     }
@@ -208,8 +210,15 @@ def load_tagger(
         float(config.get("keep_confidence", 0.0)),
         float(config.get("min_error_probability", 0.0)),
         bool(config.get("split_contractions", False)),
+        _floors(config.get("category_min_confidence", {})),
     )
     return LoadedTagger(_finish(tagger, device, dtype), tokenizer, settings)
+
+
+def _floors(value: Any) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, dict):
+        return ()
+    return tuple((str(k), float(v)) for k, v in value.items() if isinstance(v, (int, float)))
 
 
 def weights_sha256(encoder_dir: Path) -> str:

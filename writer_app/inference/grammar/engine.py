@@ -9,13 +9,15 @@ with the original ones and turned into character edits (writer_app.core.gec.edit
 Knobs, as in GECToR: ``keep_confidence`` is added to the $KEEP probability before the
 arg-max (higher = fewer edits); ``min_error_probability`` leaves a whole sentence alone
 when no word's error probability reaches it, and any single word below it.
+``category_min_confidence`` drops edits of a category below a confidence (stored with a
+checkpoint, for categories its model gets wrong more often than right).
 Protected tokens (URLs, e-mail addresses, numbers, code, personal-dictionary words) always
 get $KEEP, and the word before one cannot merge into it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -62,6 +64,7 @@ class GrammarEngine:
         *,
         ignore_words: Collection[str] = (),
         split_contractions: bool = False,
+        category_min_confidence: Mapping[str, float] | None = None,
     ) -> None:
         self.tagger = tagger.to(device).eval()
         self.tokenizer = tokenizer
@@ -72,6 +75,9 @@ class GrammarEngine:
         self.batch_size = batch_size
         self.ignore_words = normalise_words(ignore_words)
         self.split_contractions = split_contractions
+        # Per-category floors from the model's card: categories where this model's edits
+        # are often wrong are shown only when it is sure.
+        self.category_min_confidence = dict(category_min_confidence or {})
         self._keep_id = tagger.vocabulary.index(KEEP)
 
     # --- prediction -------------------------------------------------------------------------
@@ -189,7 +195,8 @@ class GrammarEngine:
         edits = []
         for edit in span_edits(text, tokens, final):
             edits.append(explain(edit, source, final, _confidence(edit.source_tokens, correction)))
-        return edits
+        floors = self.category_min_confidence
+        return [e for e in edits if e.confidence >= floors.get(str(e.category), 0.0)]
 
 
 def _confidence(source_tokens: tuple[int, int], correction: Correction) -> float:
