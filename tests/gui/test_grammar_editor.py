@@ -291,7 +291,7 @@ def test_settings_apply_live(parts, qtbot, grammar_factory):
     apply(sensitivity="picky", language_variant="en-GB")
     config = grammar_factory.configs[-1][0]
     assert (config.variant, config.keep_confidence, config.min_error_probability) == (
-        "en-GB", 0.0, 0.2)
+        "en-GB", 0.0, 0.0)
 
 
 def test_opening_a_long_document_checks_it_in_the_background_with_progress(parts, qtbot,

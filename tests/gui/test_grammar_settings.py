@@ -25,9 +25,9 @@ def test_slider_and_advanced_knobs_reach_the_checker_and_the_file(parts, qtbot, 
     _window, controller, dialog = parts
     page = dialog.grammar_page
     assert page.sensitivity_slider.value() == 1  # balanced
-    assert "0.50" in page.sensitivity_details.text()
+    assert "0.00" in page.sensitivity_details.text()
     page.sensitivity_slider.setValue(0)
-    assert "0.70" in page.sensitivity_details.text()  # relaxed's min. error probability
+    assert "0.50" in page.sensitivity_details.text()  # relaxed's min. error probability
     assert page.keep_spin.text() == "From sensitivity"
     page.keep_spin.setValue(0.4)
     dialog.apply()
@@ -36,7 +36,7 @@ def test_slider_and_advanced_knobs_reach_the_checker_and_the_file(parts, qtbot, 
     # The worker takes the new checker settings in its own thread.
     qtbot.waitUntil(lambda: (grammar_factory.configs[-1][0].keep_confidence,
                              grammar_factory.configs[-1][0].min_error_probability)
-                    == (0.4, 0.7), timeout=5000)
+                    == (0.4, 0.5), timeout=5000)
     assert controller.grammar.settings.sensitivity == "relaxed"
 
 
