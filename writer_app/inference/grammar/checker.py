@@ -32,7 +32,11 @@ from writer_app.core.gec.protect import normalise_words
 from writer_app.core.gec.tags import KEEP, Category, edit_distance
 from writer_app.core.gec.tokens import split_sentences, tokenize
 from writer_app.inference.errors import ModelLoadError, one_line
-from writer_app.inference.grammar.spelling import RULE_ID, Misspelling, SpellingChecker
+from writer_app.inference.grammar.spelling import (
+    Misspelling,
+    SpellingChecker,
+    spelling_edit,
+)
 
 # rescorer(sentences) -> one score per sentence (higher = more fluent), e.g. log-probability
 Rescorer = Callable[[Sequence[str]], Sequence[float]]
@@ -319,15 +323,7 @@ def _spelling_edit(misspelling: Misspelling, candidate: str) -> GrammarEdit:
             misspelling.start, misspelling.end, candidate, category,
             f"The {kind} of '{lemma}' is '{candidate}'", IRREGULAR_CONFIDENCE, IRREGULAR_RULE,
         )
-    return GrammarEdit(
-        start=misspelling.start,
-        end=misspelling.end,
-        replacement=candidate,
-        category=Category.SPELLING,
-        message=f"Possible spelling mistake: '{misspelling.word}' \u2192 '{candidate}'",
-        confidence=misspelling.confidence,
-        rule_id=RULE_ID,
-    )
+    return spelling_edit(misspelling, candidate)
 
 
 def irregular_forms(

@@ -278,7 +278,7 @@ class SpellingChecker:
 
     def check(self, text: str) -> list[GrammarEdit]:
         """One spelling edit per misspelled word (its best candidate), in text order."""
-        return [_edit(m) for m in self.misspellings(text)]
+        return [spelling_edit(m) for m in self.misspellings(text)]
 
     def correct(self, text: str) -> str:
         """``text`` with every misspelled word replaced by its best candidate."""
@@ -345,8 +345,9 @@ def _hyphen_parts(token: Token) -> list[Token]:
     return parts
 
 
-def _edit(misspelling: Misspelling) -> GrammarEdit:
-    best = misspelling.candidates[0]
+def spelling_edit(misspelling: Misspelling, candidate: str | None = None) -> GrammarEdit:
+    """The edit replacing ``misspelling`` by ``candidate`` (default: its best one)."""
+    best = misspelling.candidates[0] if candidate is None else candidate
     return GrammarEdit(
         start=misspelling.start,
         end=misspelling.end,
