@@ -125,7 +125,8 @@ def trainer_loop(config: FinetuneConfig, steps: int) -> dict:
         args = TrainingArguments(
             output_dir=out, per_device_train_batch_size=plan.micro_batch,
             gradient_accumulation_steps=plan.per_step // plan.micro_batch,
-            learning_rate=config.lr, lr_scheduler_type="cosine", warmup_ratio=0.1,
+            learning_rate=config.lr, lr_scheduler_type="cosine",
+            warmup_steps=max(1, round(0.1 * (steps + 1))),  # transformers 5 has no warmup_ratio
             max_steps=steps + 1, logging_strategy="no", save_strategy="no",
             eval_strategy="no", report_to=[], dataloader_num_workers=0, seed=config.seed,
             use_cpu=not torch.cuda.is_available(), disable_tqdm=True,
