@@ -186,8 +186,8 @@ class GrammarChecker:
         if self.engine is None:
             return [sorted(edits, key=_order) for edits in spelled]
         corrected = [apply_edits(t, e) for t, e in zip(texts, spelled, strict=True)]
-        # The engine's batched core; it returns edits into the corrected texts.
-        tagged = self.engine._edits_for_texts(corrected)
+        # Edits into the spelling-corrected texts, composed back below.
+        tagged = self.engine.check_many(corrected)
         return [
             compose(text, spelling_edits, grammar_edits)
             for text, spelling_edits, grammar_edits in zip(texts, spelled, tagged, strict=True)

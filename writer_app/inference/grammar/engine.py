@@ -162,14 +162,15 @@ class GrammarEngine:
 
     def check(self, text: str) -> list[GrammarEdit]:
         """Edits for ``text`` with offsets into it, in text order."""
-        return self._edits_for_texts([text])[0]
+        return self.check_many([text])[0]
 
     def correct_sentences(self, texts: Sequence[str]) -> list[str]:
         """Each text corrected (a sentence or a paragraph; its spacing is kept)."""
-        edits = self._edits_for_texts(texts)
+        edits = self.check_many(texts)
         return [apply_edits(text, found) for text, found in zip(texts, edits, strict=True)]
 
-    def _edits_for_texts(self, texts: Sequence[str]) -> list[list[GrammarEdit]]:
+    def check_many(self, texts: Sequence[str]) -> list[list[GrammarEdit]]:
+        """Edits for each text (offsets into it), all sentences batched together."""
         units: list[tuple[int, list[Token]]] = []  # (text index, tokens with text offsets)
         for index, text in enumerate(texts):
             for sentence in split_sentences(text):
