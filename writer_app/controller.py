@@ -34,7 +34,8 @@ from writer_app.core.tracker import RequestTracker
 from writer_app.core.units import human_size
 from writer_app.grammar_controller import GrammarController
 from writer_app.gui.main_window import MainWindow
-from writer_app.gui.personalize_page import PersonalizeRunner
+from writer_app.gui.model_scan import ModelScan
+from writer_app.gui.personalize_page import GRAMMAR_MODULE, PersonalizeRunner
 from writer_app.gui.settings_dialog import SettingsDialog, with_adapter
 from writer_app.inference import adapters
 from writer_app.inference.worker import BackendFactory, GrammarFactory, InferenceWorker
@@ -60,6 +61,19 @@ def _known_models() -> list:
     from writer_app.inference.registry import list_known_models
 
     return list_known_models()
+
+
+def _known_grammar_models() -> list:
+    from writer_app.inference.registry import list_grammar_models
+
+    return list_grammar_models()
+
+
+def _validate_grammar_folder(folder: Path) -> str | None:
+    """None for a folder that holds a grammar model (config and label maps), else why not."""
+    from writer_app.inference.registry import grammar_folder_problem
+
+    return grammar_folder_problem(folder, folder.name)
 
 
 def _devices() -> list:
@@ -100,8 +114,9 @@ class AdapterStore:
 
 
 def _device_text(info: ModelInfo) -> str:
-    memory = f" · {human_size(info.memory_bytes)}" if info.memory_bytes else ""
-    return f"{info.device} · {info.dtype}{memory}"
+    memory = f" · {human_size(info.memory_bytes)} in use" if info.memory_bytes else ""
+    where = f"{info.device_name} ({info.device})" if info.device_name else info.device
+    return f"{where} · {info.dtype}{memory}"
 
 
 def _distinct(texts: tuple[str, ...]) -> tuple[str, ...]:
@@ -136,22 +151,30 @@ class EditorController(QObject):
         validate_folder: Callable[[Path], str | None] = _validate_folder,
         dictionary_path: Path | None = None,
         grammar_factory: GrammarFactory | None = None,
+        known_grammar_models: Callable[[], Sequence] = _known_grammar_models,
+        validate_grammar_folder: Callable[[Path], str | None] = _validate_grammar_folder,
     ) -> None:
         """`settings_path` and `dictionary_path` default to the user's files; the
-        callables feed the Preferences dialog (tests pass their own)."""
+        callables feed the Preferences dialog (tests pass their own). The model lists
+        are scanned off the GUI thread (see ModelScan)."""
         super().__init__()
         self.window = window
         self.editor = window.editor
         self.settings = settings
         self.settings_path = settings_path or paths.settings_file()
         self.dictionary_path = dictionary_path or dictionary_file()
-        self._known_models = known_models
         self._devices = devices
         self._validate_folder = validate_folder
+        self._validate_grammar_folder = validate_grammar_folder
+        self.model_scan = ModelScan({"completion": known_models,
+                                     "grammar": known_grammar_models}, self)
+        self.model_scan.sig_finished.connect(self._on_models_scanned)
         self.settings_dialog: SettingsDialog | None = None
         # Owned here, not by the dialog: training goes on while Preferences is closed.
         self.personalize_runner = PersonalizeRunner(parent=self)
         self.personalize_runner.sig_state_changed.connect(self._on_personalize_state)
+        self.grammar_personalize_runner = PersonalizeRunner(prefix=("-m", GRAMMAR_MODULE),
+                                                            parent=self)
         self.model_info: ModelInfo | None = None
         # Specs sent to the worker, answered in order; the one serving now.
         self._loads: deque[ModelSpec] = deque()
@@ -176,8 +199,11 @@ class EditorController(QObject):
         if settings.models.adapter:  # remembered: applied to the model once it has loaded
             self.sig_set_adapter.emit(settings.models.adapter)
         # Grammar and spelling: its own controller, on the same worker thread.
-        self.grammar = GrammarController(window, settings.grammar, self.dictionary_path, self)
+        self.grammar = GrammarController(window, settings.grammar, self.dictionary_path, self,
+                                         model=settings.models.grammar_model,
+                                         device=settings.models.device)
         self.grammar.connect_worker(self._worker)
+        self.grammar.sig_model_kept.connect(self._on_grammar_model_kept)
         # The worker runs pure-Python text checking next to the event loop; at the default
         # 5 ms GIL switch interval the window stalled 127 ms during a full check of a
         # 5,000-word document, at 1 ms 32 ms (bench/grammar_editor.py).
@@ -235,8 +261,11 @@ class EditorController(QObject):
             self.editor.clear_suggestion()
         if old.models.completion_spec() != settings.models.completion_spec():
             self.load_model()
-        if old.grammar != settings.grammar:
-            self.grammar.apply_settings(settings.grammar)
+        if (old.grammar != settings.grammar
+                or old.models.grammar_model != settings.models.grammar_model
+                or old.models.device != settings.models.device):
+            self.grammar.apply_settings(settings.grammar, settings.models.grammar_model,
+                                        settings.models.device)
 
     def open_preferences(self) -> SettingsDialog:
         """Show Edit > Preferences (window-modal), or raise it if it is open."""
@@ -250,15 +279,25 @@ class EditorController(QObject):
         except DocumentError as exc:
             words = []
             self.window.show_notice(str(exc), 15000, error=True)
+        scan = self.model_scan
+        scan.start()  # the cache may have changed: the dialog updates when this ends
         dialog = SettingsDialog(
-            self.settings, known_models=self._known_models(), devices=self._devices(),
-            validate_folder=self._validate_folder, model_info=self.model_info,
+            self.settings, known_models=scan.get("completion"), devices=self._devices(),
+            validate_folder=self._validate_folder, grammar_models=scan.get("grammar"),
+            validate_grammar_folder=self._validate_grammar_folder, scanning=scan.running,
+            model_info=self.model_info,
             dictionary_words=words, personalize_runner=self.personalize_runner,
             adapter_store=AdapterStore(), activate_adapter=self.activate_adapter,
             parent=self.window)
         dialog.sig_settings_applied.connect(self._on_settings_applied)
         dialog.sig_dictionary_applied.connect(self._on_dictionary_applied)
         dialog.finished.connect(self._on_preferences_closed)
+        dialog.personalize_page.panel.set_dictionary_hooks(
+            self._make_speller, lambda: load_dictionary(self.dictionary_path),
+            self.add_dictionary_words)
+        dialog.personalize_page.panel.set_grammar_hooks(
+            self.grammar_personalize_runner, paths.data_dir() / "grammar_models",
+            self.use_grammar_model)
         self.settings_dialog = dialog
         dialog.open()
         return dialog
@@ -331,9 +370,11 @@ class EditorController(QObject):
         self._timer.stop()
         self._tracker.cancel_current()
         self.personalize_runner.stop_now()
+        self.grammar_personalize_runner.stop_now()
         self.grammar.shutdown()
         self._thread.quit()
         self._thread.wait()
+        self.model_scan.wait(10.0)
 
     # -- preferences ------------------------------------------------------------------
     @Slot(object)
@@ -357,6 +398,46 @@ class EditorController(QObject):
             return
         self.grammar.set_words(words)
 
+    def add_dictionary_words(self, words: Sequence[str]) -> str | None:
+        """Add `words` to the personal dictionary (saved at once, underlines go); None,
+        or why not. An open Grammar page lists them too."""
+        try:
+            merged = save_dictionary([*load_dictionary(self.dictionary_path), *words],
+                                     self.dictionary_path)
+        except DocumentError as exc:
+            return f"Personal dictionary not saved: {exc}"
+        self.grammar.set_words(merged)
+        dialog = self.settings_dialog
+        if dialog is not None:
+            page = dialog.grammar_page
+            unedited = page.words() == page.saved_words
+            page.add_words(words)
+            if unedited:  # nothing of the user's pending there: the page is saved as is
+                page.saved_words = page.words()
+        return None
+
+    def use_grammar_model(self, path: str) -> str | None:
+        """Check with the grammar model in folder `path` from now on (saved in the
+        settings; the checker reloads); None, or why not."""
+        if not (Path(path) / "config.json").is_file():
+            return f"No grammar model in {path}."
+        settings = replace(self.settings, models=replace(self.settings.models,
+                                                         grammar_model=path))
+        if not self.save_settings(settings):
+            return "The settings could not be saved (see the status bar)."
+        self.window.apply_settings(settings)
+        self.apply_settings(settings)
+        if self.settings_dialog is not None:  # its Models page shows the model in use
+            self.settings_dialog.models_page.grammar.select(path)
+        return None
+
+    def _make_speller(self):
+        """A loaded spelling checker in the editor's language (called off the GUI thread)."""
+        # Its package loads the tagger's torch modules: only when a review asks.
+        from writer_app.inference.grammar.spelling import SpellingChecker
+
+        return SpellingChecker(self.settings.grammar.language_variant).load()
+
     @Slot(str)
     def _on_personalize_state(self, state: str) -> None:
         """Training may end while Preferences is closed: say so in the status bar."""
@@ -365,6 +446,25 @@ class EditorController(QObject):
                     "failed": "Personalization failed; Preferences > Personalize shows why."}
         if state in messages:
             self.window.show_notice(messages[state], 15000, error=state == "failed")
+
+    @Slot()
+    def _on_models_scanned(self) -> None:
+        if self.settings_dialog is not None:
+            scan = self.model_scan
+            self.settings_dialog.set_known_models(scan.get("completion"), scan.get("grammar"))
+
+    @Slot(str, str)
+    def _on_grammar_model_kept(self, reference: str, message: str) -> None:
+        """The grammar model asked for did not load: keep the settings on the one that
+        serves, so the next start loads it (the status bar says why)."""
+        if self.settings.models.grammar_model == reference:
+            return
+        models = replace(self.settings.models, grammar_model=reference)
+        self.settings = replace(self.settings, models=models)
+        self.window.apply_settings(self.settings)  # its copy must not bring the old one back
+        self.save_settings(self.settings)
+        if self.settings_dialog is not None:
+            self.settings_dialog.grammar_model_kept(reference, message)
 
     @Slot(int)
     def _on_preferences_closed(self, _result: int) -> None:
@@ -609,6 +709,8 @@ class EditorController(QObject):
     @Slot(object)
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.model_info = info
+        if not self.model_scan.started:  # the models the Preferences offer, found early
+            self.model_scan.start()
         self._active_spec = self._loads.popleft() if self._loads else self._active_spec
         self.window.set_model_status(info.name, _device_text(info))
         self.window.set_state("writing…" if self._streaming else "ready")

@@ -41,13 +41,16 @@ PROGRESS_MIN_UNITS = 12  # a check this big shows its progress in the status bar
 RENDER_INTERVAL_MS = 150  # while a big check runs, underlines are refreshed this often
 
 
-def grammar_config(settings: GrammarSettings, device: str = "cpu") -> GrammarConfig:
+def grammar_config(settings: GrammarSettings, device: str = "cpu",
+                   model: str = "default") -> GrammarConfig:
+    """`model` is ModelSettings.grammar_model: "default", a folder or a cached HF id."""
     knobs = knobs_for(settings.sensitivity, settings.keep_confidence,
                       settings.min_error_probability)
     return GrammarConfig(variant=settings.language_variant,
                          spelling=settings.spelling_enabled, grammar=settings.grammar_enabled,
                          keep_confidence=knobs.keep_confidence,
-                         min_error_probability=knobs.min_error_probability, device=device)
+                         min_error_probability=knobs.min_error_probability, device=device,
+                         model=model or "default")
 
 
 class GrammarController(QObject):
@@ -59,13 +62,19 @@ class GrammarController(QObject):
     sig_issues_updated = Signal()  # underlines were refreshed from new results
     sig_check_finished = Signal()  # the last batch of the current check arrived
     sig_status = Signal(object)  # GrammarStatus of the loaded checker
+    # a chosen grammar model failed: (the model serving instead, why)
+    sig_model_kept = Signal(str, str)
 
     def __init__(self, window, settings: GrammarSettings, dictionary_path: Path,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, model: str = "default",
+                 device: str = "auto") -> None:
         super().__init__(parent)
         self.window = window
         self.editor = window.editor
         self.settings = settings
+        self.model = model  # ModelSettings.grammar_model
+        self.device = device  # ModelSettings.device: the tagger runs where completion runs
+        self._loading_model = False  # a model switch was announced in the status bar
         self.dictionary_path = dictionary_path
         self.status: GrammarStatus | None = None
         self.cache = ResultCache()
@@ -96,6 +105,7 @@ class GrammarController(QObject):
         worker.sig_grammar_result.connect(self._on_result)
         worker.sig_grammar_ready.connect(self._on_ready)
         worker.sig_grammar_failed.connect(self._on_failed)
+        worker.sig_grammar_model_kept.connect(self._on_model_kept)
         worker.sig_request_failed.connect(self._on_request_failed)
 
     def _connect_editor(self) -> None:
@@ -127,13 +137,22 @@ class GrammarController(QObject):
         self._configure()
         self.check_now()
 
-    def apply_settings(self, settings: GrammarSettings) -> None:
-        """Take new grammar settings at once: what is shown changes now; a checker
-        built differently is reloaded and the document checked again."""
-        old, self.settings = self.settings, settings
+    def apply_settings(self, settings: GrammarSettings, model: str | None = None,
+                       device: str | None = None) -> None:
+        """Take new grammar settings (and grammar model, when given) at once: what is
+        shown changes now; a checker built differently is reloaded (the one serving
+        goes on until then) and the document checked again."""
+        old, self.settings = self._config(), settings
+        self.model = self.model if model is None else model
+        self.device = self.device if device is None else device
         self._apply_delay()
         self._apply_filter_settings()
-        if grammar_config(old) != grammar_config(settings) or not self.enabled:
+        if old.model != self.model and settings.grammar_enabled:
+            # The checker that serves goes on until the new model is ready.
+            self._loading_model = True
+            label = self._config().model_label
+            self.window.show_notice(f"Loading {label}…", 0)
+        if old != self._config() or not self.enabled:
             self._configure()
         self.render()
         self.check_now()
@@ -214,8 +233,10 @@ class GrammarController(QObject):
         self._broken = False
         self.cache.clear()
         if self.enabled:
-            self.sig_configure.emit(grammar_config(self.settings), self._generation,
-                                    list(self._words))
+            self.sig_configure.emit(self._config(), self._generation, list(self._words))
+
+    def _config(self) -> GrammarConfig:
+        return grammar_config(self.settings, device=self.device, model=self.model)
 
     def _cancel(self) -> None:
         if self._current is not None:
@@ -279,8 +300,21 @@ class GrammarController(QObject):
             "Spelling only" if not status.grammar_available and self.settings.grammar_enabled
             else "", status.note)
         if status.note:
-            self.window.show_notice(status.note, 10000)
+            self.window.show_notice(status.note, 10000, error=self._loading_model)
+        elif self._loading_model:
+            label = self._config().model_label
+            self.window.show_notice(f"{label[0].upper()}{label[1:]} is ready.", 4000)
+        self._loading_model = False
         self.sig_status.emit(status)
+
+    @Slot(int, str, str)
+    def _on_model_kept(self, generation: int, model: str, message: str) -> None:
+        """The grammar model asked for did not load; `model` serves (the status note
+        that follows says why)."""
+        if generation != self._generation or self._closed:
+            return
+        self.model = model
+        self.sig_model_kept.emit(model, message)
 
     @Slot(int, str)
     def _on_failed(self, generation: int, message: str) -> None:
@@ -288,6 +322,7 @@ class GrammarController(QObject):
             return
         self.status = None
         self._broken = True
+        self._loading_model = False
         self._cancel()
         self.window.set_grammar_status("Grammar off", message)
         self.window.show_notice(message, 15000, error=True)

@@ -19,6 +19,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from writer_app.core.gec.edits import GrammarEdit
 from writer_app.core.gec.tags import Category
@@ -37,6 +38,16 @@ class GrammarConfig:
     keep_confidence: float = 0.0
     min_error_probability: float = 0.0
     device: str = "cpu"
+    model: str = "default"  # ModelSettings.grammar_model: "default", a folder or an HF id
+
+    @property
+    def model_label(self) -> str:
+        """How messages name the model: the shipped one, a folder by its name, or an id."""
+        if self.model in ("", "default"):
+            return "the shipped grammar model"
+        path = PurePath(self.model)
+        name = path.name if path.is_absolute() or len(path.parts) > 2 else self.model
+        return f"grammar model “{name}”"
 
 
 @dataclass(frozen=True)

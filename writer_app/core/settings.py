@@ -28,6 +28,9 @@ def _f(default: Any, doc: str, *, low: float | None = None, high: float | None =
 class ModelSettings:
     completion_model: str = _f("default", "Completion model: 'default', a model folder, or a "
                                "Hugging Face model id already in the local cache")
+    grammar_model: str = _f("default", "Grammar model: 'default', a grammar model folder "
+                            "(this app's tagger layout or a published GECToR checkpoint in "
+                            "the HF layout), or a model id in the local Hugging Face cache")
     device: str = _f("auto", "Where models run: auto, cpu, cuda, cuda:N or mps")
     dtype: str = _f("auto", "Precision: auto, float32, float16 or bfloat16",
                     choices=("auto", "float32", "float16", "bfloat16"))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFontComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -65,6 +66,10 @@ ADD_FOLDER = "\x00add-folder"  # the combo entry that opens a folder chooser
 WORD_LIST_FILTER = "Word lists (*.txt *.dic);;All files (*)"
 _HALF_PRECISION = ("float16", "bfloat16")
 _THEME_LABELS = {"system": "System", "light": "Light", "dark": "Dark"}
+_SHORT_WIDTH = 130  # short fields (numbers, small choices) line up at one width
+# The defaults' names until the model scan answers (as inference/registry.py names them).
+_DEFAULT_COMPLETION_NAME = "SmolLM2-135M-Instruct (embedded)"
+_DEFAULT_GRAMMAR_NAME = "Shipped grammar tagger (MiniLM)"
 
 
 class KnownModelLike(Protocol):
@@ -158,7 +163,7 @@ class SettingsPage(QWidget):
         spin.setRange(int(meta["low"]), int(meta["high"]))
         if special:
             spin.setSpecialValueText(special)  # shown for the minimum
-        spin.setMinimumWidth(110)
+        spin.setMinimumWidth(_SHORT_WIDTH)
         self._bind(name, label, spin, spin.value, spin.setValue, short=True)
         return spin
 
@@ -166,12 +171,12 @@ class SettingsPage(QWidget):
         meta = _meta(self.section_type, name)
         spin = QDoubleSpinBox(decimals=2, singleStep=step)
         spin.setRange(float(meta["low"]), float(meta["high"]))
-        spin.setMinimumWidth(110)
+        spin.setMinimumWidth(_SHORT_WIDTH)
         self._bind(name, label, spin, spin.value, spin.setValue, short=True)
         return spin
 
     def _choice(self, name: str, label: str, labels: dict[str, str]) -> QComboBox:
-        combo = QComboBox()
+        combo = QComboBox(minimumWidth=_SHORT_WIDTH)
         for value, text in labels.items():
             combo.addItem(text, value)
         self._bind(name, label, combo, combo.currentData,
@@ -212,6 +217,130 @@ class SettingsPage(QWidget):
             self.load(dataclasses.replace(Settings(), **{self.section: self.section_type()}))
 
 
+class ModelChooser:
+    """One model combo on the Models page: the known models, folders added by the user,
+    and "Add model folder…", which validates a folder before it is accepted. Below it,
+    a validation error (hidden when none) and the choice's size and location."""
+
+    def __init__(self, page: SettingsPage, name: str, label: str, *, default_name: str,
+                 validate: Callable[[Path], str | None], choose: Callable[[], Path | None],
+                 describe: Callable[[str, KnownModelLike | None], tuple[str, str]],
+                 object_prefix: str) -> None:
+        self._page = page
+        self._default_name = default_name
+        self._validate, self._choose, self._describe = validate, choose, describe
+        self._known: dict[str, KnownModelLike] = {}
+        self._last_index = 0
+        self.combo = QComboBox()
+        # Long model ids must not push the dialog wider; the full name is in the tooltip.
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(28)
+        self.combo.addItem("Add model folder…", ADD_FOLDER)
+        page._bind(name, label, self.combo, self.value, self.select)
+        self.error = _note("")
+        self.error.setVisible(False)
+        self.error.setObjectName(f"{object_prefix}_error")
+        page.form.addRow("", self.error)
+        self.details = _note("")
+        self.details.setObjectName(f"{object_prefix}_details")
+        page.form.addRow("", self.details)
+        self.combo.activated.connect(self._on_activated)
+        self.combo.currentIndexChanged.connect(self.update_details)
+
+    def value(self) -> str:
+        if self.combo.currentData() == ADD_FOLDER:  # never saved as a model
+            self.combo.setCurrentIndex(self._last_index)
+        return self.combo.currentData()
+
+    def set_known(self, models: Sequence[KnownModelLike]) -> None:
+        """(Re)fill the list, keeping the choice and the folders the user added."""
+        current = self.combo.itemData(self._last_index)
+        added = [(self.combo.itemText(i), self.combo.itemData(i))
+                 for i in range(self.combo.count() - 1)
+                 if self.combo.itemData(i) not in self._known]
+        self._known = {model.reference: model for model in models}
+        self.combo.blockSignals(True)
+        try:
+            self.combo.clear()
+            if "default" not in self._known:  # the scan has not answered yet
+                self.combo.addItem(self._default_name, "default")
+            for model in models:
+                self.combo.addItem(model.name, model.reference)
+                self.combo.setItemData(self.combo.count() - 1, model.path or model.reference,
+                                       Qt.ItemDataRole.ToolTipRole)
+            for text, reference in added:
+                if reference != "default" and self.combo.findData(reference) < 0:
+                    self._insert(text, reference)
+            self.combo.addItem("Add model folder…", ADD_FOLDER)
+        finally:
+            self.combo.blockSignals(False)
+        if current is not None and current != ADD_FOLDER:
+            self._show(current)
+
+    def select(self, reference: str) -> None:
+        self._show(reference)
+        self.show_error("")
+
+    def _show(self, reference: str) -> None:
+        index = self.combo.findData(reference)
+        if index < 0:  # a folder or model id typed into the settings file
+            name = self._default_name if reference == "default" else (
+                Path(reference).name or reference)
+            index = self._insert(name, reference)
+        self.combo.setCurrentIndex(index)
+        self._last_index = index
+        self.update_details()  # also when the index stayed the same
+
+    def _insert(self, name: str, reference: str) -> int:
+        index = self.combo.count() - 1  # before "Add model folder…"
+        self.combo.insertItem(index, name, reference)
+        self.combo.setItemData(index, reference, Qt.ItemDataRole.ToolTipRole)
+        return index
+
+    def _on_activated(self, index: int) -> None:
+        if self.combo.itemData(index) == ADD_FOLDER:
+            self.add_folder()
+        else:
+            self._last_index = index
+            self.show_error("")
+
+    def add_folder(self) -> bool:
+        """Ask for a folder, validate it, and select it; a bad folder says why inline."""
+        self.combo.setCurrentIndex(self._last_index)  # until one is accepted
+        folder = self._choose()
+        if folder is None:
+            return False
+        error = self._validate(folder)
+        if error:
+            self.show_error(error)
+            return False
+        self.select(str(folder))
+        return True
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+        self.error.setStyleSheet(f"color: {error_color(self._page.palette()).name()};")
+
+    def update_details(self) -> None:
+        reference = self.combo.currentData()
+        if reference is None or reference == ADD_FOLDER:
+            return
+        text, tip = self._describe(reference, self._known.get(reference))
+        self.details.setText(text)
+        self.details.setToolTip(tip)
+
+
+def _size_and_place(reference: str, known: KnownModelLike | None) -> tuple[str | None, str]:
+    """(human size or None, where the model lives) of a model choice."""
+    path = known.path if known else reference
+    size = human_size(known.size_bytes) if known and known.size_bytes else None
+    if size is None and path and Path(path).is_dir():
+        size = human_size(sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()))
+    return size, path or "prepared on first use"
+
+
 class ModelsPage(SettingsPage):
     title = "Models"
     section = "models"
@@ -220,41 +349,30 @@ class ModelsPage(SettingsPage):
     def __init__(self, known_models: Sequence[KnownModelLike], devices: Sequence[DeviceLike],
                  validate_folder: Callable[[Path], str | None],
                  model_info: ModelInfo | None, active_reference: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 grammar_models: Sequence[KnownModelLike] = (),
+                 validate_grammar_folder: Callable[[Path], str | None] = lambda _f: None,
+                 scanning: bool = False) -> None:
         super().__init__(parent)
-        self._known = {model.reference: model for model in known_models}
         self._devices = list(devices)
-        self._validate_folder = validate_folder
         self._model_info = model_info
         self._active_reference = active_reference
-        self._last_model_index = 0
 
-        self.model_combo = QComboBox()
-        # Long model ids must not push the dialog wider; the full name is in the tooltip.
-        self.model_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(28)
-        for model in known_models:
-            self.model_combo.addItem(model.name, model.reference)
-        self.model_combo.addItem("Add model folder…", ADD_FOLDER)
-        self._bind("completion_model", "Completion model:", self.model_combo,
-                   self.model_combo.currentData, self._select_model)
-        self.model_error = _note("")
-        self.model_error.setVisible(False)
-        self.model_error.setObjectName("model_error")
-        self.form.addRow("", self.model_error)
-        self.model_details = _note("")
-        self.model_details.setObjectName("model_details")
-        self.model_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.form.addRow("", self.model_details)
-
-        self.device_combo = QComboBox()
+        self.completion = ModelChooser(
+            self, "completion_model", "Completion model:",
+            default_name=_DEFAULT_COMPLETION_NAME, validate=validate_folder,
+            choose=lambda: self._choose_model_folder(), describe=self._describe_completion,
+            object_prefix="model")
+        self.model_combo = self.completion.combo
+        self.model_error, self.model_details = self.completion.error, self.completion.details
+        # Device, precision and threads belong to the completion model: they follow it.
+        self.device_combo = QComboBox(minimumWidth=_SHORT_WIDTH)
         self.device_combo.addItem("Auto", "auto")
         for device in self._devices:
             self.device_combo.addItem(self._device_label(device), device.id)
         self._bind("device", "Device:", self.device_combo,
                    self.device_combo.currentData, self._select_device, short=True)
-        self.dtype_combo = QComboBox()
+        self.dtype_combo = QComboBox(minimumWidth=_SHORT_WIDTH)
         for value in ("auto", "float32", "float16", "bfloat16"):
             self.dtype_combo.addItem(value.capitalize() if value == "auto" else value, value)
         self._bind("dtype", "Precision:", self.dtype_combo,
@@ -265,74 +383,60 @@ class ModelsPage(SettingsPage):
         self.facts = _note(self._facts_text())
         self.facts.setObjectName("device_facts")
         self.form.addRow("", self.facts)
+        rule = QFrame(frameShape=QFrame.Shape.HLine, frameShadow=QFrame.Shadow.Sunken)
+        self.form.addRow(rule)
+        self.grammar = ModelChooser(
+            self, "grammar_model", "Grammar model:",
+            default_name=_DEFAULT_GRAMMAR_NAME, validate=validate_grammar_folder,
+            choose=lambda: self._choose_grammar_folder(), describe=self._describe_grammar,
+            object_prefix="grammar_model")
+        self.grammar_combo = self.grammar.combo
+        self.scan_note = _note("Looking for models in the local Hugging Face cache…")
+        self.scan_note.setObjectName("scan_note")
+        self.layout_.addWidget(self.scan_note)  # above the form: it concerns both lists
+        self.set_known_models(known_models, grammar_models, scanning=scanning)
         self._finish()
-        self.model_combo.activated.connect(self._on_model_activated)
-        self.model_combo.currentIndexChanged.connect(self._update_details)
         self.device_combo.currentIndexChanged.connect(self._on_device_changed)
         self._update_precisions()
 
     # -- model choice -------------------------------------------------------------------
-    def _select_model(self, reference: str) -> None:
-        index = self.model_combo.findData(reference)
-        if index < 0:  # a folder or model id typed into the settings file
-            index = self._insert_model(Path(reference).name or reference, reference)
-        self.model_combo.setCurrentIndex(index)
-        self._last_model_index = index
-        self._show_error("")
-        self._update_details()  # also when the index stayed the same
-
-    def _insert_model(self, name: str, reference: str) -> int:
-        index = self.model_combo.count() - 1  # before "Add model folder…"
-        self.model_combo.insertItem(index, name, reference)
-        self.model_combo.setItemData(index, reference, Qt.ItemDataRole.ToolTipRole)
-        return index
-
-    def _on_model_activated(self, index: int) -> None:
-        if self.model_combo.itemData(index) == ADD_FOLDER:
-            self.add_model_folder()
-        else:
-            self._last_model_index = index
-            self._show_error("")
+    def set_known_models(self, known_models: Sequence[KnownModelLike],
+                         grammar_models: Sequence[KnownModelLike], *,
+                         scanning: bool = False) -> None:
+        """Show the models found (again, when a scan of the model cache finishes)."""
+        self.completion.set_known(known_models)
+        self.grammar.set_known(grammar_models)
+        self.scan_note.setVisible(scanning)
 
     def add_model_folder(self) -> bool:
-        """Ask for a folder, validate it, and select it; a bad folder says why inline."""
-        self.model_combo.setCurrentIndex(self._last_model_index)  # until one is accepted
-        folder = self._choose_model_folder()
-        if folder is None:
-            return False
-        error = self._validate_folder(folder)
-        if error:
-            self._show_error(error)
-            return False
-        self._select_model(str(folder))
-        return True
+        return self.completion.add_folder()
+
+    def add_grammar_folder(self) -> bool:
+        return self.grammar.add_folder()
 
     def _choose_model_folder(self) -> Path | None:
         """Overridden in tests."""
         name = QFileDialog.getExistingDirectory(self, "Add model folder", str(Path.home()))
         return Path(name) if name else None
 
-    def _show_error(self, message: str) -> None:
-        self.model_error.setText(message)
-        self.model_error.setVisible(bool(message))
-        self.model_error.setStyleSheet(f"color: {error_color(self.palette()).name()};")
+    def _choose_grammar_folder(self) -> Path | None:
+        """Overridden in tests."""
+        name = QFileDialog.getExistingDirectory(self, "Add grammar model folder",
+                                                str(Path.home()))
+        return Path(name) if name else None
 
-    def _update_details(self) -> None:
-        reference = self.model_combo.currentData()
-        if reference == ADD_FOLDER:
-            return
-        known = self._known.get(reference)
-        path = known.path if known else reference
-        size = human_size(known.size_bytes) if known and known.size_bytes else None
-        if size is None and path and Path(path).is_dir():
-            size = human_size(sum(f.stat().st_size for f in Path(path).rglob("*")
-                                  if f.is_file()))
+    def _describe_completion(self, reference: str,
+                             known: KnownModelLike | None) -> tuple[str, str]:
+        size, where = _size_and_place(reference, known)
         info = self._model_info if reference == self._active_reference else None
         params = human_count(info.parameters) if info and info.parameters else "known once loaded"
-        where = path or "prepared on first use"
-        self.model_details.setText(f"Size: {size or 'unknown'}  ·  Parameters: {params}\n"
-                                   f"Location: {where}")
-        self.model_details.setToolTip(where)
+        return f"Size: {size or 'unknown'}  ·  Parameters: {params}\nLocation: {where}", where
+
+    @staticmethod
+    def _describe_grammar(reference: str, known: KnownModelLike | None) -> tuple[str, str]:
+        size, where = _size_and_place(reference, known)
+        return (f"Size: {size or 'unknown'}  ·  Runs on the completion model's device\n"
+                f"Location: {where}", where)
 
     # -- device and precision -----------------------------------------------------------
     @staticmethod
@@ -397,12 +501,6 @@ class ModelsPage(SettingsPage):
         where = info.device_name or info.device
         memory = f", {human_size(info.memory_bytes)} in use" if info.memory_bytes else ""
         return f"Running now: {info.name} on {where} ({info.dtype}{memory})."
-
-    def collect(self, settings: Settings) -> Settings:
-        if self.model_combo.currentData() == ADD_FOLDER:  # never saved as a model
-            self.model_combo.setCurrentIndex(self._last_model_index)
-        return super().collect(settings)
-
 
 class CompletionPage(SettingsPage):
     title = "Completion"
@@ -703,6 +801,9 @@ class SettingsDialog(QDialog):
         known_models: Sequence[KnownModelLike] = (),
         devices: Sequence[DeviceLike] = (),
         validate_folder: Callable[[Path], str | None] = lambda _folder: None,
+        grammar_models: Sequence[KnownModelLike] = (),
+        validate_grammar_folder: Callable[[Path], str | None] = lambda _folder: None,
+        scanning: bool = False,
         model_info: ModelInfo | None = None,
         dictionary_words: Sequence[str] = (),
         personalize_runner: PersonalizeRunner | None = None,
@@ -713,8 +814,10 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self._settings = settings
-        self.models_page = ModelsPage(known_models, devices, validate_folder, model_info,
-                                      settings.models.completion_model)
+        self.models_page = ModelsPage(
+            known_models, devices, validate_folder, model_info,
+            settings.models.completion_model, grammar_models=grammar_models,
+            validate_grammar_folder=validate_grammar_folder, scanning=scanning)
         self.completion_page = CompletionPage()
         self.grammar_page = GrammarPage(dictionary_words)
         self.editor_page = EditorPage()
@@ -800,6 +903,19 @@ class SettingsDialog(QDialog):
     def _on_adapter_changed(self, path: str) -> None:
         """The adapter was switched (and saved) at once: Apply has nothing to add for it."""
         self._settings = with_adapter(self._settings, path)
+
+    def set_known_models(self, known_models: Sequence[KnownModelLike],
+                         grammar_models: Sequence[KnownModelLike]) -> None:
+        """A scan of the model cache finished: offer what it found."""
+        self.models_page.set_known_models(known_models, grammar_models)
+
+    def grammar_model_kept(self, reference: str, message: str) -> None:
+        """The grammar model applied did not load; `reference` serves instead."""
+        self._settings = dataclasses.replace(
+            self._settings, models=dataclasses.replace(self._settings.models,
+                                                       grammar_model=reference))
+        self.models_page.grammar.select(reference)
+        self.models_page.grammar.show_error(message)
 
     def adapter_refused(self, in_use: str, message: str) -> None:
         """The worker could not use the adapter asked for; `in_use` serves instead."""

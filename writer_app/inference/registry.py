@@ -1,7 +1,8 @@
 """Find, validate and load causal language models from local disk only; never downloads.
 
 A model reference is "default" (the embedded SmolLM2), a local folder, or a Hugging Face
-model id that is already in the local Hugging Face cache.
+model id that is already in the local Hugging Face cache. Grammar models (taggers) are
+referred to the same way; this module finds and checks them, the grammar package loads them.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from writer_app.inference.errors import ModelLoadError, one_line
 
 __all__ = [
     "KnownModel", "LoadedModel", "ModelLoadError", "ResolvedModel", "format_models_report",
-    "list_known_models", "load_causal_lm", "resolve_model",
+    "grammar_folder_problem", "list_grammar_models", "list_known_models", "load_causal_lm",
+    "resolve_grammar_model", "resolve_model",
 ]
 
 Progress = Callable[[str], None] | None
 
 DEFAULT_NAME = "SmolLM2-135M-Instruct (embedded)"
+DEFAULT_GRAMMAR_NAME = "Shipped grammar tagger (MiniLM)"
 _HF_ID_RE = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[A-Za-z0-9][\w.\-]*)?$")
 _TOKENIZER_FILES = (
     "tokenizer.json", "tokenizer_config.json", "vocab.json", "vocab.txt",
@@ -158,7 +161,8 @@ def _hf_cache_dir() -> Path:
     return Path(constants.HF_HUB_CACHE)
 
 
-def _resolve_hf_id(repo_id: str) -> ResolvedModel:
+def _cached_snapshot(repo_id: str) -> Path:
+    """The local snapshot folder of a Hugging Face model id; never downloads."""
     from huggingface_hub import snapshot_download
 
     try:
@@ -171,7 +175,11 @@ def _resolve_hf_id(repo_id: str) -> ResolvedModel:
             f"downloads; download it once with “hf download {repo_id}”, or choose a "
             "model folder."
         ) from None
-    folder = Path(path)
+    return Path(path)
+
+
+def _resolve_hf_id(repo_id: str) -> ResolvedModel:
+    folder = _cached_snapshot(repo_id)
     validate_model_folder(folder, repo_id)
     return ResolvedModel(repo_id, repo_id, folder, "hf-cache")
 
@@ -208,12 +216,18 @@ def _embedded_entry() -> KnownModel:
     return KnownModel("default", DEFAULT_NAME, "embedded", None, None)
 
 
-def _cached_config_is_causal(snapshot: Path) -> bool:
+def _read_config_json(folder: Path) -> dict[str, Any] | None:
+    """config.json as a dict, or None when it is missing, unreadable or not an object."""
     try:
-        config = json.loads((snapshot / "config.json").read_text(encoding="utf-8"))
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    if not isinstance(config, dict):
+        return None
+    return config if isinstance(config, dict) else None
+
+
+def _cached_config_is_causal(snapshot: Path) -> bool:
+    config = _read_config_json(snapshot)
+    if config is None:
         return False
     reason = _not_causal_reason(
         str(config.get("model_type", "")),
@@ -223,7 +237,12 @@ def _cached_config_is_causal(snapshot: Path) -> bool:
     return reason is None
 
 
-def _hf_cache_entries() -> list[KnownModel]:
+def _is_causal_snapshot(snapshot: Path) -> bool:
+    return _cached_config_is_causal(snapshot) and _has_weights(snapshot)
+
+
+def _hf_cache_entries(accept: Callable[[Path], bool] = _is_causal_snapshot) -> list[KnownModel]:
+    """Models in the Hugging Face cache whose latest snapshot `accept` takes."""
     from huggingface_hub import scan_cache_dir
 
     try:
@@ -236,7 +255,7 @@ def _hf_cache_entries() -> list[KnownModel]:
             continue
         latest = max(repo.revisions, key=lambda r: r.last_modified)
         snapshot = Path(latest.snapshot_path)
-        if _cached_config_is_causal(snapshot) and _has_weights(snapshot):
+        if accept(snapshot):
             entries.append(
                 KnownModel(repo.repo_id, repo.repo_id, "hf-cache", str(snapshot),
                            repo.size_on_disk)
@@ -247,6 +266,115 @@ def _hf_cache_entries() -> list[KnownModel]:
 def list_known_models() -> list[KnownModel]:
     """The embedded default first, then causal LMs already in the Hugging Face cache."""
     return [_embedded_entry(), *_hf_cache_entries()]
+
+
+# ---------------------------------------------------------------- grammar models
+
+
+def default_grammar_path() -> Path:
+    from writer_app.inference.grammar.checker import default_model_path
+
+    return default_model_path()
+
+
+def _tagger_problem(folder: Path, config: dict[str, Any], label: str) -> str | None:
+    """What is missing from a tagger in this app's layout (see grammar/checkpoint.py)."""
+    from writer_app.inference.grammar.checkpoint import (
+        FORMAT_VERSION,
+        HEADS_FILE,
+        PACKAGED_ENCODER,
+    )
+
+    if config.get("version") != FORMAT_VERSION:
+        return f"Grammar model “{label}” has unsupported format version {config.get('version')!r}."
+    if not isinstance(config.get("vocabulary"), dict):
+        return f"Grammar model “{label}” has no tag vocabulary in its config.json."
+    if not (folder / HEADS_FILE).is_file():
+        return f"Grammar model “{label}” has no {HEADS_FILE}."
+    encoder = str(config.get("encoder", ""))
+    if encoder != PACKAGED_ENCODER and not (folder / encoder).is_dir():
+        return f"Grammar model “{label}”: its encoder folder “{encoder}” is missing."
+    return None
+
+
+def _gector_problem(folder: Path, config: dict[str, Any], label: str) -> str | None:
+    """What is missing from a GECToR checkpoint in the Hugging Face layout."""
+    labels = config["label2id"]
+    if not isinstance(labels, dict) or not {"$KEEP", "$DELETE"} <= set(labels):
+        return f"GECToR model “{label}”: its label map lacks $KEEP or $DELETE."
+    if not any((folder / name).is_file() for name in ("model.safetensors", "pytorch_model.bin")):
+        return f"GECToR model “{label}” has no weights (model.safetensors or pytorch_model.bin)."
+    if not any((folder / name).is_file() for name in _TOKENIZER_FILES):
+        return f"GECToR model “{label}” has no tokenizer files."
+    return None
+
+
+def grammar_folder_problem(folder: Path, label: str | None = None) -> str | None:
+    """Why `folder` holds no grammar model this app can load, or None when it holds one.
+
+    Reads config.json and lists files only, so it is quick enough for the GUI thread; the
+    full load happens in the worker, which reports its own failures.
+    """
+    from writer_app.inference.grammar.checkpoint import FORMAT
+
+    label = label or str(folder)
+    if not folder.is_dir():
+        return f"Grammar model folder “{label}” does not exist."
+    config = _read_config_json(folder)
+    if config is None:
+        if not any(folder.iterdir()):
+            return f"Folder “{label}” is empty; it holds no grammar model."
+        return f"Folder “{label}” has no readable config.json; it holds no grammar model."
+    if config.get("format") == FORMAT:
+        return _tagger_problem(folder, config, label)
+    if "label2id" in config and "d_label2id" in config:
+        return _gector_problem(folder, config, label)
+    if _not_causal_reason(str(config.get("model_type", "")), config.get("architectures"),
+                          bool(config.get("is_decoder", False))) is None:
+        return (f"“{label}” is a text-generation model, not a grammar model; "
+                "choose it as the completion model instead.")
+    return (f"“{label}” is not a grammar model: its config.json has neither this app's "
+            "tagger format nor GECToR label maps (label2id, d_label2id).")
+
+
+def validate_grammar_folder(folder: Path, label: str | None = None) -> None:
+    """Raise ModelLoadError unless `folder` holds a grammar model (see above)."""
+    problem = grammar_folder_problem(folder, label)
+    if problem:
+        raise ModelLoadError(problem)
+
+
+def _is_grammar_snapshot(snapshot: Path) -> bool:
+    return grammar_folder_problem(snapshot) is None
+
+
+def list_grammar_models() -> list[KnownModel]:
+    """The shipped grammar model first, then grammar models in the Hugging Face cache."""
+    folder = default_grammar_path()
+    shipped = (KnownModel("default", DEFAULT_GRAMMAR_NAME, "embedded", str(folder),
+                          _folder_size(folder)) if folder.is_dir()
+               else KnownModel("default", DEFAULT_GRAMMAR_NAME, "embedded", None, None))
+    return [shipped, *_hf_cache_entries(_is_grammar_snapshot)]
+
+
+def resolve_grammar_model(reference: str) -> str:
+    """"default", or the validated local folder of a grammar model reference (a folder or
+    a Hugging Face id already in the cache). Raises ModelLoadError (one line)."""
+    reference = (reference or "").strip()
+    if reference in ("", "default"):
+        return "default"
+    folder = Path(reference).expanduser()
+    if folder.is_dir():
+        validate_grammar_folder(folder.resolve(), reference)
+        return str(folder.resolve())
+    if folder.exists():
+        raise ModelLoadError(f"“{reference}” is a file; choose the folder that holds the "
+                             "grammar model.")
+    if _looks_like_path(reference):
+        raise ModelLoadError(f"Grammar model folder “{reference}” does not exist.")
+    snapshot = _cached_snapshot(reference)
+    validate_grammar_folder(snapshot, reference)
+    return str(snapshot)
 
 
 # ---------------------------------------------------------------- loading

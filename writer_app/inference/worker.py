@@ -80,14 +80,28 @@ WARM_UP_TEXT = "Yesterday I goed to teh shops and bringed home two boxs of apple
 
 
 def load_grammar_checker(config: GrammarConfig, words: Sequence[str]) -> GrammarBackend:
-    """The real checker: the spelling layer and, where it is installed, the tagger."""
+    """The real checker: the spelling layer and, where it is installed, the tagger
+    (config.model: "default", a folder or a Hugging Face id in the local cache)."""
     from writer_app.inference.grammar.checker import GrammarChecker
+    from writer_app.inference.registry import resolve_grammar_model
 
+    model = resolve_grammar_model(config.model) if config.grammar else None
     return GrammarChecker.load(
-        device=config.device, personal_words=words, variant=config.variant,
+        model, device=_grammar_device(config.device), personal_words=words, variant=config.variant,
         spelling=config.spelling, grammar=config.grammar,
         keep_confidence=config.keep_confidence,
         min_error_probability=config.min_error_probability)
+
+
+def _grammar_device(preference: str) -> str:
+    """The completion model's device for the tagger too; the CPU when that one is not
+    usable (the completion model reports the reason)."""
+    from writer_app.inference.devices import DeviceError, resolve_device
+
+    try:
+        return resolve_device(preference)
+    except DeviceError:
+        return "cpu"
 
 
 def _spelling_alternatives(checker, text: str, edits: list[GrammarEdit]) -> list[GrammarEdit]:
@@ -136,6 +150,8 @@ class InferenceWorker(QObject):
     sig_request_failed = Signal(int, str)
     sig_grammar_ready = Signal(object)  # GrammarStatus
     sig_grammar_failed = Signal(int, str)  # generation, message
+    # generation, the grammar model serving instead of the one asked for, why
+    sig_grammar_model_kept = Signal(int, str, str)
     sig_grammar_result = Signal(object)  # GrammarResult (one batch)
     sig_adapter_ready = Signal(str)  # the personal adapter now in use ("" for none)
     sig_adapter_failed = Signal(str, str)  # message, the adapter still in use ("" for none)
@@ -253,11 +269,12 @@ class InferenceWorker(QObject):
         try:
             try:
                 checker = self._grammar_factory(config, list(words))
-            except ModelLoadError as exc:
-                if not (config.grammar and config.spelling):
-                    raise
-                note = f"Grammar checking is unavailable ({exc}); checking spelling only."
-                checker = self._grammar_factory(replace(config, grammar=False), list(words))
+            except Exception as exc:  # a model library can raise anything
+                if not isinstance(exc, ModelLoadError):
+                    log.error("grammar load failed:\n%s", traceback.format_exc())
+                if self._keep_grammar_model(config, generation, _reason(exc)):
+                    return
+                checker, config, note = self._grammar_fallback(config, words, exc, generation)
         except Exception as exc:  # a model library can raise anything; keep serving
             if not isinstance(exc, ModelLoadError):
                 log.error("grammar load failed:\n%s", traceback.format_exc())
@@ -269,10 +286,50 @@ class InferenceWorker(QObject):
             checker.check_many([WARM_UP_TEXT])
         except Exception:  # a real check reports it; the checker may still serve others
             log.warning("grammar warm-up failed:\n%s", traceback.format_exc())
-        self._grammar = checker
-        status = GrammarStatus(generation, grammar_available=not note, note=note)
+        old, self._grammar = self._grammar, checker
+        old_device = self._grammar_loaded[0].device if self._grammar_loaded else ""
+        # Without a note, or with the shipped model standing in, the tagger is there.
+        status = GrammarStatus(generation, grammar_available=config.grammar or not note,
+                               note=note)
         self._grammar_loaded = (config, status)
+        if old is not None and old is not checker:
+            del old  # the last reference: the old tagger can be collected
+            _free_memory(old_device)
         self.sig_grammar_ready.emit(status)
+
+    def _keep_grammar_model(self, config: GrammarConfig, generation: int, reason: str) -> bool:
+        """A new grammar model failed to load: when only the model changed, the tagger
+        that serves now goes on serving (and says so). False when there is none."""
+        loaded = self._grammar_loaded
+        if (loaded is None or self._grammar is None or not loaded[0].grammar
+                or replace(loaded[0], model=config.model) != config):
+            return False
+        note = f"{_grammar_reason(reason)}; still using {loaded[0].model_label}."
+        status = GrammarStatus(generation, grammar_available=True, note=note)
+        self._grammar_loaded = (loaded[0], status)
+        self.sig_grammar_model_kept.emit(generation, loaded[0].model, note)
+        self.sig_grammar_ready.emit(status)
+        return True
+
+    def _grammar_fallback(self, config: GrammarConfig, words, error: Exception,
+                          generation: int) -> tuple[GrammarBackend, GrammarConfig, str]:
+        """Nothing to keep serving: the shipped grammar model instead of a chosen one
+        that failed, else spelling alone. Raises when neither loads."""
+        if config.grammar and config.model not in ("", "default"):
+            fallback = replace(config, model="default")
+            try:
+                checker = self._grammar_factory(fallback, list(words))
+            except ModelLoadError:
+                pass
+            else:
+                note = f"{_grammar_reason(_reason(error))}; using {fallback.model_label}."
+                self.sig_grammar_model_kept.emit(generation, "default", note)
+                return checker, fallback, note
+        if not (config.grammar and config.spelling):
+            raise error
+        spelling_only = replace(config, grammar=False)
+        note = f"Grammar checking is unavailable ({_reason(error)}); checking spelling only."
+        return self._grammar_factory(spelling_only, list(words)), spelling_only, note
 
     def _retune_grammar(self, config: GrammarConfig, generation: int) -> bool:
         loaded, checker = self._grammar_loaded, self._grammar
@@ -342,6 +399,18 @@ class InferenceWorker(QObject):
             self._post_grammar_step()
         else:
             self._grammar_job = None
+
+
+def _reason(exc: Exception) -> str:
+    """A load failure as one line: ModelLoadError messages are written for the user."""
+    return str(exc) if isinstance(exc, ModelLoadError) else one_line(exc)
+
+
+def _grammar_reason(reason: str) -> str:
+    """A grammar model's load failure as the first part of a sentence that says which
+    model serves instead; most messages name the grammar model already."""
+    reason = reason.rstrip(". ")
+    return reason if "grammar" in reason.lower() else f"Grammar model not loaded: {reason}"
 
 
 def _cuda_torch(device: str):
