@@ -7,7 +7,8 @@ import sys
 
 from writer_app import __version__
 
-COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity")
+COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity",
+            "grammar-personalize")
 EXIT_USAGE = 2
 
 
@@ -253,6 +254,23 @@ def _add_personalize_commands(sub) -> None:
     perplexity.add_argument("--context", type=int, default=512, metavar="N",
                             help="tokens per window (half of each is carried-over context)")
     perplexity.set_defaults(handler=_cmd_perplexity)
+    from writer_app.training import grammar_personalize
+
+    adapt = sub.add_parser("grammar-personalize",
+                           help="adapt the grammar checker to your documents")
+    grammar_personalize.add_arguments(adapt)
+    adapt.add_argument("--json-progress", action="store_true",
+                       help="print progress as JSON lines on stdout")
+    adapt.set_defaults(handler=_cmd_grammar_personalize)
+
+
+def _cmd_grammar_personalize(args: argparse.Namespace) -> int:
+    from writer_app.training import grammar_personalize as module
+
+    if module.argument_problem(args):
+        return _error(module.argument_problem(args))
+    emit = module.json_event if args.json_progress else module.text_event
+    return module.personalize(module.config_from_args(args), emit)
 
 
 def _cmd_finetune(args: argparse.Namespace) -> int:

@@ -5,6 +5,10 @@ own options pick a behaviour: --fake-mode ok | crash | ignore-term, --step-delay
 --steps N. SIGTERM stops it at the next step with the checkpoint kept, like the real
 process; --resume continues from that checkpoint. One progress line is written in
 two pieces so the reader's buffering of partial lines is exercised.
+
+With --json-progress it stands in for `python -m writer_app.training.grammar_personalize`
+instead: start, stage, measure, progress, eval, report and done, and a model folder
+written at --out (nothing on SIGTERM or in crash mode).
 """
 
 from __future__ import annotations
@@ -57,7 +61,11 @@ def main() -> int:
     parser.add_argument("--preset", default="full")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--json-progress", action="store_true")  # the grammar adaptation
+    parser.add_argument("--max-steps", type=int, default=None)
     args = parser.parse_args()
+    if args.json_progress:
+        return grammar_main(args)
     out = Path(args.out)
     if args.fake_mode == "ignore-term":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -108,6 +116,47 @@ def main() -> int:
                   for i in range(1, 4)])
     write_adapter(out, args, total)
     emit(event="done", adapter=str(out), interrupted=False)
+    return 0
+
+
+def grammar_main(args) -> int:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN if args.fake_mode == "ignore-term"
+                  else on_term)
+    total = args.max_steps or args.steps
+    out = Path(args.out)
+    emit(event="start", documents=len(args.docs), skipped=[], sentences=120,
+         train_sentences=96, held_out=24, train_examples=200, total_steps=total,
+         base_model="default")
+    before = {"clean_sentences": 24, "false_alarms": 6, "false_alarm_rate": 0.25,
+              "corrupted_sentences": 22, "detected": 14, "recall": 0.6364, "corrected": 9,
+              "correction_rate": 0.4091}
+    after = {**before, "false_alarms": 2, "false_alarm_rate": 0.0833, "detected": 13,
+             "recall": 0.5909}
+    emit(event="stage", stage="measure", when="before")
+    emit(event="measure", when="before", **before)
+    emit(event="stage", stage="train")
+    for step in range(1, total + 1):
+        if stop:
+            emit(event="done", model=None, interrupted=True)
+            return 0
+        time.sleep(args.step_delay)
+        if args.fake_mode == "crash" and step == 3:
+            print("RuntimeError: the fake grammar trainer fell over", file=sys.stderr,
+                  flush=True)
+            emit(event="error", message="RuntimeError: the fake grammar trainer fell over")
+            return 1
+        emit(event="progress", step=step, total_steps=total, loss=0.5 / step,
+             elapsed_s=step * args.step_delay, eta_s=(total - step) * args.step_delay)
+    emit(event="eval", step=total, valid_loss=0.2)
+    emit(event="stage", stage="export")
+    out.mkdir(parents=True)
+    (out / "config.json").write_text(json.dumps({"format": "writer_app.grammar_tagger"}),
+                                     encoding="utf-8")
+    emit(event="stage", stage="measure", when="after")
+    emit(event="measure", when="after", **after)
+    emit(event="report", model=str(out), before=before, after=after, steps=total,
+         seconds=1.0)
+    emit(event="done", model=str(out), interrupted=False)
     return 0
 
 

@@ -76,6 +76,7 @@ def test_training_goes_on_while_preferences_is_closed(app_parts, qtbot, data_dir
     assert panel.store.root == data_dir / "adapters"
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(doc)], ""))
     panel.add_files_button.click()
+    qtbot.waitUntil(lambda: not panel.scanning, timeout=10000)  # read on a worker thread
     panel.start_button.click()
     assert runner.args[runner.args.index("--model") + 1] == "default"
     qtbot.waitUntil(lambda: panel.progress_bar.value() >= 3, timeout=10000)

@@ -58,6 +58,12 @@ def make_panel(qtbot, tmp_path):
     yield make
     for panel in panels:
         panel.runner.stop_now()
+        panel.wait_for_workers()
+
+
+def _wait_scan(qtbot, panel) -> None:
+    """The documents are read on a worker thread: wait for the page to show them."""
+    qtbot.waitUntil(lambda: not panel.scanning, timeout=10000)
 
 
 def _choose(panel, monkeypatch, qtbot, files) -> None:
@@ -65,6 +71,7 @@ def _choose(panel, monkeypatch, qtbot, files) -> None:
     monkeypatch.setattr(QFileDialog, "getOpenFileNames",
                         lambda *args, **kwargs: ([str(f) for f in files], ""))
     qtbot.mouseClick(panel.add_files_button, Qt.MouseButton.LeftButton)
+    _wait_scan(qtbot, panel)
 
 
 def _wait_state(qtbot, panel, state, timeout=15000) -> None:
@@ -95,10 +102,12 @@ def test_choosing_files_counts_words_and_lists_skipped(make_panel, docs, monkeyp
     # A folder (searched recursively) through Add folder…; then removing items.
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(docs))
     qtbot.mouseClick(panel.add_folder_button, Qt.MouseButton.LeftButton)
+    _wait_scan(qtbot, panel)
     assert "2 document(s), 2,521 words found" in panel.scan_label.text()
     panel.doc_list.item(0).setSelected(True)
     panel.doc_list.item(3).setSelected(True)
     qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    _wait_scan(qtbot, panel)
     assert [p.name for p in panel.items()] == ["binary.txt", "picture.png"]
     assert "0 document(s), 0 words" in panel.scan_label.text()
     assert panel.warning_label.isVisible() and not panel.start_button.isEnabled()
@@ -113,13 +122,14 @@ def test_a_small_corpus_gets_a_warning(make_panel, docs, monkeypatch, qtbot):
     assert panel.start_button.isEnabled()  # warned, not refused
 
 
-def test_dropping_files_adds_them(make_panel, docs):
+def test_dropping_files_adds_them(make_panel, docs, qtbot):
     panel = make_panel()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(docs / "journal.txt"))])
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     panel.dropEvent(event)
+    _wait_scan(qtbot, panel)
     assert [p.name for p in panel.items()] == ["journal.txt"]
     assert "2,400 words" in panel.scan_label.text()
 

@@ -6,6 +6,12 @@ hold, and starts a LoRA fine-tune. Training runs in its own process
 `PersonalizeRunner` owns that process and keeps every event, so the page can be
 closed and reopened mid-run and show the same progress. The page also lists the
 saved adapters, with Activate / Deactivate / Rename / Delete.
+
+The documents are read (and their words counted) on a worker thread. "Review
+vocabulary" lists the names and words of the documents that the spelling check does not
+know (core/vocabulary.py), for the personal dictionary. "Also adapt the grammar checker"
+runs `python -m writer_app.training.grammar_personalize` after the adapter, shows its
+before/after false-alarm report and offers "Use this grammar model".
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +38,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -41,16 +49,20 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from writer_app.core.doc_import import SUPPORTED_SUFFIXES, read_documents
 from writer_app.core.units import human_count
+from writer_app.core.vocabulary import SpellerLike, VocabularyEntry, build_vocabulary
 from writer_app.gui.loss_chart import LossChartWidget
 from writer_app.gui.theme import error_color
 
 TRAINING_MODULE = "writer_app.training.personalize"
+GRAMMAR_MODULE = "writer_app.training.grammar_personalize"
 DOC_FILTER = ("Documents (" + " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES)
               + ");;All files (*)")
 FEW_WORDS = 2000  # below this, personalization has too little to learn from
@@ -71,6 +83,7 @@ class ScanResult:
     files: tuple[Path, ...]
     words: int
     skipped: tuple[tuple[str, str], ...]  # (path, reason)
+    texts: tuple[str, ...] = field(default=(), repr=False, compare=False)  # of `files`
 
 
 def scan_documents(items: Sequence[Path | str]) -> ScanResult:
@@ -78,7 +91,8 @@ def scan_documents(items: Sequence[Path | str]) -> ScanResult:
     skipped with the reason. Never raises for a bad file: it is listed as skipped."""
     result = read_documents(items)
     return ScanResult(tuple(Path(d.path) for d in result.documents), result.words,
-                      tuple((s.path, s.reason) for s in result.skipped))
+                      tuple((s.path, s.reason) for s in result.skipped),
+                      tuple(d.text for d in result.documents))
 
 
 def estimate_seconds(words: int, quick: bool) -> tuple[int, float]:
@@ -135,6 +149,71 @@ def _number(value: Any) -> float | None:
 def training_device(device: str) -> str:
     """The --device the training process takes, from the Models page's device."""
     return "cuda" if device.startswith("cuda") else "cpu" if device == "cpu" else "auto"
+
+
+# -- work off the GUI thread --------------------------------------------------------------
+class BackgroundTask(QObject):
+    """Runs a function on a plain thread and hands its result back on the GUI thread.
+
+    Reading a folder of documents or checking every word in them takes seconds; the
+    page stays responsive meanwhile. Only the latest run counts: starting another (or
+    `discard()`) drops what an earlier one returns. sig_finished(result) or
+    sig_failed(message) arrive on the thread this object lives in.
+    """
+
+    sig_finished = Signal(object)
+    sig_failed = Signal(str)
+    _sig_result = Signal(int, object, str)  # generation, result, error
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.busy = False
+        self._generation = 0
+        self._threads: list[threading.Thread] = []
+        self._sig_result.connect(self._on_result)  # queued: emitted from the thread
+
+    def run(self, function: Callable[..., object], *args: object) -> None:
+        self._generation += 1
+        self.busy = True
+        thread = threading.Thread(target=self._work, args=(self._generation, function, args),
+                                  name="personalize-scan", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def discard(self) -> None:
+        """Forget the run in progress: its result is dropped when it comes."""
+        self._generation += 1
+        self.busy = False
+
+    def join(self, timeout: float = 10.0) -> None:
+        """Wait for the threads (tests and shutdown); results still come as events."""
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _work(self, generation: int, function: Callable[..., object],
+              args: tuple[object, ...]) -> None:
+        try:
+            result, error = function(*args), ""
+        except Exception as exc:  # shown to the user: the page must not stay "busy"
+            result, error = None, str(exc) or type(exc).__name__
+        with contextlib.suppress(RuntimeError):  # the page was closed meanwhile
+            self._sig_result.emit(generation, result, error)
+
+    def _on_result(self, generation: int, result: object, error: str) -> None:
+        if generation != self._generation:
+            return  # an earlier run, overtaken by a newer one
+        self.busy = False
+        if error:
+            self.sig_failed.emit(error)
+        else:
+            self.sig_finished.emit(result)
+
+
+def find_vocabulary(texts: Sequence[str], make_speller: Callable[[], SpellerLike],
+                    dictionary: Callable[[], Sequence[str]]) -> list[VocabularyEntry]:
+    """The personal vocabulary of `texts` (runs on the scan thread: loading the speller
+    and reading the dictionary happen there too)."""
+    return build_vocabulary(texts, make_speller(), dictionary())
 
 
 # -- the training process -----------------------------------------------------------------
@@ -319,30 +398,202 @@ def _caption(text: str) -> QLabel:
     return label
 
 
+def _percent(value: Any) -> str:
+    number = _number(value)
+    return "–" if number is None else f"{number * 100:.0f}%"
+
+
+class GrammarAdaptBox(QGroupBox):
+    """The grammar checker's adaptation: its run's progress, the before/after report and
+    "Use this grammar model". The controller hands in (`bind`) the runner of
+    `python -m writer_app.training.grammar_personalize`, where new models go, and
+    `use_model(path)`, which switches the grammar checker and returns None or why not."""
+
+    STAGES = {"train": "Training…", "export": "Saving the model…"}
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Grammar checker", parent)
+        self.runner: PersonalizeRunner | None = None
+        self.root: Path | None = None
+        self.model_path = ""
+        self._use_model: Callable[[str], str | None] | None = None
+        layout = QVBoxLayout(self)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setFormat("step %v of %m")
+        layout.addWidget(self.progress_bar)
+        self.status_label = _caption("")
+        self.status_label.setObjectName("grammar_status")
+        layout.addWidget(self.status_label)
+        self.report_label = _caption("")
+        self.report_label.setObjectName("grammar_report")
+        layout.addWidget(self.report_label)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop adapting the grammar checker; nothing is saved")
+        self.use_button = QPushButton("Use this grammar model")
+        self.use_button.setToolTip("Check your writing with the adapted grammar model")
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.use_button)
+        layout.addLayout(buttons)
+        self.cancel_button.clicked.connect(self._on_cancel)
+        self.use_button.clicked.connect(self.use_model)
+        self.setVisible(False)
+
+    @property
+    def available(self) -> bool:
+        return self.runner is not None and self.root is not None
+
+    def bind(self, runner: PersonalizeRunner, root: Path,
+             use_model: Callable[[str], str | None]) -> None:
+        """Take the controller's runner (it outlives the page) and show what it did."""
+        if self.runner is not None:
+            self.runner.sig_event.disconnect(self._on_event)
+            self.runner.sig_state_changed.disconnect(self._on_state_changed)
+        self.runner, self.root, self._use_model = runner, root, use_model
+        runner.sig_event.connect(self._on_event)
+        runner.sig_state_changed.connect(self._on_state_changed)
+        for event in runner.events:  # reopened mid-run or after it
+            self._on_event(event)
+        self.setVisible(bool(runner.events) or runner.is_active())
+        self._on_state_changed(runner.state)
+
+    def is_active(self) -> bool:
+        return self.runner is not None and self.runner.is_active()
+
+    def start(self, items: Sequence[Path]) -> bool:
+        if not self.available or self.is_active() or not items:
+            return False
+        out = self.root / time.strftime("grammar-%Y-%m-%d-%H%M%S")
+        self.model_path = ""
+        self.progress_bar.setRange(0, 0)
+        self.status_label.setText("Reading your sentences…")
+        self.report_label.clear()
+        self._set_error(False)
+        self.setVisible(True)
+        self.runner.start(["--docs", *(str(item) for item in items), "--out", str(out),
+                           "--json-progress"], out)
+        return True
+
+    def use_model(self) -> bool:
+        if not self.model_path or self._use_model is None:
+            return False
+        error = self._use_model(self.model_path)
+        if error:
+            self.status_label.setText(error)
+            self._set_error(True)
+            return False
+        self.status_label.setText(f"The grammar checker now uses “{Path(self.model_path).name}”.")
+        self._set_error(False)
+        self.use_button.setEnabled(False)
+        return True
+
+    def _on_cancel(self) -> None:
+        if self.runner is not None:
+            self.runner.cancel()
+
+    # -- the run's events ---------------------------------------------------------------
+    def _on_event(self, event: dict) -> None:
+        handler = getattr(self, f"_on_{event.get('event')}_event", None)
+        if handler is not None:
+            with contextlib.suppress(TypeError, ValueError, KeyError):
+                handler(event)
+
+    def _on_start_event(self, event: dict) -> None:
+        self.model_path = ""
+        self.progress_bar.setRange(0, max(1, int(event["total_steps"])))
+        self.progress_bar.setValue(0)
+        self.status_label.setText(
+            f"{event['train_sentences']:,} of your sentences to learn from, "
+            f"{event['held_out']:,} held out to measure with.")
+
+    def _on_stage_event(self, event: dict) -> None:
+        stage = event["stage"]
+        text = (f"Measuring the {event.get('when', '')} model on your held-out sentences…"
+                if stage == "measure" else self.STAGES.get(stage, ""))
+        if text:
+            self.status_label.setText(text)
+
+    def _on_progress_event(self, event: dict) -> None:
+        step, total = int(event["step"]), int(event["total_steps"])
+        self.progress_bar.setRange(0, max(1, total))
+        self.progress_bar.setValue(step)
+        self.status_label.setText(f"Training: loss {float(event['loss']):.3f} · remaining "
+                                  f"{duration_text(float(event.get('eta_s', -1)))}")
+
+    def _on_report_event(self, event: dict) -> None:
+        before, after = event["before"], event["after"]
+        self.report_label.setText(
+            f"False alarms on {after['clean_sentences']} of your held-out sentences: "
+            f"{_percent(before['false_alarm_rate'])} → {_percent(after['false_alarm_rate'])}"
+            " (sentences of yours it wanted to change; lower is better)\n"
+            f"Errors it finds in {after['corrupted_sentences']} copies with errors put in: "
+            f"{_percent(before['recall'])} → {_percent(after['recall'])}")
+
+    def _on_done_event(self, event: dict) -> None:
+        self.model_path = str(event.get("model") or "")
+
+    def _on_state_changed(self, state: str) -> None:
+        runner = self.runner
+        self.cancel_button.setVisible(state in ("running", "stopping"))
+        self.cancel_button.setEnabled(state == "running")
+        self.use_button.setVisible(bool(self.model_path))
+        self.use_button.setEnabled(bool(self.model_path) and self._use_model is not None)
+        if state == "done" and self.model_path:
+            self.status_label.setText("Done: the adapted model is ready.")
+        elif state == "cancelled":
+            self.status_label.setText("Stopped: nothing was saved.")
+        elif state == "failed" and runner is not None:
+            tail = "\n".join(list(runner.log_tail)[-3:])
+            self.status_label.setText(f"{runner.failure}\n{tail}".strip())
+            self._set_error(True)
+
+    def _set_error(self, error: bool) -> None:
+        color = error_color(self.palette()).name() if error else ""
+        self.status_label.setStyleSheet(f"color: {color};" if color else "")
+
+
 class PersonalizePanel(QWidget):
     """Choose documents, train, watch progress, read the report, manage adapters.
 
     The controller hands in `store` (the saved adapters) and `activate_adapter(path)`
     ("" = none), which makes completion use an adapter at once and returns None, or why
     it could not. Without them (no app behind the page) training and switching say so.
+    The vocabulary review needs the dictionary hooks (`set_dictionary_hooks`).
+    Documents are read, and the vocabulary found, on a worker thread (`scanner` is
+    what reads them; tests hand in a slow one).
     """
 
     sig_adapter_changed = Signal(str)  # the active adapter's path, "" for none
+    sig_scan_finished = Signal()  # the document list's scan (word count) is shown
 
     def __init__(self, runner: PersonalizeRunner | None = None, *,
                  store: AdapterStoreLike | None = None,
                  activate_adapter: Callable[[str], str | None] | None = None,
-                 has_gpu: bool = False, parent: QWidget | None = None) -> None:
+                 has_gpu: bool = False,
+                 scanner: Callable[[Sequence[Path]], ScanResult] = scan_documents,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner or PersonalizeRunner(parent=self)
         self.store = store
         self._activate = activate_adapter
         self._has_gpu = has_gpu
+        self._scanner = scanner
         self.model_reference = "default"
         self.device = "auto"
         self.active_adapter = ""
         self._items: list[Path] = []
         self.scan_result: ScanResult | None = None
+        self._make_speller: Callable[[], SpellerLike] | None = None
+        self._dictionary_words: Callable[[], Sequence[str]] = list
+        self._add_words: Callable[[list[str]], str | None] | None = None
+        self._scan_task = BackgroundTask(self)
+        self._scan_task.sig_finished.connect(self._on_scan_finished)
+        self._scan_task.sig_failed.connect(self._on_scan_failed)
+        self._vocabulary_task = BackgroundTask(self)
+        self._vocabulary_task.sig_finished.connect(self._on_vocabulary_found)
+        self._vocabulary_task.sig_failed.connect(self._on_vocabulary_failed)
+        self._grammar_after = False  # adapt the grammar checker when the adapter is done
         self._progress_timer = QTimer(self, singleShot=True, interval=SHOW_PROGRESS_AFTER_MS)
         self._progress_timer.timeout.connect(self._on_show_progress)
         self.setAcceptDrops(True)
@@ -366,10 +617,13 @@ class PersonalizePanel(QWidget):
         self.intro.setObjectName("personalize_note")
         layout.addWidget(self.intro)
         layout.addWidget(self._build_documents())
+        layout.addWidget(self._build_vocabulary())
         layout.addLayout(self._build_controls())
         layout.addWidget(self._build_progress())
         layout.addWidget(self._build_failure())
         layout.addWidget(self._build_report())
+        self.grammar_box = GrammarAdaptBox()
+        layout.addWidget(self.grammar_box)
         layout.addWidget(self._build_adapters())
         layout.addStretch(1)
 
@@ -409,6 +663,45 @@ class PersonalizePanel(QWidget):
         self.remove_button.clicked.connect(self._on_remove)
         return group
 
+    def _build_vocabulary(self) -> QGroupBox:
+        group = QGroupBox("Your vocabulary")
+        layout = QVBoxLayout(group)
+        layout.addWidget(_caption("Names and words you use that the spelling check does not "
+                                  "know. Add the ones you mean to your personal dictionary "
+                                  "and they are no longer underlined."))
+        row = QHBoxLayout()
+        self.review_button = QPushButton("Review vocabulary")
+        self.review_button.setToolTip("Find the names and words in your documents that the "
+                                      "spelling check would flag")
+        row.addWidget(self.review_button)
+        self.vocabulary_status = _caption("")
+        self.vocabulary_status.setObjectName("vocabulary_status")
+        row.addWidget(self.vocabulary_status, 1)
+        layout.addLayout(row)
+        self.vocabulary_list = QTreeWidget()
+        self.vocabulary_list.setObjectName("vocabulary_list")
+        self.vocabulary_list.setHeaderLabels(["Word", "Count", "Example"])
+        self.vocabulary_list.setRootIsDecorated(False)
+        self.vocabulary_list.setUniformRowHeights(True)
+        self.vocabulary_list.setMinimumHeight(150)
+        header = self.vocabulary_list.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.vocabulary_list.setVisible(False)
+        layout.addWidget(self.vocabulary_list)
+        buttons = QHBoxLayout()
+        self.add_words_button = QPushButton("Add to dictionary")
+        self.add_words_button.setToolTip("Add the checked words to your personal dictionary")
+        buttons.addStretch(1)
+        buttons.addWidget(self.add_words_button)
+        layout.addLayout(buttons)
+        self.add_words_button.setVisible(False)
+        self.review_button.clicked.connect(self.review_vocabulary)
+        self.add_words_button.clicked.connect(self.add_checked_words)
+        self.vocabulary_list.itemChanged.connect(self._update_vocabulary_buttons)
+        return group
+
     def _build_controls(self) -> QVBoxLayout:
         column = QVBoxLayout()
         options = QHBoxLayout()
@@ -420,6 +713,12 @@ class PersonalizePanel(QWidget):
         self.quick_check.setToolTip("A short run: a weaker result, in minutes on a CPU")
         options.addWidget(self.quick_check)
         column.addLayout(options)
+        self.grammar_check = QCheckBox("Also adapt the grammar checker")
+        self.grammar_check.setToolTip(
+            "After the completion model, fine-tune the grammar checker on your sentences "
+            "with errors put in, so it learns your names and style; a few minutes on a CPU")
+        column.addWidget(self.grammar_check)
+        self.grammar_check.toggled.connect(self._update_buttons)
         row = QHBoxLayout()
         self.estimate_label = _caption("")
         self.estimate_label.setObjectName("estimate_label")
@@ -541,9 +840,37 @@ class PersonalizePanel(QWidget):
             self.doc_list.addItem(entry)
         self.scan()
 
-    def scan(self) -> ScanResult:
-        result = scan_documents(self._items)
+    @property
+    def scanning(self) -> bool:
+        return self._scan_task.busy
+
+    def scan(self) -> None:
+        """Read the listed documents and count their words on a worker thread; the page
+        says "Scanning…" meanwhile and shows the result when it comes."""
+        self.scan_result = None  # the old count no longer holds; Start waits for the new
+        self._clear_vocabulary()
+        self.scan_label.setText("Scanning…" if self._items
+                                else "Add files or folders, or drop them here.")
+        self.warning_label.setVisible(False)
+        self.skipped_label.setVisible(False)
+        self._scan_task.run(self._scanner, list(self._items))
+        self._update_estimate()
+        self._update_buttons()
+
+    def wait_for_workers(self, timeout: float = 10.0) -> None:
+        """Join the scan threads (tests, and before the page goes away)."""
+        self._scan_task.join(timeout)
+        self._vocabulary_task.join(timeout)
+
+    def _on_scan_failed(self, message: str) -> None:
+        self.scan_label.setText(f"Cannot read the documents: {message}")
+        self._set_error_style(self.scan_label, True)
+        self._update_buttons()
+        self.sig_scan_finished.emit()
+
+    def _on_scan_finished(self, result: ScanResult) -> None:
         self.scan_result = result
+        self._set_error_style(self.scan_label, False)
         if not self._items:
             self.scan_label.setText("Add files or folders, or drop them here.")
         else:
@@ -559,7 +886,7 @@ class PersonalizePanel(QWidget):
         self.skipped_label.setText(self._skipped_text(result.skipped))
         self._update_estimate()
         self._update_buttons()
-        return result
+        self.sig_scan_finished.emit()
 
     @staticmethod
     def _skipped_text(skipped: Sequence[tuple[str, str]], shown: int = 6) -> str:
@@ -570,6 +897,117 @@ class PersonalizePanel(QWidget):
         if len(skipped) > shown:
             lines.append(f"  … and {len(skipped) - shown} more")
         return "\n".join(lines)
+
+    # -- vocabulary -------------------------------------------------------------------
+    def set_dictionary_hooks(self, make_speller: Callable[[], SpellerLike],
+                             dictionary_words: Callable[[], Sequence[str]],
+                             add_words: Callable[[list[str]], str | None]) -> None:
+        """What the vocabulary review uses: a loaded-on-call spelling checker, the personal
+        dictionary's words (both called on the scan thread), and `add_words(words)`, which
+        saves words to the dictionary at once and returns None, or why it could not."""
+        self._make_speller = make_speller
+        self._dictionary_words = dictionary_words
+        self._add_words = add_words
+        self._update_vocabulary_buttons()
+
+    @property
+    def finding_vocabulary(self) -> bool:
+        return self._vocabulary_task.busy
+
+    def review_vocabulary(self) -> bool:
+        """Look for the writer's vocabulary in the scanned documents, on a worker thread."""
+        texts = self.scan_result.texts if self.scan_result else ()
+        if self._make_speller is None or not texts or self.finding_vocabulary:
+            return False
+        self._clear_vocabulary()
+        self._vocabulary_message("Scanning…")
+        self._vocabulary_task.run(find_vocabulary, texts, self._make_speller,
+                                  self._dictionary_words)
+        self._update_vocabulary_buttons()
+        return True
+
+    def vocabulary(self) -> list[tuple[VocabularyEntry, bool]]:
+        """The listed entries and whether each is checked."""
+        rows = (self.vocabulary_list.topLevelItem(i)
+                for i in range(self.vocabulary_list.topLevelItemCount()))
+        return [(item.data(0, Qt.ItemDataRole.UserRole),
+                 item.checkState(0) == Qt.CheckState.Checked) for item in rows]
+
+    def add_checked_words(self) -> bool:
+        words = [entry.word for entry, checked in self.vocabulary() if checked]
+        if not words or self._add_words is None:
+            return False
+        error = self._add_words(words)
+        if error:
+            self._vocabulary_message(error, error=True)
+            return False
+        added = set(words)
+        for row in reversed(range(self.vocabulary_list.topLevelItemCount())):
+            entry = self.vocabulary_list.topLevelItem(row).data(0, Qt.ItemDataRole.UserRole)
+            if entry.word in added:
+                self.vocabulary_list.takeTopLevelItem(row)
+        left = self.vocabulary_list.topLevelItemCount()
+        self._vocabulary_message(f"Added {len(words)} word(s) to your personal dictionary."
+                                 + (f" {left} left unchecked." if left else ""))
+        self._update_vocabulary_buttons()
+        return True
+
+    def _on_vocabulary_found(self, entries: list[VocabularyEntry]) -> None:
+        self.vocabulary_list.blockSignals(True)  # no button update per row
+        for entry in entries:
+            self.vocabulary_list.addTopLevelItem(self._vocabulary_item(entry))
+        self.vocabulary_list.blockSignals(False)
+        suspicious = sum(entry.suspicious for entry in entries)
+        if not entries:
+            self._vocabulary_message("Nothing to add: the spelling check knows every word "
+                                     "you use often.")
+        else:
+            note = f" {suspicious} look like typos and are unchecked." if suspicious else ""
+            self._vocabulary_message(f"{len(entries)} word(s) found.{note} Uncheck any you "
+                                     "do not want accepted.")
+        self.vocabulary_list.setVisible(bool(entries))
+        self.add_words_button.setVisible(bool(entries))
+        self._update_vocabulary_buttons()
+
+    def _on_vocabulary_failed(self, message: str) -> None:
+        self._vocabulary_message(f"Cannot look for your vocabulary: {message}", error=True)
+        self._update_vocabulary_buttons()
+
+    @staticmethod
+    def _vocabulary_item(entry: VocabularyEntry) -> QTreeWidgetItem:
+        where = f"{entry.count} in {entry.documents} document(s)"
+        example = f"⚠ {entry.note} “{entry.example}”" if entry.note else entry.example
+        item = QTreeWidgetItem([entry.word, str(entry.count), example])
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(0, Qt.CheckState.Unchecked if entry.suspicious
+                           else Qt.CheckState.Checked)
+        item.setData(0, Qt.ItemDataRole.UserRole, entry)
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        kind = "a name" if entry.kind == "name" else "a word"
+        item.setToolTip(0, f"{entry.word}: {kind}, {where}")
+        item.setToolTip(2, f"{entry.note}\n{entry.example}" if entry.note else entry.example)
+        return item
+
+    def _clear_vocabulary(self) -> None:
+        self._vocabulary_task.discard()
+        self.vocabulary_list.clear()
+        self.vocabulary_list.setVisible(False)
+        self.add_words_button.setVisible(False)
+        self._vocabulary_message("")
+
+    def _vocabulary_message(self, text: str, error: bool = False) -> None:
+        self.vocabulary_status.setText(text)
+        self._set_error_style(self.vocabulary_status, error)
+
+    def _update_vocabulary_buttons(self) -> None:
+        has_texts = bool(self.scan_result and self.scan_result.texts)
+        available = self._make_speller is not None
+        self.review_button.setEnabled(available and has_texts and not self.finding_vocabulary)
+        self.review_button.setToolTip(
+            "Find the names and words in your documents that the spelling check would flag"
+            if available else "The vocabulary review is unavailable here.")
+        checked = any(checked for _entry, checked in self.vocabulary())
+        self.add_words_button.setEnabled(checked and self._add_words is not None)
 
     def _update_estimate(self) -> None:
         words = self.scan_result.words if self.scan_result else 0
@@ -629,10 +1067,27 @@ class PersonalizePanel(QWidget):
                 "--preset", "quick" if self.quick_check.isChecked() else "full",
                 "--device", training_device(self.device)]
 
+    def set_grammar_hooks(self, runner: PersonalizeRunner, root: Path,
+                          use_model: Callable[[str], str | None]) -> None:
+        """What "Also adapt the grammar checker" uses: the runner of the grammar
+        adaptation (the controller's), the folder new grammar models go in, and
+        `use_model(path)`, which switches the grammar checker (None, or why not)."""
+        self.grammar_box.bind(runner, root, use_model)
+        runner.sig_state_changed.connect(self._update_buttons)
+        self._update_buttons()
+
+    def _adapt_grammar(self) -> bool:
+        return self.grammar_check.isChecked() and self.grammar_box.available
+
     def start(self) -> bool:
-        if (self.runner.is_active() or self.store is None or not self.scan_result
+        """Train the completion adapter, then (when asked) adapt the grammar checker; with
+        no adapter store, only the grammar checker."""
+        if (self.runner.is_active() or self.grammar_box.is_active() or not self.scan_result
                 or not self.scan_result.files):
             return False
+        if self.store is None:
+            return self._adapt_grammar() and self.grammar_box.start(self._items)
+        self._grammar_after = self._adapt_grammar()
         out_dir = self.store.new_dir(self.name_edit.text().strip() or "My style")
         self._reset_run_view()
         self.runner.start(self.training_args(out_dir), out_dir)
@@ -641,6 +1096,7 @@ class PersonalizePanel(QWidget):
     def resume(self) -> bool:
         if not self.runner.can_resume():
             return False
+        self._grammar_after = self._adapt_grammar()
         self.failure_box.setVisible(False)
         self.runner.resume()
         return True
@@ -680,6 +1136,9 @@ class PersonalizePanel(QWidget):
         if state in ("done", "cancelled", "failed"):
             self._progress_timer.stop()
             self.refresh_adapters()
+            if state == "done" and self._grammar_after:
+                self.grammar_box.start(self._items)
+            self._grammar_after = False
         self._update_buttons()
 
     def _set_outcome(self, text: str) -> None:
@@ -688,14 +1147,19 @@ class PersonalizePanel(QWidget):
         self.stats_label.setText(f"{first}\n{text}")
 
     def _update_buttons(self) -> None:
-        active = self.runner.is_active()
+        active = self.runner.is_active() or self.grammar_box.is_active()
         has_docs = bool(self.scan_result and self.scan_result.files)
-        self.start_button.setEnabled(not active and has_docs and self.store is not None)
+        can_train = self.store is not None or self._adapt_grammar()
+        self.start_button.setEnabled(not active and has_docs and can_train)
+        self.grammar_check.setEnabled(not active and self.grammar_box.available)
+        if not self.grammar_box.available:
+            self.grammar_check.setToolTip("Adapting the grammar checker is unavailable here.")
         self.cancel_button.setEnabled(self.runner.state == "running")
         self.resume_button.setVisible(self.runner.can_resume())
         for widget in (self.add_files_button, self.add_folder_button, self.remove_button,
                        self.quick_check, self.name_edit):
             widget.setEnabled(not active)
+        self._update_vocabulary_buttons()
 
     def _show_failure(self) -> None:
         self.failure_label.setText(self.runner.failure or "The training process failed.")
