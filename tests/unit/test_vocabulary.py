@@ -80,3 +80,9 @@ def test_a_long_example_is_shortened_around_the_word(speller):
     entry = _by_word(build_vocabulary([text], speller))["Vardelmoor"]
     assert "Vardelmoor" in entry.example and len(entry.example) <= 100
     assert entry.example.startswith("…") and entry.example.endswith("…")
+
+
+def test_a_word_never_written_in_lower_case_keeps_its_capital():
+    texts = ["Thandeka walked home. Thandeka sang.", "Thandeka wrote to us."]
+    found = build_vocabulary(texts, SpellingChecker())
+    assert [entry.word for entry in found] == ["Thandeka"]

@@ -94,14 +94,17 @@ def _entry(key: str, tally: _Tally, speller: SpellerLike,
            corpus_words: Counter[str]) -> VocabularyEntry:
     count = sum(tally.forms.values())
     kind = "name" if tally.names * 2 >= count else "word"
-    word = tally.forms.most_common(1)[0][0]
-    if kind == "word" and word[1:] == word[1:].lower():
-        word = key  # "Grommetry" at a sentence start is the word "grommetry"
     note = ""
     if count <= SUSPICIOUS_MAX_COUNT:
         near = _known_neighbour(key, speller, corpus_words, require_seen=kind == "name")
         if near:
             note = f"Rare, and one letter from “{near}”: perhaps a typo."
+    word = tally.forms.most_common(1)[0][0]
+    # "Grommetry" at a sentence start is the word "grommetry"; a word never written in
+    # lower case ("Thandeka", always first in its sentences) is shown as written.
+    lowered = note or any(form.islower() for form in tally.forms)
+    if kind == "word" and word[1:] == word[1:].lower() and lowered:
+        word = key
     return VocabularyEntry(word, count, len(tally.per_document), tally.example, kind,
                            bool(note), note)
 
