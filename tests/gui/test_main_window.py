@@ -442,8 +442,12 @@ def test_theme_switch_applies_dark_palette_and_reports_settings(qtbot, window) -
         lambda: window.editor.palette().color(QPalette.ColorRole.Base).lightness() < 60,
         timeout=1000)
 
+    # Unchecked boxes get a visible outline in the dark theme only.
+    assert "QCheckBox::indicator:unchecked" in app.styleSheet()
+
     window.theme_actions["light"].trigger()
     assert not is_dark(app.palette())
+    assert app.styleSheet() == ""
     assert window.theme_actions["light"].isChecked()
     assert not window.theme_actions["dark"].isChecked()
 

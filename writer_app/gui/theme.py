@@ -83,6 +83,22 @@ _DARK_DISABLED = {
 }
 
 
+# Fusion outlines an unchecked box in the window colour darkened: on a dark window the box
+# all but disappears. Only the unchecked state is restyled; checked boxes keep Fusion's mark.
+DARK_INDICATORS = """
+QCheckBox::indicator:unchecked, QGroupBox::indicator:unchecked {
+    width: 12px; height: 12px; border: 1px solid #8a8d96; border-radius: 2px;
+    background: #1e1f23;
+}
+QCheckBox::indicator:unchecked:hover, QGroupBox::indicator:unchecked:hover {
+    border-color: #8aa6ff;
+}
+QCheckBox::indicator:unchecked:disabled, QGroupBox::indicator:unchecked:disabled {
+    border-color: #4a4d55;
+}
+"""
+
+
 def make_palette(dark: bool) -> QPalette:
     """The light or dark palette, with readable disabled text."""
     colours, disabled = (_DARK, _DARK_DISABLED) if dark else (_LIGHT, _LIGHT_DISABLED)
@@ -110,7 +126,9 @@ def apply_theme(app: QApplication, theme: str) -> None:
         hints.unsetColorScheme()
     else:
         hints.setColorScheme(Qt.ColorScheme.Dark if theme == "dark" else Qt.ColorScheme.Light)
-    app.setPalette(make_palette(_wants_dark(app, theme)))
+    dark = _wants_dark(app, theme)
+    app.setPalette(make_palette(dark))
+    app.setStyleSheet(DARK_INDICATORS if dark else "")
 
 
 def current_theme(app: QApplication) -> str | None:
