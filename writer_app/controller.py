@@ -285,6 +285,7 @@ class EditorController(QObject):
             self.settings, known_models=scan.get("completion"), devices=self._devices(),
             validate_folder=self._validate_folder, grammar_models=scan.get("grammar"),
             validate_grammar_folder=self._validate_grammar_folder, scanning=scan.running,
+            grammar_parameters=self.grammar.parameters,
             model_info=self.model_info,
             dictionary_words=words, personalize_runner=self.personalize_runner,
             adapter_store=AdapterStore(), activate_adapter=self.activate_adapter,

@@ -292,6 +292,11 @@ class GrammarController(QObject):
 
     # -- worker events ----------------------------------------------------------------
     @Slot(object)
+    @property
+    def parameters(self) -> int | None:
+        """The loaded tagger's parameter count (None before it loads, or spelling only)."""
+        return self.status.parameters if self.status is not None else None
+
     def _on_ready(self, status: GrammarStatus) -> None:
         if status.generation != self._generation:
             return

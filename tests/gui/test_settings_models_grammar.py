@@ -256,3 +256,24 @@ def test_a_scan_that_fails_lists_nothing_and_keeps_the_other(qtbot):
         scan.start()
     assert scan.wait(5)
     assert scan.get("completion") == [] and scan.get("grammar") == GRAMMAR_MODELS[:1]
+
+
+def test_the_grammar_model_in_use_shows_its_parameter_count(qtbot):
+    settings = fast_settings()
+    dialog = SettingsDialog(settings, known_models=KNOWN_MODELS, devices=DEVICES,
+                            grammar_models=GRAMMAR_MODELS, grammar_parameters=22_713_216)
+    qtbot.addWidget(dialog)
+    page = dialog.models_page
+    assert "Parameters: 22.7M" in page.grammar.details.text()
+    page.grammar.combo.setCurrentIndex(page.grammar.combo.findData("org/gector-base"))
+    assert "Parameters: known once loaded" in page.grammar.details.text()
+
+
+def test_the_worker_counts_the_taggers_parameters():
+    import torch
+
+    from writer_app.inference.worker import _tagger_parameters
+
+    checker = SimpleNamespace(engine=SimpleNamespace(tagger=torch.nn.Linear(4, 3)))
+    assert _tagger_parameters(checker) == 15
+    assert _tagger_parameters(FakeGrammarChecker()) is None

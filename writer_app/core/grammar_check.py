@@ -84,6 +84,7 @@ class GrammarStatus:
     generation: int
     grammar_available: bool
     note: str = ""
+    parameters: int | None = None  # the tagger's, when one is loaded
 
 
 # --- sensitivity ------------------------------------------------------------------------------

@@ -352,8 +352,11 @@ class ModelsPage(SettingsPage):
                  parent: QWidget | None = None, *,
                  grammar_models: Sequence[KnownModelLike] = (),
                  validate_grammar_folder: Callable[[Path], str | None] = lambda _f: None,
-                 scanning: bool = False) -> None:
+                 scanning: bool = False, grammar_parameters: int | None = None,
+                 active_grammar: str = "default") -> None:
         super().__init__(parent)
+        self._grammar_parameters = grammar_parameters  # of the grammar model in use
+        self._active_grammar = active_grammar
         self._devices = list(devices)
         self._model_info = model_info
         self._active_reference = active_reference
@@ -432,11 +435,14 @@ class ModelsPage(SettingsPage):
         params = human_count(info.parameters) if info and info.parameters else "known once loaded"
         return f"Size: {size or 'unknown'}  ·  Parameters: {params}\nLocation: {where}", where
 
-    @staticmethod
-    def _describe_grammar(reference: str, known: KnownModelLike | None) -> tuple[str, str]:
+    def _describe_grammar(self, reference: str,
+                          known: KnownModelLike | None) -> tuple[str, str]:
         size, where = _size_and_place(reference, known)
-        return (f"Size: {size or 'unknown'}  ·  Runs on the completion model's device\n"
-                f"Location: {where}", where)
+        active = reference == self._active_grammar
+        params = (human_count(self._grammar_parameters)
+                  if active and self._grammar_parameters else "known once loaded")
+        return (f"Size: {size or 'unknown'}  ·  Parameters: {params}  ·  Runs on the "
+                f"completion model's device\nLocation: {where}", where)
 
     # -- device and precision -----------------------------------------------------------
     @staticmethod
@@ -804,6 +810,7 @@ class SettingsDialog(QDialog):
         grammar_models: Sequence[KnownModelLike] = (),
         validate_grammar_folder: Callable[[Path], str | None] = lambda _folder: None,
         scanning: bool = False,
+        grammar_parameters: int | None = None,
         model_info: ModelInfo | None = None,
         dictionary_words: Sequence[str] = (),
         personalize_runner: PersonalizeRunner | None = None,
@@ -817,7 +824,9 @@ class SettingsDialog(QDialog):
         self.models_page = ModelsPage(
             known_models, devices, validate_folder, model_info,
             settings.models.completion_model, grammar_models=grammar_models,
-            validate_grammar_folder=validate_grammar_folder, scanning=scanning)
+            validate_grammar_folder=validate_grammar_folder, scanning=scanning,
+            grammar_parameters=grammar_parameters,
+            active_grammar=settings.models.grammar_model)
         self.completion_page = CompletionPage()
         self.grammar_page = GrammarPage(dictionary_words)
         self.editor_page = EditorPage()

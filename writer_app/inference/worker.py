@@ -93,6 +93,14 @@ def load_grammar_checker(config: GrammarConfig, words: Sequence[str]) -> Grammar
         min_error_probability=config.min_error_probability)
 
 
+def _tagger_parameters(checker: GrammarBackend) -> int | None:
+    engine = getattr(checker, "engine", None)
+    tagger = getattr(engine, "tagger", None)
+    if tagger is None:
+        return None
+    return sum(parameter.numel() for parameter in tagger.parameters())
+
+
 def _grammar_device(preference: str) -> str:
     """The completion model's device for the tagger too; the CPU when that one is not
     usable (the completion model reports the reason)."""
@@ -290,7 +298,7 @@ class InferenceWorker(QObject):
         old_device = self._grammar_loaded[0].device if self._grammar_loaded else ""
         # Without a note, or with the shipped model standing in, the tagger is there.
         status = GrammarStatus(generation, grammar_available=config.grammar or not note,
-                               note=note)
+                               note=note, parameters=_tagger_parameters(checker))
         self._grammar_loaded = (config, status)
         if old is not None and old is not checker:
             del old  # the last reference: the old tagger can be collected
@@ -305,7 +313,8 @@ class InferenceWorker(QObject):
                 or replace(loaded[0], model=config.model) != config):
             return False
         note = f"{_grammar_reason(reason)}; still using {loaded[0].model_label}."
-        status = GrammarStatus(generation, grammar_available=True, note=note)
+        status = GrammarStatus(generation, grammar_available=True, note=note,
+                               parameters=loaded[1].parameters)
         self._grammar_loaded = (loaded[0], status)
         self.sig_grammar_model_kept.emit(generation, loaded[0].model, note)
         self.sig_grammar_ready.emit(status)
