@@ -249,7 +249,7 @@ def test_knobs_come_from_the_model_and_can_be_overridden(model_dir, tmp_path):
 
 
 def test_higher_keep_confidence_never_adds_grammar_edits(model_dir):
-    checker = GrammarChecker.load(str(model_dir), spelling=False)
+    checker = GrammarChecker.load(str(model_dir), spelling=False, rules=False)
     counts = []
     for keep in (0.0, 0.5, 2.0):
         checker.keep_confidence = keep
@@ -278,3 +278,13 @@ def test_irregular_past_forms_compete_in_context():
         None, speller, rescorer=lambda sentences: [3.0 * ("has gone" in s) for s in sentences])
     assert checker.correct(["She has goed home.", "She goed home."]) == [
         "She has gone home.", "She went home."]
+
+
+def test_rules_run_with_the_tagger_and_can_be_turned_off(model_dir):
+    text = "They took a a taxi to spain."
+    with_rules = GrammarChecker.load(str(model_dir), spelling=False)
+    found = {(text[e.start:e.end], e.replacement) for e in with_rules.check(text)}
+    assert {(" a", ""), ("spain", "Spain")} <= found
+    without = GrammarChecker.load(str(model_dir), spelling=False, rules=False)
+    rule_ids = {e.rule_id for e in without.check(text)}
+    assert not rule_ids & {"DOUBLED_WORD", "PROPER_NOUN_CASE"}

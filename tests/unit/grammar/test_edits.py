@@ -80,3 +80,13 @@ def test_protected_tokens(token):
 @pytest.mark.parametrize("token", ["the", "Paris", "don't", "NASA", ","])
 def test_ordinary_tokens_are_not_protected(token):
     assert not is_protected(token, normalise_words({"zorblat"}))
+
+
+def test_protected_words_remembers_per_token_and_forgets_on_clear():
+    from writer_app.core.gec.protect import ProtectedWords
+
+    protected = ProtectedWords(normalise_words(["Zoë"]))
+    assert protected("zoë") and protected("https://x.org") and not protected("house")
+    assert len(protected._known) == 3
+    protected.clear()
+    assert not protected._known and protected("ZOË")

@@ -9,7 +9,7 @@ import pytest
 from tests.unit.grammar.conftest import ScriptedTagger, per_word, random_tagger
 from writer_app.core.gec.edits import apply_edits
 from writer_app.core.gec.tags import CASE_CAPITAL, DELETE, KEEP, Category
-from writer_app.inference.grammar.engine import GrammarEngine
+from writer_app.inference.grammar.engine import GrammarEngine, length_batches
 
 
 def _engine(folder, tokenizer, rule, **knobs) -> tuple[GrammarEngine, ScriptedTagger]:
@@ -235,3 +235,53 @@ def test_category_floors_round_trip_through_a_checkpoint(tmp_path, tiny_bert_dir
     settings = TaggerSettings(category_min_confidence=(("preposition", 0.8),))
     save_tagger(tmp_path / "m", tagger, tiny_tokenizer, settings=settings)
     assert load_tagger(tmp_path / "m").settings.category_min_confidence == (("preposition", 0.8),)
+
+
+def _batch_cost(batches, lengths, cost):
+    return sum(lengths[b[-1]] * len(b) + cost for b in batches)
+
+
+def _every_split(count: int, limit: int):
+    """Every way to cut range(count) into consecutive batches of at most ``limit``."""
+    import itertools
+
+    for n in range(count):
+        for cuts in itertools.combinations(range(1, count), n):
+            edges = [0, *cuts, count]
+            batches = [range(a, b) for a, b in itertools.pairwise(edges)]
+            if all(len(b) <= limit for b in batches):
+                yield batches
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 32])
+def test_length_batches_cover_everything_in_order_at_least_cost(limit):
+    from writer_app.inference.grammar.engine import BATCH_COST_TOKENS
+
+    generator = random.Random(limit)
+    for _ in range(20):
+        lengths = sorted(generator.randint(3, 90) for _ in range(generator.randint(0, 9)))
+        batches = length_batches(lengths, limit)
+        assert [i for b in batches for i in b] == list(range(len(lengths)))
+        assert all(0 < len(b) <= limit for b in batches)
+        costs = [_batch_cost(split, lengths, BATCH_COST_TOKENS)
+                 for split in _every_split(len(lengths), limit)]
+        assert _batch_cost(batches, lengths, BATCH_COST_TOKENS) == min(costs, default=0)
+
+
+def test_long_and_short_sentences_are_batched_apart(tiny_bert_dir, tiny_tokenizer):
+    engine, tagger = _engine(tiny_bert_dir, tiny_tokenizer, per_word(_go_to_went))
+    short = [["I", "go"]] * 3
+    long = [["I", "go", *["home"] * 60]]
+    engine.predict(short + long + short)
+    assert sorted(len(call) for call in tagger.calls) == [1, 1]  # repeats run once
+
+
+def test_repeated_sentences_run_once_and_keep_their_places(tiny_bert_dir, tiny_tokenizer):
+    engine, tagger = _engine(tiny_bert_dir, tiny_tokenizer, per_word(_go_to_went))
+    sentences = [["I", "go"], ["We", "stay", "here", "now"], ["I", "go"], ["You", "go"]]
+    predictions = engine.predict(sentences)
+    assert sum(len(call) for call in tagger.calls) == 3
+    assert [p.tags for p in predictions] == [
+        ("$KEEP", "$KEEP", "$REPLACE_went"), ("$KEEP",) * 5,
+        ("$KEEP", "$KEEP", "$REPLACE_went"), ("$KEEP", "$KEEP", "$REPLACE_went"),
+    ]

@@ -112,3 +112,19 @@ def test_preferred_corrections_come_first(checker):
     assert checker.correct("I know wich one the childs want.") == \
         "I know which one the children want."
     assert checker.correct("Two womans arrived.") == "Two women arrived."
+
+
+@pytest.mark.parametrize("word", [
+    "recieve", "teh", "wrold", "helo", "qzx", "zqwv", "xkcdq", "bcakk", "'", "123", "nan",
+    "dont", "a", "zz",
+])
+def test_neighbour_lookup_equals_pyspellcheckers(checker, word):
+    # The fast look-up must find exactly the words pyspellchecker's own candidates() does
+    # (one edit away, else two; "qzx", "zqwv", "xkcdq" and "bcakk" need the second edit).
+    expected = checker._speller.candidates(word) or set()
+    assert set(checker._known_near(word)) == expected
+
+
+def test_neighbour_lookup_is_remembered(checker):
+    first = checker._known_near("wrold")
+    assert checker._known_near("wrold") is first

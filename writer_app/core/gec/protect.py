@@ -30,3 +30,38 @@ def is_protected(token: str, ignore_words: frozenset[str] = frozenset()) -> bool
     if "_" in token or "/" in token or _CAMEL_RE.search(token):
         return True
     return bool(ignore_words) and token.lower().replace("\u2019", "'") in ignore_words
+
+
+class ProtectedWords:
+    """is_protected for one personal dictionary, remembered per token: the checker asks
+    about every word several times (spelling, then each tagger iteration)."""
+
+    LIMIT = 50_000  # tokens remembered; then it starts again
+
+    def __init__(self, ignore_words: frozenset[str] = frozenset()) -> None:
+        self.ignore_words = ignore_words  # from normalise_words
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, token: str) -> bool:
+        found = self._known.get(token)
+        if found is None:
+            if len(self._known) >= self.LIMIT:
+                self._known.clear()
+            found = self._known[token] = is_protected(token, self.ignore_words)
+        return found
+
+    def clear(self) -> None:
+        self._known.clear()
+
+
+class IgnoreWordsField:
+    """An ``ignore_words`` attribute (the personal dictionary, from normalise_words) that
+    keeps the owner's ``_is_protected`` (a ProtectedWords) in step with it."""
+
+    def __get__(self, owner: object, owner_type: type | None = None) -> frozenset[str]:
+        if owner is None:
+            return self  # type: ignore[return-value]
+        return owner._is_protected.ignore_words
+
+    def __set__(self, owner: object, words: frozenset[str]) -> None:
+        owner._is_protected = ProtectedWords(words)

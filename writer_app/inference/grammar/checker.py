@@ -29,6 +29,7 @@ from pathlib import Path
 
 from writer_app.core.gec.edits import GrammarEdit, apply_edits
 from writer_app.core.gec.protect import normalise_words
+from writer_app.core.gec.rules import rule_edits
 from writer_app.core.gec.tags import KEEP, Category, edit_distance
 from writer_app.core.gec.tokens import split_sentences, tokenize
 from writer_app.inference.errors import ModelLoadError, one_line
@@ -71,6 +72,8 @@ class GrammarChecker:
     """Spelling and grammar edits for texts. Either layer may be off (``engine`` or
     ``speller`` None). Not thread-safe: use it from one thread at a time."""
 
+    rules = True  # the pattern rules (core.gec.rules) run with the tagger
+
     def __init__(
         self,
         engine=None,
@@ -100,6 +103,7 @@ class GrammarChecker:
         keep_confidence: float | None = None,
         min_error_probability: float | None = None,
         rescorer: Rescorer | None = None,
+        rules: bool = True,
     ) -> GrammarChecker:
         """Load the checker. ``model`` None or "default" is the shipped default; any
         problem with the model raises ModelLoadError (one line)."""
@@ -116,6 +120,7 @@ class GrammarChecker:
         if grammar:
             engine = _load_engine(model, device, keep_confidence, min_error_probability)
         checker = cls(engine, speller, rescorer=rescorer, device=device)
+        checker.rules = rules
         checker.set_personal_words(words)
         return checker
 
@@ -170,12 +175,21 @@ class GrammarChecker:
 
     # --- checking ---------------------------------------------------------------------------
 
+    def clear_caches(self) -> None:
+        """Forget per-word results remembered across calls (benchmarks time unseen text)."""
+        if self.speller is not None:
+            self.speller.clear_caches()
+        if self.engine is not None:
+            self.engine._is_protected.clear()
+
     def check(self, text: str) -> list[GrammarEdit]:
         """Edits for ``text``: code-point offsets into it, sorted, non-overlapping."""
         return self.check_many([text])[0]
 
     def correct(self, texts: Sequence[str]) -> list[str]:
         """Each text with all its edits applied (spacing and line breaks kept)."""
+        if isinstance(texts, str):
+            raise TypeError("correct() takes a sequence of texts, not one string")
         found = self.check_many(texts)
         return [apply_edits(text, edits) for text, edits in zip(texts, found, strict=True)]
 
@@ -186,11 +200,15 @@ class GrammarChecker:
         if self.engine is None:
             return [sorted(edits, key=_order) for edits in spelled]
         corrected = [apply_edits(t, e) for t, e in zip(texts, spelled, strict=True)]
-        # Edits into the spelling-corrected texts, composed back below.
-        tagged = self.engine.check_many(corrected)
+        # The pattern rules see the spelling-corrected text, the tagger the text after both;
+        # each layer's edits are composed back onto the layer below.
+        ruled = [rule_edits(text, self._personal) if self.rules else [] for text in corrected]
+        tagged = self.engine.check_many(
+            [apply_edits(t, e) for t, e in zip(corrected, ruled, strict=True)])
         return [
-            compose(text, spelling_edits, grammar_edits)
-            for text, spelling_edits, grammar_edits in zip(texts, spelled, tagged, strict=True)
+            compose(text, spelling_edits, compose(fixed, rule_found, grammar_edits))
+            for text, fixed, spelling_edits, rule_found, grammar_edits
+            in zip(texts, corrected, spelled, ruled, tagged, strict=True)
         ]
 
     # --- spelling in context ----------------------------------------------------------------
@@ -216,13 +234,16 @@ class GrammarChecker:
         trials: list[tuple[int, int, int, str, int]] = []  # (text, misspelling, candidate,
         for i, misspellings in enumerate(found):             # sentence, word position)
             for j, misspelling in enumerate(misspellings):
-                for c in self._contenders(misspelling):
+                contenders = self._contenders(misspelling)
+                if len(contenders) < 2:
+                    continue  # nothing to choose: its first candidate stands
+                for c in contenders:
                     sentence, position = _variant(
                         texts[i], misspellings, j, c, self.engine is not None
                         and self.engine.split_contractions,
                     )
                     trials.append((i, j, c, sentence, position))
-        if not trials or all(c == 0 for _, _, c, _, _ in trials):
+        if not trials:
             return
         scores = [-RANK_PRIOR * c for _, _, c, _, _ in trials]
         if self.engine is not None:
@@ -253,27 +274,30 @@ class GrammarChecker:
 
     def _keep_scores(self, trials: list[tuple[str, int]]) -> list[float]:
         """For (sentence, word position): the summed log $KEEP probability of the word and
-        its neighbours, batched like the engine (shortest sentences together)."""
+        its neighbours, batched like the engine (sentences of similar length together)."""
         import torch
+
+        from writer_app.inference.grammar.engine import length_batches
 
         engine = self.engine
         words = [[t.text for t in tokenize(s, split_contractions=engine.split_contractions)]
                  for s, _ in trials]
         keep = engine.tagger.vocabulary.index(KEEP)
-        order = sorted(range(len(trials)), key=lambda k: len(words[k]))
+        lengths = engine.tagger.token_lengths(engine.tokenizer, words)
+        order = sorted(range(len(trials)), key=lambda k: (lengths[k], k))
         scores = [0.0] * len(trials)
         with torch.inference_mode():
-            for begin in range(0, len(order), engine.batch_size):
-                chunk = order[begin : begin + engine.batch_size]
-                batch = engine.tagger.encode(engine.tokenizer, [words[k] for k in chunk])
+            for chunk in length_batches([lengths[k] for k in order], engine.batch_size):
+                members = [order[k] for k in chunk]
+                batch = engine.tagger.encode(engine.tokenizer, [words[k] for k in members])
                 output = engine.tagger(batch.to(engine.device))
-                log_keep = torch.log_softmax(output.tag_logits.float(), dim=-1)[..., keep]
-                mask = output.word_mask
-                for row, k in enumerate(chunk):
+                for row, k in enumerate(members):
                     centre = trials[k][1] + 1  # +1: $START comes first
                     low, high = max(1, centre - CONTEXT_WINDOW), centre + CONTEXT_WINDOW + 1
-                    values = log_keep[row, low:high][mask[row, low:high]]
-                    scores[k] = float(values.sum())
+                    # log-softmax of just the rows that count, not of the whole batch
+                    logits = output.tag_logits[row, low:high][output.word_mask[row, low:high]]
+                    log_keep = torch.log_softmax(logits.float(), dim=-1)[:, keep]
+                    scores[k] = float(log_keep.sum())
         return scores
 
 

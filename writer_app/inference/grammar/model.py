@@ -76,6 +76,18 @@ class GecTagger(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
+    def token_lengths(self, tokenizer, sentences: Sequence[Sequence[str]]) -> list[int]:
+        """How many sub-tokens ``encode`` gives each sentence (before padding): what batching
+        sentences of similar length together goes by."""
+        encoded = tokenizer(
+            [[START, *words] for words in sentences],
+            is_split_into_words=True,
+            add_special_tokens=self.add_special_tokens,
+            truncation=True,
+            max_length=self.max_length,
+        )
+        return [len(ids) for ids in encoded["input_ids"]]
+
     def encode(self, tokenizer, sentences: Sequence[Sequence[str]]) -> TaggerBatch:
         """Tokenise word lists (without ``$START``; it is added here) into a padded batch."""
         word_lists = [[START, *words] for words in sentences]
@@ -89,22 +101,34 @@ class GecTagger(nn.Module):
             return_tensors="pt",
         )
         width = max(len(words) for words in word_lists)
-        word_index = torch.zeros(len(word_lists), width, dtype=torch.long)
-        word_mask = torch.zeros(len(word_lists), width, dtype=torch.bool)
+        # Plain lists first, one tensor each at the end: element-wise tensor writes made
+        # this three times slower.
+        index_rows, mask_rows = [], []
         for row in range(len(word_lists)):
+            index, mask = [0] * width, [False] * width
             for position, word_id in enumerate(encoded.word_ids(row)):
-                if word_id is not None and not word_mask[row, word_id]:
-                    word_index[row, word_id] = position
-                    word_mask[row, word_id] = True
-        features = torch.zeros(len(word_lists), width, len(self.case_feature_names))
-        if self.case_feature_names:
-            for row, words in enumerate(sentences):
-                if words:
-                    rows = case_features(words, self.case_feature_names)
-                    features[row, 1 : len(words) + 1] = torch.tensor(rows)
+                if word_id is not None and not mask[word_id]:
+                    index[word_id] = position
+                    mask[word_id] = True
+            index_rows.append(index)
+            mask_rows.append(mask)
         return TaggerBatch(
-            encoded["input_ids"], encoded["attention_mask"], word_index, word_mask, features
+            encoded["input_ids"], encoded["attention_mask"],
+            torch.tensor(index_rows, dtype=torch.long), torch.tensor(mask_rows),
+            self._case_features(sentences, width),
         )
+
+    def _case_features(self, sentences: Sequence[Sequence[str]], width: int) -> torch.Tensor:
+        """(B, W, F): each word's case features; ``$START`` and padding get zeros."""
+        names = self.case_feature_names
+        if not names:
+            return torch.zeros(len(sentences), width, 0)
+        blank = [0.0] * len(names)
+        rows = []
+        for words in sentences:
+            found = case_features(words, names) if words else []
+            rows.append([blank, *found] + [blank] * (width - 1 - len(found)))
+        return torch.tensor(rows, dtype=torch.float32)
 
     def forward(self, batch: TaggerBatch) -> TaggerOutput:
         hidden = self.encoder(
