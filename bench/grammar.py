@@ -96,7 +96,12 @@ def spelling_corrector() -> Corrector:
     from writer_app.inference.grammar.spelling import SpellingChecker
 
     checker = SpellingChecker().load()
-    return lambda texts: [checker.correct(text) for text in texts]
+
+    def correct(texts: Sequence[str]) -> list[str]:
+        checker.clear_caches()  # timed as unseen text, like ours
+        return [checker.correct(text) for text in texts]
+
+    return correct
 
 
 def model_corrector(
