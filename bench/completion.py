@@ -23,6 +23,7 @@ import torch  # noqa: E402
 
 from writer_app.core.requests import CompletionRequest, GenerationParams, ModelSpec  # noqa: E402
 from writer_app.inference.completion import CompletionEngine  # noqa: E402
+from writer_app.inference.kv_runner import half_kernel_name  # noqa: E402
 from writer_app.inference.registry import load_causal_lm  # noqa: E402
 
 CONTEXT_FILE = Path(__file__).resolve().parent / "data" / "context.txt"
@@ -174,6 +175,7 @@ def main() -> int:
         "dtype": loaded.info.dtype,
         "threads": torch.get_num_threads(),
         "runner": engine.runner_name,
+        "half_kernel": half_kernel_name() if "fp16" in engine.runner_name else "none",
         "context_tokens": len(engine.encode_context(context)),
     }
     hf_generate(loaded.model, engine.encode_context(context)[:64], 2)  # warm-up

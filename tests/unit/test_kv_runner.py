@@ -1,6 +1,6 @@
 import pytest
 import torch
-from transformers import AutoModelForCausalLM
+from transformers import AutoConfig, AutoModelForCausalLM
 
 from writer_app.inference import kv_runner
 from writer_app.inference.kv_runner import HFRunner, LlamaRunner, make_runner
@@ -60,3 +60,60 @@ def test_half_decode_steps_stay_close_to_fp32(llama):
         a, b = half.run(torch.tensor([[token]])), full.run(torch.tensor([[token]]))
         assert torch.allclose(a, b, atol=2e-2, rtol=2e-2)
         assert a.dtype == torch.float32
+
+
+@torch.inference_mode()
+def test_short_chunks_after_a_prompt_match_the_model(llama):
+    """Chunks of 2-4 tokens take the few-rows attention path, with its causal mask."""
+    ids = list(range(9, 60))
+    ours, reference = LlamaRunner(llama), HFRunner(llama)
+    for begin, end in ((0, 20), (20, 22), (22, 25), (25, 29), (29, 30)):
+        chunk = torch.tensor([ids[begin:end]])
+        assert torch.allclose(ours.run(chunk), reference.run(chunk), atol=1e-4), (begin, end)
+    ours.crop(21)
+    reference.crop(21)
+    chunk = torch.tensor([ids[30:33]])
+    assert torch.allclose(ours.run(chunk), reference.run(chunk), atol=1e-4)
+
+
+@torch.inference_mode()
+def test_length_dependent_rotary_tables_are_rebuilt(tiny_llama_dir):
+    config = AutoConfig.from_pretrained(tiny_llama_dir)
+    config.rope_parameters = {"rope_type": "dynamic", "rope_theta": 10000.0, "factor": 2.0}
+    config.max_position_embeddings = 16  # so the dynamic scaling starts within the test
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama_dir, config=config).eval()
+    ours, reference = LlamaRunner(model), HFRunner(model)
+    assert ours._dynamic_rope
+    ids = list(range(5, 40))
+    for begin, end in ((0, 10), (10, 11), (11, 30), (30, 31)):
+        chunk = torch.tensor([ids[begin:end]])
+        assert torch.allclose(ours.run(chunk), reference.run(chunk), atol=1e-4), (begin, end)
+
+
+@pytest.mark.parametrize("fbgemm", [True, False])
+@torch.inference_mode()
+def test_half_linear_applies_float16_weights_to_fp32_input(monkeypatch, fbgemm):
+    if fbgemm and not kv_runner._fbgemm_fp16():
+        pytest.skip("this torch build has no FBGEMM fp16 product")
+    monkeypatch.setattr(kv_runner, "_use_fbgemm", lambda: fbgemm)
+    torch.manual_seed(0)
+    weight, x = torch.randn(48, 32) * 0.1, torch.randn(1, 3, 32)
+    out = kv_runner._HalfLinear(weight)(x)
+    assert out.dtype == torch.float32 and out.shape == (1, 3, 48)
+    exact_half = x.double() @ weight.half().double().t()
+    # FBGEMM keeps activations in fp32; the plain path rounds them to float16 as well
+    tolerance = 1e-5 if fbgemm else 5e-3
+    assert torch.allclose(out.double(), exact_half, atol=tolerance)
+    assert not torch.allclose(out, x @ weight.t(), atol=1e-7), "weights are float16 copies"
+
+
+def test_fbgemm_is_used_with_one_thread_only(monkeypatch):
+    monkeypatch.setattr(kv_runner, "_fbgemm_fp16", lambda: True)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert kv_runner.half_kernel_name() == "fbgemm-fp16"
+        torch.set_num_threads(2)
+        assert kv_runner.half_kernel_name() == "torch-fp16"
+    finally:
+        torch.set_num_threads(threads)

@@ -3,22 +3,32 @@
 Two runners share one small interface (`run`, `crop`, `reset`, `length`):
 - `HFRunner` works with any causal LM through its own forward and a DynamicCache.
 - `LlamaRunner` drives Llama-family decoder layers directly, with a preallocated
-  cache written in place, reusing the model's own norm, rotary, projection and MLP
-  modules (so LoRA adapters wrapped around them keep working).
+  cache written in place, reusing the model's own norm weights, rotary tables,
+  projection and MLP modules (so LoRA adapters wrapped around them keep working).
+  Each step is kept lean: the rotary embedding of q and k in one pass from a table
+  built once, RMSNorm without its no-op casts, and attention of a few query rows as
+  two batched products per key/value head (the fused attention kernel is built for
+  long queries and ran slower for one).
 
 Why the second one: on a CPU, decoding is matrix-vector products, and fp32 ones
 (and fp32 products with 2-4 rows) run far below what memory bandwidth allows,
-while float16 weights run about three times faster. So short chunks (a decode
-step, the word just typed) use float16 copies of the plain linear weights, with
-q/k/v and gate/up stacked into one matrix each; activations stay fp32 and longer
-prompts use the fp32 weights. `make_runner` checks at load time that this gives
-the fp32 model's next tokens, and otherwise falls back to `HFRunner`.
+while float16 weights halve the bytes read. So short chunks (a decode step, the
+word just typed) use float16 copies of the plain linear weights, with q/k/v and
+gate/up stacked into one matrix each; longer prompts use the fp32 weights. Where
+the build has FBGEMM (x86 with AVX2) the copies are packed for its fp16-weight
+product, which keeps activations in fp32 (closer to the fp32 model) and ran about
+four times faster than torch's float16 matrix-vector product on a 2-core CPU;
+elsewhere activations are cast to float16 around a plain product. `make_runner`
+checks at load time that this gives the fp32 model's next tokens, and otherwise
+falls back to `HFRunner`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -31,6 +41,9 @@ _GROW = 256
 # Chunks up to this many tokens (a step, or the word just typed) use the float16
 # weights: fp32 matrix products with 2-4 rows run several times slower than one row.
 _HALF_CHUNK = 4
+_STATIC_ROPE = {"default", "linear", "llama3"}  # tables that do not depend on the length
+# Norms whose forward is exactly weight * x * rsqrt(mean(x^2) + eps), computed in fp32.
+_PLAIN_NORMS = {"LlamaRMSNorm", "MistralRMSNorm", "Qwen2RMSNorm", "Qwen3RMSNorm"}
 
 
 class HFRunner:
@@ -76,11 +89,15 @@ class LlamaRunner:
         self.keys = self.values = torch.empty(0)
         self._length = 0
         self._capacity = 0
+        self._layer_keys: list[torch.Tensor] = []
+        self._layer_values: list[torch.Tensor] = []
+        self._cos = self._sin = None
+        self._dynamic_rope = getattr(self.rotary, "rope_type", "default") not in _STATIC_ROPE
         self.half_decode = half_decode
         self._stepping = False  # a short chunk, where float16 weights may be used
         # float16 copies, with projections that read the same input stacked into one
         # matrix (q/k/v, gate/up): fewer, larger matrix-vector products per step.
-        self._half: dict[tuple[int, ...], tuple[torch.Tensor, list[int]]] = {}
+        self._half: dict[tuple[int, ...], tuple[_HalfLinear, list[int]]] = {}
         if half_decode:
             for layer in self.layers:
                 attn, mlp = layer.self_attn, layer.mlp
@@ -91,7 +108,7 @@ class LlamaRunner:
 
     def _add_half(self, modules: tuple) -> None:
         if all(type(m) is torch.nn.Linear and m.bias is None for m in modules):
-            weight = torch.cat([m.weight.detach() for m in modules]).to(torch.float16)
+            weight = _HalfLinear(torch.cat([m.weight.detach() for m in modules]))
             self._half[tuple(map(id, modules))] = (weight, [m.out_features for m in modules])
 
     def _linears(self, modules: tuple, x: torch.Tensor) -> list[torch.Tensor]:
@@ -99,9 +116,8 @@ class LlamaRunner:
         fused = self._half.get(tuple(map(id, modules))) if self._stepping else None
         if fused is None:
             return [m(x) for m in modules]
-        weight, sizes = fused
-        out = F.linear(x.to(torch.float16), weight).to(x.dtype)
-        return list(out.split(sizes, dim=-1))
+        linear, sizes = fused
+        return list(linear(x).split(sizes, dim=-1))
 
     def _mlp(self, mlp, x: torch.Tensor) -> torch.Tensor:
         gate, up = self._linears((mlp.gate_proj, mlp.up_proj), x)
@@ -128,43 +144,142 @@ class LlamaRunner:
             keys[:, :, : self._length] = self.keys[:, :, : self._length]
             values[:, :, : self._length] = self.values[:, :, : self._length]
         self.keys, self.values, self._capacity = keys, values, capacity
+        self._layer_keys, self._layer_values = list(keys.unbind(0)), list(values.unbind(0))
+        self._cos = None
 
     def run(self, ids: torch.Tensor) -> torch.Tensor:
-        from transformers.models.llama.modeling_llama import apply_rotary_pos_emb
-
         start, count = self._length, ids.shape[1]
         end = start + count
         self._ensure_capacity(end)
         self._stepping = count <= _HALF_CHUNK
         hidden = self.embed(ids)
-        positions = torch.arange(start, end, device=ids.device).unsqueeze(0)
-        cos, sin = self.rotary(hidden, positions)
+        cos, sin = self._rotation(hidden, start, end)
         mask = None if count == 1 else _prefix_causal_mask(start, count, ids.device)
-        for index, layer in enumerate(self.layers):
+        heads = self.n_heads
+        for layer, keys, values in zip(self.layers, self._layer_keys, self._layer_values,
+                                       strict=True):
             attn = layer.self_attn
-            x = layer.input_layernorm(hidden)
-            q, k, v = (
-                t.view(1, count, -1, self.head_dim).transpose(1, 2)
-                for t in self._linears((attn.q_proj, attn.k_proj, attn.v_proj), x)
-            )
-            if hasattr(attn, "q_norm"):  # Qwen3 normalises each head
-                q, k = attn.q_norm(q), attn.k_norm(k)
-            q, k = apply_rotary_pos_emb(q, k, cos, sin)
-            self.keys[index, :, start:end] = k[0]
-            self.values[index, :, start:end] = v[0]
-            out = self._attend(q, index, end, count, mask, attn.scaling)
+            qk, v = self._project_qkv(attn, _rms_norm(layer.input_layernorm, hidden), count)
+            qk = qk * cos + qk.roll(self.head_dim // 2, -1) * sin  # q and k at once
+            keys[:, start:end] = qk[0, :, heads:].transpose(0, 1)
+            values[:, start:end] = v[0].transpose(0, 1)
+            out = self._attend(qk[:, :, :heads], keys[:, :end], values[:, :end], mask, attn)
             hidden = hidden + self._linears((attn.o_proj,), out)[0]
-            hidden = hidden + self._mlp(layer.mlp, layer.post_attention_layernorm(hidden))
+            x = _rms_norm(layer.post_attention_layernorm, hidden)
+            hidden = hidden + self._mlp(layer.mlp, x)
         self._length = end
-        return self._linears((self.lm_head,), self.norm(hidden[:, -1:]))[0][0, -1]
+        return self._linears((self.lm_head,), _rms_norm(self.norm, hidden[:, -1:]))[0][0, -1]
 
-    def _attend(self, q, index: int, end: int, count: int, mask, scale: float) -> torch.Tensor:
-        keys = self.keys[index : index + 1, :, :end]
-        values = self.values[index : index + 1, :, :end]
-        out = F.scaled_dot_product_attention(
-            q, keys, values, attn_mask=mask, scale=scale, enable_gqa=self.n_heads != self.n_kv
-        )
-        return out.transpose(1, 2).reshape(1, count, self.n_heads * self.head_dim)
+    def _rotation(self, hidden: torch.Tensor, start: int, end: int):
+        """cos and the sign-folded sin for positions start..end, shaped [1, n, 1, head_dim].
+
+        rotate_half(x) * sin == x.roll(d/2) * cat(-sin1, sin2) exactly (a sign flip is
+        exact), which turns the rotary embedding into two products and a sum.
+        """
+        if self._cos is None or end > self._cos.shape[1]:
+            length = end if self._dynamic_rope else self._capacity
+            positions = torch.arange(length, device=hidden.device).unsqueeze(0)
+            cos, sin = self.rotary(hidden, positions)
+            half = sin.shape[-1] // 2
+            sin = torch.cat((-sin[..., :half], sin[..., half:]), dim=-1)
+            self._cos, self._sin = cos.unsqueeze(2), sin.unsqueeze(2)
+        cos, sin = self._cos[:, start:end], self._sin[:, start:end]
+        if self._dynamic_rope:  # the table depends on the length: never reuse it
+            self._cos = None
+        return cos, sin
+
+    def _project_qkv(self, attn, x: torch.Tensor, count: int):
+        """q and k as one tensor [1, count, heads + kv_heads, head_dim], and v."""
+        shape = (1, count, -1, self.head_dim)
+        projections = (attn.q_proj, attn.k_proj, attn.v_proj)
+        fused = self._half.get(tuple(map(id, projections))) if self._stepping else None
+        if fused is not None and not hasattr(attn, "q_norm"):
+            out = fused[0](x).view(shape)
+            return out.split((self.n_heads + self.n_kv, self.n_kv), dim=2)
+        q, k, v = (t.view(shape) for t in self._linears(projections, x))
+        if hasattr(attn, "q_norm"):  # Qwen3 normalises each head
+            q, k = attn.q_norm(q), attn.k_norm(k)
+        return torch.cat((q, k), dim=2), v
+
+    def _attend(self, q, keys, values, mask, attn) -> torch.Tensor:
+        """Attention of q [1, count, heads, d] over the cached keys/values [kv_heads, n, d]."""
+        count = q.shape[1]
+        if count > _HALF_CHUNK:  # a prompt: the fused kernel pays off on long queries
+            out = F.scaled_dot_product_attention(
+                q.transpose(1, 2), keys.unsqueeze(0), values.unsqueeze(0), attn_mask=mask,
+                scale=attn.scaling, enable_gqa=self.n_heads != self.n_kv)
+            return out.transpose(1, 2).reshape(1, count, self.n_heads * self.head_dim)
+        # A few query rows: plain batched products per key/value head, with the query
+        # heads that share it stacked as rows (no copies of the keys for each head).
+        group = self.n_heads // self.n_kv
+        q = q[0].view(count, self.n_kv, group, self.head_dim).permute(1, 2, 0, 3)
+        q = q.reshape(self.n_kv, group * count, self.head_dim)
+        scores = torch.bmm(q, keys.transpose(1, 2)).mul_(attn.scaling)
+        if mask is not None:
+            scores = scores.view(self.n_kv, group, count, -1).masked_fill_(~mask, float("-inf"))
+        probs = torch.softmax(scores.view(self.n_kv, group * count, -1), dim=-1)
+        out = torch.bmm(probs, values).view(self.n_kv, group, count, self.head_dim)
+        return out.permute(2, 0, 1, 3).reshape(1, count, self.n_heads * self.head_dim)
+
+
+def _rms_norm(norm, x: torch.Tensor) -> torch.Tensor:
+    """Llama's RMSNorm with the same operations, minus the no-op casts of fp32 input."""
+    eps = getattr(norm, "variance_epsilon", None)
+    if x.dtype != torch.float32 or eps is None or type(norm).__name__ not in _PLAIN_NORMS:
+        return norm(x)
+    return norm.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
+
+
+class _HalfLinear:
+    """A float16 copy of a (stacked) linear weight, applied to fp32 input."""
+
+    def __init__(self, weight: torch.Tensor) -> None:
+        if _use_fbgemm():
+            self.packed = torch.fbgemm_pack_gemm_matrix_fp16(weight.float().contiguous())
+            self.bias = torch.zeros(weight.shape[0], device=weight.device)
+            self.weight = None
+        else:
+            self.weight = weight.to(torch.float16)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if self.weight is None:
+            return torch.fbgemm_linear_fp16_weight(x.contiguous(), self.packed, self.bias)
+        return F.linear(x.to(torch.float16), self.weight).to(x.dtype)
+
+
+def half_kernel_name() -> str:
+    """Which product the float16 decode weights go through (with this thread count)."""
+    return "fbgemm-fp16" if _use_fbgemm() else "torch-fp16"
+
+
+def _use_fbgemm() -> bool:
+    """FBGEMM's product runs a single row on one thread: with one thread it decodes 28%
+    faster than torch's float16 product; with two the two were equal (bench/completion.py,
+    cached_ms 443 vs 432 ms), and torch's uses every further core. So: one thread only."""
+    return torch.get_num_threads() == 1 and _fbgemm_fp16()
+
+
+@functools.cache
+def _fbgemm_fp16() -> bool:
+    """Whether this build has FBGEMM's fp16-weight product, and it computes correctly.
+
+    torch marks these entry points deprecated and warns once per process: the check
+    runs first and takes that warning, since the check is what guards their use.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return _fbgemm_fp16_computes()
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def _fbgemm_fp16_computes() -> bool:
+    weight = torch.arange(24, dtype=torch.float32).view(4, 6) / 8
+    x = torch.linspace(-1, 1, 12).view(2, 6)
+    packed = torch.fbgemm_pack_gemm_matrix_fp16(weight)
+    out = torch.fbgemm_linear_fp16_weight(x, packed, torch.zeros(4))
+    return bool(torch.allclose(out, x @ weight.t(), atol=1e-5))
 
 
 def _prefix_causal_mask(start: int, count: int, device) -> torch.Tensor:
@@ -208,7 +323,7 @@ def _half_decode_pays_off(model) -> bool:
         return False
     sample = weight[: min(8192, weight.shape[0])].detach()
     x = torch.randn(1, sample.shape[1])
-    return _best_time(F.linear, x.half(), sample.half()) < 0.8 * _best_time(F.linear, x, sample)
+    return _best_time(_HalfLinear(sample), x) < 0.8 * _best_time(F.linear, x, sample)
 
 
 def _best_time(fn, *args, repeats: int = 5) -> float:
