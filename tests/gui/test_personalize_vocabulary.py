@@ -93,7 +93,8 @@ def test_a_slow_scan_does_not_block_the_page(make_panel, docs, monkeypatch, qtbo
     with qtbot.waitSignal(panel.sig_scan_finished, timeout=10000):
         pass
     qtbot.waitUntil(lambda: not panel.scanning, timeout=10000)
-    assert len(scanned[-1]) == 2
+    # Both scans ran (the first is discarded, and may finish in either order).
+    assert any(len(items) == 2 for items in scanned)
     assert panel.scan_result is not None and len(panel.scan_result.files) == 2
     assert panel.scan_label.text().startswith("2 document(s)")
 
