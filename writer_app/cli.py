@@ -120,7 +120,8 @@ def _add_grammar_commands(sub) -> None:
         parser.add_argument("file", nargs="?", default="-",
                             help="a UTF-8 text file; '-' (the default) reads standard input")
         parser.add_argument("--model", default="default",
-                            help="'default' or a grammar model folder (ours or gector layout)")
+                            help="'default', a grammar model folder (ours or gector layout) "
+                            "or a model id in the local Hugging Face cache")
         parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
         parser.add_argument("--variant", default="en-US", choices=("en-US", "en-GB"))
         parser.add_argument("--no-spelling", action="store_true", help="skip the spelling layer")
@@ -151,10 +152,12 @@ def _load_checker(args: argparse.Namespace):
     from writer_app.core.documents import DocumentError
     from writer_app.inference.errors import ModelLoadError
     from writer_app.inference.grammar.checker import GrammarChecker
+    from writer_app.inference.registry import resolve_grammar_model
 
     try:
+        model = resolve_grammar_model(args.model) if not args.no_grammar else None
         return GrammarChecker.load(
-            args.model, device=args.device, personal_words=load_dictionary(),
+            model, device=args.device, personal_words=load_dictionary(),
             variant=args.variant, spelling=not args.no_spelling, grammar=not args.no_grammar,
         ), None
     except (ModelLoadError, DocumentError, ValueError) as exc:

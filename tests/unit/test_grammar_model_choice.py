@@ -326,3 +326,18 @@ def test_swapping_a_cuda_model_empties_the_cuda_cache(qapp, monkeypatch):
     assert ready[0].device_name == "Fake GPU 0" and ready[0].memory_bytes == 3 * 1024**3
     model_worker._on_load_model(ModelSettings().completion_spec())
     assert calls.emptied == 1  # the old model was on the GPU: its blocks go back
+
+
+def test_the_check_command_takes_a_model_id_from_the_hf_cache(hf_cache, gector_dir, tmp_path,
+                                                               capsys):
+    from writer_app.cli import main
+
+    _cache_model(hf_cache, "someone/gector-tiny", gector_dir)
+    text = tmp_path / "in.txt"
+    text.write_text("She go to school yesterday.\n", encoding="utf-8")
+    status = main(["check", "--json", "--no-spelling", "--model", "someone/gector-tiny",
+                   str(text)])
+    out, err = capsys.readouterr()
+    assert status == 0 and err == "" and "matches" in json.loads(out)
+    assert main(["check", "--model", "someone/not-cached", str(text)]) == 2
+    assert "someone/not-cached" in capsys.readouterr().err
