@@ -441,8 +441,8 @@ class ModelsPage(SettingsPage):
         active = reference == self._active_grammar
         params = (human_count(self._grammar_parameters)
                   if active and self._grammar_parameters else "known once loaded")
-        return (f"Size: {size or 'unknown'}  ·  Parameters: {params}  ·  Runs on the "
-                f"completion model's device\nLocation: {where}", where)
+        return (f"Size: {size or 'unknown'}  ·  Parameters: {params}\nLocation: {where}\n"
+                "Runs on the completion model's device.", where)
 
     # -- device and precision -----------------------------------------------------------
     @staticmethod
