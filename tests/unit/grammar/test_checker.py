@@ -288,3 +288,14 @@ def test_rules_run_with_the_tagger_and_can_be_turned_off(model_dir):
     without = GrammarChecker.load(str(model_dir), spelling=False, rules=False)
     rule_ids = {e.rule_id for e in without.check(text)}
     assert not rule_ids & {"DOUBLED_WORD", "PROPER_NOUN_CASE"}
+
+
+def test_the_tagger_cannot_undo_a_rule_edit():
+    from writer_app.core.gec.tags import Category
+    from writer_app.inference.grammar.checker import _outside
+
+    rule = GrammarEdit(11, 14, "were", Category.AGREEMENT, "m", 0.8, "NOUN_AGREEMENT")
+    # Into "My parents were very proud.": the tagger puts "was" back, and fixes "proud".
+    undo = GrammarEdit(11, 15, "was", Category.AGREEMENT, "m", 0.6, "$TRANSFORM")
+    other = GrammarEdit(21, 26, "prouder", Category.OTHER, "m", 0.6, "$REPLACE")
+    assert _outside([rule], [undo, other]) == [other]

@@ -206,7 +206,8 @@ class GrammarChecker:
         tagged = self.engine.check_many(
             [apply_edits(t, e) for t, e in zip(corrected, ruled, strict=True)])
         return [
-            compose(text, spelling_edits, compose(fixed, rule_found, grammar_edits))
+            compose(text, spelling_edits,
+                    compose(fixed, rule_found, _outside(rule_found, grammar_edits)))
             for text, fixed, spelling_edits, rule_found, grammar_edits
             in zip(texts, corrected, spelled, ruled, tagged, strict=True)
         ]
@@ -436,11 +437,7 @@ def compose(
     """Edits into ``text`` equal to applying ``spelling`` (edits into ``text``) and then
     ``grammar`` (edits into the spelling-corrected text). A grammar edit that overlaps a
     spelling-corrected word (or inserts inside it) is merged with that spelling edit."""
-    placed, shift = [], 0
-    for edit in sorted(spelling, key=_order):
-        start = edit.start + shift
-        placed.append(_Placed(edit, start, start + len(edit.replacement)))
-        shift += len(edit.replacement) - (edit.end - edit.start)
+    placed = _placed(spelling)
     corrected = apply_edits(text, spelling)
     groups = _groups(placed, sorted(grammar, key=_order))
     result = []
@@ -449,6 +446,23 @@ def compose(
         if edit is not None:
             result.append(edit)
     return sorted(result, key=_order)
+
+
+def _placed(edits: Sequence[GrammarEdit]) -> list[_Placed]:
+    """Each edit with the span its replacement takes in the text after all of them."""
+    placed, shift = [], 0
+    for edit in sorted(edits, key=_order):
+        start = edit.start + shift
+        placed.append(_Placed(edit, start, start + len(edit.replacement)))
+        shift += len(edit.replacement) - (edit.end - edit.start)
+    return placed
+
+
+def _outside(layer: Sequence[GrammarEdit], later: Sequence[GrammarEdit]) -> list[GrammarEdit]:
+    """``later`` (edits into the text after ``layer``) without those touching what ``layer``
+    wrote: a rule is sure of its edit, and the tagger must not undo it ("were" -> "was")."""
+    placed = _placed(layer)
+    return [g for g in later if not any(_touches(g, p) for p in placed)]
 
 
 def _touches(g: GrammarEdit, p: _Placed) -> bool:
