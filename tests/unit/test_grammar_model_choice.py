@@ -15,6 +15,7 @@ import pytest
 
 from tests.unit.grammar.conftest import make_tokenizer, random_tagger
 from tests.unit.grammar.test_checkpoint import _write_gector
+from tests.unit.test_registry import _fake_hf_cache
 from writer_app.core.grammar_check import GrammarConfig
 from writer_app.core.requests import ModelInfo
 from writer_app.core.settings import (
@@ -36,7 +37,7 @@ from writer_app.inference.registry import (
 )
 from writer_app.inference.worker import InferenceWorker
 
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"  # the one _fake_hf_cache writes
 
 
 @pytest.fixture(scope="module")
@@ -59,17 +60,6 @@ def hf_cache(monkeypatch, tmp_path) -> Path:
     cache = tmp_path / "hf-home" / "hub"
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
     return cache
-
-
-def _cache_model(cache: Path, repo_id: str, model_dir: Path) -> Path:
-    """Lay a model out as the Hugging Face hub cache does (refs + snapshots)."""
-    repo = cache / f"models--{repo_id.replace('/', '--')}"
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text(COMMIT)
-    (repo / "blobs").mkdir()
-    snapshot = repo / "snapshots" / COMMIT
-    shutil.copytree(model_dir, snapshot)
-    return snapshot
 
 
 # -- the setting ------------------------------------------------------------------------
@@ -140,9 +130,9 @@ def test_unusable_folders_say_why(tiny_gpt2_dir, tiny_bert_dir, tagger_dir, gect
 
 def test_the_hf_cache_scan_lists_grammar_models_only(hf_cache, gector_dir, tiny_gpt2_dir,
                                                      tiny_bert_dir):
-    _cache_model(hf_cache, "someone/gector-tiny", gector_dir)
-    _cache_model(hf_cache, "someone/tiny-gpt2", tiny_gpt2_dir)
-    _cache_model(hf_cache, "someone/tiny-bert", tiny_bert_dir)
+    _fake_hf_cache(hf_cache, "someone/gector-tiny", gector_dir)
+    _fake_hf_cache(hf_cache, "someone/tiny-gpt2", tiny_gpt2_dir)
+    _fake_hf_cache(hf_cache, "someone/tiny-bert", tiny_bert_dir)
     models = list_grammar_models()
     assert [m.reference for m in models] == ["default", "someone/gector-tiny"]
     shipped, cached = models
@@ -152,7 +142,7 @@ def test_the_hf_cache_scan_lists_grammar_models_only(hf_cache, gector_dir, tiny_
 
 
 def test_resolve_grammar_model(hf_cache, gector_dir, tagger_dir, tiny_gpt2_dir):
-    snapshot = _cache_model(hf_cache, "someone/gector-tiny", gector_dir)
+    snapshot = _fake_hf_cache(hf_cache, "someone/gector-tiny", gector_dir)
     assert resolve_grammar_model("default") == "default"
     assert resolve_grammar_model("") == "default"
     assert resolve_grammar_model(str(tagger_dir)) == str(tagger_dir.resolve())
@@ -332,7 +322,7 @@ def test_the_check_command_takes_a_model_id_from_the_hf_cache(hf_cache, gector_d
                                                                capsys):
     from writer_app.cli import main
 
-    _cache_model(hf_cache, "someone/gector-tiny", gector_dir)
+    _fake_hf_cache(hf_cache, "someone/gector-tiny", gector_dir)
     text = tmp_path / "in.txt"
     text.write_text("She go to school yesterday.\n", encoding="utf-8")
     status = main(["check", "--json", "--no-spelling", "--model", "someone/gector-tiny",
