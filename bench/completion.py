@@ -52,43 +52,64 @@ def hf_generate(model, ids: list[int], new_tokens: int) -> float:
 
 
 def bench_inline(engine: CompletionEngine, context: str, repeats: int) -> dict[str, float]:
+    """Each request follows one for the text a word shorter, as when a writer types.
+
+    The `_no_drafts` figures time the same requests with guessed tokens switched off
+    (one forward per token): they show what the drafts add on this text.
+    """
     model, tokenizer = engine.model, engine.tokenizer
-    naive, cached, first = [], [], []
+    naive, cached, first, plain = [], [], [], []
     for i in range(repeats):
         text = context + "".join(EXTRA_WORDS[: i + 1])
         ids = tokenizer(text)["input_ids"]
         naive.append(hf_generate(model, ids, INLINE.max_new_tokens) * 1000)
-        engine.complete(CompletionRequest(i, i, context + "".join(EXTRA_WORDS[:i]), params=INLINE))
-        result = engine.complete(CompletionRequest(i, i, text, params=INLINE))
-        cached.append(result.latency_ms)
-        first.append(result.first_token_ms)
+        for drafting, times in ((False, plain), (True, cached)):
+            engine.drafting = drafting
+            engine.reset_drafts()
+            engine.complete(CompletionRequest(i, i, context + "".join(EXTRA_WORDS[:i]),
+                                              params=INLINE))
+            result = engine.complete(CompletionRequest(i, i, text, params=INLINE))
+            times.append(result.latency_ms)
+            if drafting:
+                first.append(result.first_token_ms)
+    engine.drafting = True
     return {
         "naive_ms": statistics.median(naive),
         "cached_ms": statistics.median(cached),
+        "cached_ms_no_drafts": statistics.median(plain),
         "first_token_ms": statistics.median(first),
     }
 
 
 def bench_decode(engine: CompletionEngine, context: str, new_tokens: int) -> dict[str, float]:
-    """Decode speed after a long context, ours and generate()'s, plus token agreement."""
+    """Decode speed after a long context, ours and generate()'s, plus token agreement.
+
+    No remembered suggestions: guesses come only from the context and the text being
+    decoded (prompt lookup). `_no_drafts` is one forward per token.
+    """
     ids = engine.encode_context(context)
     params = GenerationParams(max_new_tokens=new_tokens, repetition_penalty=1.0,
                               stop_at_sentence_end=False)
-    ours, theirs = [], []
+    ours, plain, theirs = [], [], []
     for _ in range(2):
-        engine.reset_cache()
-        engine.generate_ids(ids, GenerationParams(max_new_tokens=1))  # the prompt is cached
-        start = time.perf_counter()
-        out = engine.generate_ids(ids, params)  # re-runs one prompt token, then decodes
-        ours.append(len(out) / (time.perf_counter() - start))
+        for drafting, rates in ((False, plain), (True, ours)):
+            engine.drafting = drafting
+            engine.reset_cache()
+            engine.generate_ids(ids, GenerationParams(max_new_tokens=1))  # the prompt is cached
+            engine.reset_drafts()
+            start = time.perf_counter()
+            out = engine.generate_ids(ids, params)  # re-runs one prompt token, then decodes
+            rates.append(len(out) / (time.perf_counter() - start))
         prompt_only = hf_generate(engine.model, ids, 1)
         total = hf_generate(engine.model, ids, new_tokens + 1)
         theirs.append(new_tokens / max(total - prompt_only, 1e-6))
+    engine.drafting = True
     reference = greedy_reference(engine.model, ids, new_tokens)
     agreed = next((i for i, (a, b) in enumerate(zip(out, reference, strict=False)) if a != b),
                   min(len(out), len(reference)))
     return {
         "decode_tokens_per_s": statistics.median(ours),
+        "decode_tokens_per_s_no_drafts": statistics.median(plain),
         "hf_generate_tokens_per_s": statistics.median(theirs),
         "greedy_tokens_matching_generate": f"{agreed}/{len(reference)}",
     }

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from writer_app.core.requests import GenerationParams, ModelSpec
+from writer_app.inference import kv_runner
 from writer_app.inference.completion import CompletionEngine
 from writer_app.inference.kv_runner import LlamaRunner
 from writer_app.inference.registry import load_causal_lm
@@ -41,6 +42,20 @@ def test_cached_greedy_equals_generate_token_for_token(loaded):
         check_against_generate(engine, loaded.model)
 
 
+def test_drafted_greedy_equals_generate_token_for_token(loaded):
+    """Guessed tokens checked in one forward (fp32 here, so the comparison is exact)."""
+    engine = CompletionEngine(loaded.model, loaded.tokenizer, half_decode=False)
+    for runner in (engine._runner, LlamaRunner(loaded.model)):
+        runner.draft_rows = 4
+        engine._runner = runner
+        engine.reset_cache()
+        check_against_generate(engine, loaded.model)
+        ids = engine.encode_context(EDITS[-1])
+        first = engine.generate_ids(ids, GREEDY)
+        typed = ids + first[:2]  # the writer typed the start of the suggestion
+        assert engine.generate_ids(typed, GREEDY) == generate_ids(loaded.model, typed, 8)
+
+
 def check_against_generate(engine: CompletionEngine, model) -> None:
     for text in EDITS:
         ids = engine.encode_context(text)
@@ -49,6 +64,7 @@ def check_against_generate(engine: CompletionEngine, model) -> None:
 
 def test_float16_decode_follows_the_fp32_tokens(loaded):
     engine = CompletionEngine(loaded.model, loaded.tokenizer, half_decode=True)
+    assert engine._runner.draft_rows > 0 or not kv_runner._fbgemm_fp16()
     params = GenerationParams(max_new_tokens=16, repetition_penalty=1.0,
                               stop_at_sentence_end=False)
     agreed = total = 0

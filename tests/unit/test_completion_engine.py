@@ -75,9 +75,9 @@ def test_cache_is_reused_for_a_longer_context(engine):
     calls = []
     original = engine._runner.run
 
-    def counting_run(ids):
+    def counting_run(ids, rows=1):
         calls.append(ids.shape[1])
-        return original(ids)
+        return original(ids, rows)
 
     engine._runner.run = counting_run
     try:
@@ -149,9 +149,9 @@ def test_min_new_tokens_holds_back_the_end_of_text(engine):
     ids = engine.encode_context("The weather today is sunny")
     original = engine._runner.run
 
-    def eos_everywhere(tensor):
-        logits = original(tensor).clone()
-        logits[eos] = logits.max() + 10  # the model "wants" to stop at once
+    def eos_everywhere(tensor, rows=1):
+        logits = original(tensor, rows).clone()
+        logits[..., eos] = logits.max() + 10  # the model "wants" to stop at once
         return logits
 
     engine._runner.run = eos_everywhere
@@ -163,3 +163,61 @@ def test_min_new_tokens_holds_back_the_end_of_text(engine):
     finally:
         del engine._runner.run
     assert len(held) == 3 and eos not in held
+
+
+@pytest.fixture
+def drafting(engine):
+    """The engine checking up to 3 guessed tokens per forward (the fp32 runners do not
+    by default on a CPU), with a record of each forward's (tokens, rows)."""
+    runner, original = engine._runner, engine._runner.run
+    saved_rows, calls = runner.draft_rows, []
+
+    def recording_run(ids, rows=1):
+        calls.append((ids.shape[1], rows))
+        return original(ids, rows)
+
+    runner.draft_rows, runner.run = 3, recording_run
+    engine.reset_cache()
+    engine.reset_drafts()
+    yield calls
+    runner.draft_rows = saved_rows
+    del runner.run
+    engine.reset_cache()
+
+
+def test_drafted_greedy_equals_generate_over_edit_sequences(engine, drafting):
+    rng = random.Random(5)
+    text = "The river ran past the mill. The river ran past the"
+    produced = 0
+    for _ in range(20):
+        text = random_edits(rng, text)
+        ids = engine.encode_context(text)
+        ours = engine.generate_ids(ids, GREEDY)
+        assert ours == reference_greedy(engine, ids, GREEDY.max_new_tokens), text
+        produced += len(ours)
+    assert any(rows > 1 for _, rows in drafting), "no guess was ever checked"
+    assert len(drafting) < produced, "guesses should save forwards"
+
+
+def test_a_suggestion_typed_by_the_writer_is_checked_in_one_forward(engine, drafting):
+    ids = engine.encode_context("Please send me the report before the meeting")
+    first = engine.generate_ids(ids, GREEDY)
+    drafting.clear()
+    typed = ids + first[:1]  # the writer types the suggestion's first token
+    again = engine.generate_ids(typed, GREEDY)
+    assert again == reference_greedy(engine, typed, GREEDY.max_new_tokens)
+    assert again[: len(first) - 1] == first[1:]
+    assert drafting[0][1] == 4, "the rest of the old suggestion is checked at once"
+
+
+def test_stopping_inside_a_draft_leaves_a_consistent_cache(engine, drafting):
+    text = "The river ran past the mill. The river ran past the mill. The river ran"
+    ids = engine.encode_context(text)
+    full = engine.generate_ids(ids, GREEDY)
+    engine.generate_ids(ids[:-2], GREEDY)  # remembered: a different suggestion
+    stopped = engine.generate_ids(ids, GREEDY, on_token=lambda generated: len(generated) >= 2)
+    assert stopped == full[:2]
+    for cut in (0, 1, 3):  # the cache, whatever it kept, still gives exact answers
+        longer = ids + full[:cut]
+        assert engine.generate_ids(longer, GREEDY) == reference_greedy(
+            engine, longer, GREEDY.max_new_tokens)

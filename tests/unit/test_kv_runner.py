@@ -114,6 +114,37 @@ def test_fbgemm_is_used_with_one_thread_only(monkeypatch):
         torch.set_num_threads(1)
         assert kv_runner.half_kernel_name() == "fbgemm-fp16"
         torch.set_num_threads(2)
-        assert kv_runner.half_kernel_name() == "torch-fp16"
+        assert kv_runner.half_kernel_name().startswith("torch-fp16")
     finally:
         torch.set_num_threads(threads)
+
+
+@torch.inference_mode()
+def test_several_rows_go_through_the_packed_copy(monkeypatch):
+    if not kv_runner._fbgemm_fp16():
+        pytest.skip("this torch build has no FBGEMM fp16 product")
+    monkeypatch.setattr(kv_runner, "_use_fbgemm", lambda: False)  # as with 2+ threads
+    torch.manual_seed(0)
+    weight, x = torch.randn(48, 32) * 0.1, torch.randn(1, 3, 32)
+    linear = kv_runner._HalfLinear(weight, packed=True)
+    assert linear.weight is not None and linear.packed is not None
+    exact_half = x.double() @ weight.half().double().t()
+    # three rows: FBGEMM, activations kept in fp32
+    assert torch.allclose(linear(x, rows=3).double(), exact_half, atol=1e-5)
+    one = x[:, :1]
+    assert torch.allclose(linear(one, rows=1).double(), exact_half[:, :1], atol=5e-3)
+
+
+def test_drafts_are_checked_only_where_extra_rows_are_cheap(llama, monkeypatch):
+    assert kv_runner.LlamaRunner(llama).draft_rows == 0, "fp32 rows each cost a full step"
+    assert kv_runner.HFRunner(llama).draft_rows == 0, "on a CPU"
+    if kv_runner._fbgemm_fp16():
+        monkeypatch.setattr(kv_runner, "_use_fbgemm", lambda: False)
+        runner = kv_runner.LlamaRunner(llama, half_decode=True)
+        assert runner.draft_rows == kv_runner._DRAFT_ROWS
+        ids = torch.tensor([[5, 9, 2, 7, 3, 8, 1]])
+        reference = kv_runner.HFRunner(llama)
+        rows = runner.run(ids[:, :3]), reference.run(ids[:, :3])
+        ours, theirs = runner.run(ids[:, 3:], rows=4), reference.run(ids[:, 3:], rows=4)
+        assert ours.shape == theirs.shape == (4, llama.config.vocab_size)
+        assert torch.allclose(ours, theirs, atol=5e-2) and rows[0].shape == rows[1].shape

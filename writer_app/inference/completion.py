@@ -6,6 +6,11 @@ context, so the engine keeps the key/value cache of the last call, crops it to
 the longest common token prefix and only runs the model on what is new.
 Comparing token ids (not text) makes this exact: a word that tokenises
 differently once more letters follow simply no longer matches and is re-run.
+
+Greedy decoding also feeds guessed tokens along with each step where the runner
+checks extra rows cheaply (drafts.py: the rest of a suggestion the writer is typing,
+or a phrase that recurs); a guess is kept only up to the first token the model would
+not have chosen itself, so the output is the same token for token.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from writer_app.core.text_ops import (
     split_trailing_space,
     trim_suggestion,
 )
+from writer_app.inference.drafts import DraftLookup
 from writer_app.inference.kv_runner import make_runner
 
 TextCallback = Callable[[str], None]
@@ -55,6 +61,8 @@ class CompletionEngine:
         self._probe = tokenizer("The engine checks itself on a short sentence.")["input_ids"][:12]
         self._half_decode = half_decode
         self._runner = make_runner(model, self._probe, half_decode)
+        self._drafts = DraftLookup()
+        self.drafting = True  # check guessed tokens along with each step (exact)
         self.adapter = ""  # the active adapter's folder, "" for none
         # Set by whoever loaded the model, to refuse adapters trained on another one.
         self.base_fingerprint = ""
@@ -87,11 +95,16 @@ class CompletionEngine:
         runner = make_runner(model, self._probe, self._half_decode)
         self.model, self._runner, self.adapter = model, runner, folder
         self._cached_ids = []
+        self._drafts.clear()
 
     # -- prefix cache -------------------------------------------------------------
     def reset_cache(self) -> None:
         self._runner.reset()
         self._cached_ids = []
+
+    def reset_drafts(self) -> None:
+        """Forget the remembered suggestions that guesses are drawn from."""
+        self._drafts.clear()
 
     @property
     def cached_tokens(self) -> int:
@@ -104,20 +117,22 @@ class CompletionEngine:
             ids = ids[(excess // _DROP_BLOCK + 1) * _DROP_BLOCK :]
         return ids
 
-    def _prefill(self, ids: list[int]) -> torch.Tensor:
-        """Bring the cache to `ids` and return the logits for the next token."""
+    def _prefill(self, ids: list[int], draft: list[int]) -> torch.Tensor:
+        """Bring the cache to `ids` (+ draft); the logits after ids and after each
+        draft token, [len(draft) + 1, vocab]."""
         # At least one token must run to produce logits.
-        common = min(_common_prefix(self._cached_ids, ids), len(ids) - 1)
-        self._runner.crop(common)
-        self._cached_ids = self._cached_ids[:common]
-        logits = self._runner.run(torch.tensor([ids[common:]], device=self.device))
-        self._cached_ids = list(ids)
-        return logits
+        self._keep(min(_common_prefix(self._cached_ids, ids), len(ids) - 1))
+        return self._feed(ids[len(self._cached_ids):] + draft, len(draft) + 1)
 
-    def _step(self, token: int) -> torch.Tensor:
-        logits = self._runner.run(torch.tensor([[token]], device=self.device))
-        self._cached_ids.append(token)
-        return logits
+    def _feed(self, tokens: list[int], rows: int) -> torch.Tensor:
+        logits = self._runner.run(torch.tensor([tokens], device=self.device), rows)
+        self._cached_ids.extend(tokens)
+        return logits.view(rows, -1)
+
+    def _keep(self, count: int) -> None:
+        """Cut the cache back to its first `count` tokens."""
+        self._runner.crop(count)
+        del self._cached_ids[count:]
 
     # -- decoding -----------------------------------------------------------------
     @torch.inference_mode()
@@ -131,26 +146,53 @@ class CompletionEngine:
         """Decode up to params.max_new_tokens after `ids`.
 
         `on_token(generated)` is called after each token; returning True stops.
-        With temperature 0 the output equals greedy `generate()` token for token.
+        With temperature 0 the output equals greedy `generate()` token for token:
+        guessed tokens (drafts.py) are fed along with each step, and only those the
+        model itself would have chosen next are kept.
         """
         generator = _generator(params, self.device)
-        logits = self._prefill(ids)
+        drafting = generator is None and self.drafting and self._runner.draft_rows > 0
+        limit = params.max_new_tokens
         generated: list[int] = []
-        while len(generated) < params.max_new_tokens:
-            if cancel is not None and cancel.is_set():
+        draft = self._draft(ids, generated, limit) if drafting else []
+        rows = self._prefill(ids, draft)
+        while True:
+            base = len(self._cached_ids) - len(draft)  # where the draft starts
+            confirmed, stop = 0, False
+            for row in rows:
+                if cancel is not None and cancel.is_set():
+                    stop = True
+                    break
+                token = _choose(self._allowed(row, params, generated), params,
+                                ids[-_PENALTY_WINDOW:] + generated, generator)
+                if token in self._eos_ids:
+                    stop = True
+                    break
+                generated.append(token)
+                stop = (on_token is not None and on_token(generated)) or len(generated) >= limit
+                if stop or confirmed >= len(draft) or token != draft[confirmed]:
+                    break
+                confirmed += 1
+            self._keep(base + confirmed)
+            if stop:
                 break
-            if len(generated) < params.min_new_tokens and self._eos_ids:
-                logits = logits.clone()
-                logits[list(self._eos_ids)] = float("-inf")
-            token = _choose(logits, params, ids[-_PENALTY_WINDOW:] + generated, generator)
-            if token in self._eos_ids:
-                break
-            generated.append(token)
-            if on_token is not None and on_token(generated):
-                break
-            if len(generated) < params.max_new_tokens:
-                logits = self._step(token)
+            draft = self._draft(ids, generated, limit) if drafting else []
+            rows = self._feed([generated[-1], *draft], len(draft) + 1)
+        if generator is None:
+            self._drafts.remember(ids, generated)
         return generated
+
+    def _draft(self, ids: list[int], generated: list[int], limit: int) -> list[int]:
+        room = min(self._runner.draft_rows, limit - len(generated) - 1)
+        return self._drafts.propose(ids + generated, room)
+
+    def _allowed(self, logits: torch.Tensor, params: GenerationParams,
+                 generated: list[int]) -> torch.Tensor:
+        """The logits with the end-of-text token barred before min_new_tokens."""
+        if len(generated) < params.min_new_tokens and self._eos_ids:
+            logits = logits.clone()
+            logits[list(self._eos_ids)] = float("-inf")
+        return logits
 
     def complete(
         self,

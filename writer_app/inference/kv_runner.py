@@ -21,6 +21,11 @@ four times faster than torch's float16 matrix-vector product on a 2-core CPU;
 elsewhere activations are cast to float16 around a plain product. `make_runner`
 checks at load time that this gives the fp32 model's next tokens, and otherwise
 falls back to `HFRunner`.
+
+Several rows for little more than one: FBGEMM's product reads each weight once for
+all rows, so the runner keeps a packed copy as well when threads > 1, and a step can
+check up to _DRAFT_ROWS guessed tokens (see drafts.py) along with the one it feeds.
+`draft_rows` says how many a runner checks cheaply (0: guesses do not pay).
 """
 
 from __future__ import annotations
@@ -41,6 +46,14 @@ _GROW = 256
 # Chunks up to this many tokens (a step, or the word just typed) use the float16
 # weights: fp32 matrix products with 2-4 rows run several times slower than one row.
 _HALF_CHUNK = 4
+# FBGEMM's product reads each weight once for up to this many rows (measured: 6 rows
+# cost 1.4x one row on a 2-core CPU, 8 rows 2.5x), so a step can check a guessed
+# continuation of up to _DRAFT_ROWS tokens for little more than the price of one.
+_PACKED_CHUNK = 6
+_DRAFT_ROWS = _PACKED_CHUNK - 1
+_GPU_DRAFT_ROWS = 7
+# A second, packed copy of the decode weights is kept only up to this size.
+_PACKED_COPY_BYTES = 1 << 30
 _STATIC_ROPE = {"default", "linear", "llama3"}  # tables that do not depend on the length
 # Norms whose forward is exactly weight * x * rsqrt(mean(x^2) + eps), computed in fp32.
 _PLAIN_NORMS = {"LlamaRMSNorm", "MistralRMSNorm", "Qwen2RMSNorm", "Qwen3RMSNorm"}
@@ -50,6 +63,9 @@ class HFRunner:
     def __init__(self, model) -> None:
         self.model = model
         self.cache: DynamicCache | None = None
+        # How many guessed tokens one forward may check at about the cost of one token:
+        # on a GPU a few more rows are nearly free; on a CPU each fp32 row costs.
+        self.draft_rows = _GPU_DRAFT_ROWS if model.device.type in ("cuda", "mps") else 0
 
     @property
     def length(self) -> int:
@@ -64,12 +80,13 @@ class HFRunner:
         elif keep < self.length:
             self.cache.crop(keep - self.length)
 
-    def run(self, ids: torch.Tensor) -> torch.Tensor:
-        """Feed ids [1, n] after the cached prefix; logits of the last position."""
+    def run(self, ids: torch.Tensor, rows: int = 1) -> torch.Tensor:
+        """Feed ids [1, n] after the cached prefix; logits of the last position, or of
+        the last `rows` positions as [rows, vocab] when rows > 1."""
         if self.cache is None:
             self.cache = DynamicCache(config=self.model.config)
-        out = self.model(input_ids=ids, cache=self.cache, use_cache=True, logits_to_keep=1)
-        return out.logits[0, -1]
+        out = self.model(input_ids=ids, cache=self.cache, use_cache=True, logits_to_keep=rows)
+        return out.logits[0, -1] if rows == 1 else out.logits[0, -rows:]
 
 
 class LlamaRunner:
@@ -95,20 +112,28 @@ class LlamaRunner:
         self._dynamic_rope = getattr(self.rotary, "rope_type", "default") not in _STATIC_ROPE
         self.half_decode = half_decode
         self._stepping = False  # a short chunk, where float16 weights may be used
+        self._rows = 1  # rows in the chunk being run
         # float16 copies, with projections that read the same input stacked into one
         # matrix (q/k/v, gate/up): fewer, larger matrix-vector products per step.
         self._half: dict[tuple[int, ...], tuple[_HalfLinear, list[int]]] = {}
         if half_decode:
+            packed = _fbgemm_fp16() and _weight_bytes(self.layers) // 2 <= _PACKED_COPY_BYTES
             for layer in self.layers:
                 attn, mlp = layer.self_attn, layer.mlp
                 for group in ((attn.q_proj, attn.k_proj, attn.v_proj), (attn.o_proj,),
                               (mlp.gate_proj, mlp.up_proj), (mlp.down_proj,)):
-                    self._add_half(group)
-            self._add_half((self.lm_head,))
+                    self._add_half(group, packed)
+            self._add_half((self.lm_head,), packed)
+        halves = [linear for linear, _ in self._half.values()]
+        self._packed = bool(halves) and all(h.packed is not None for h in halves)
+        # Chunks up to this many tokens use the float16 weights.
+        self._half_chunk = _PACKED_CHUNK if self._packed else _HALF_CHUNK
+        # How many guessed tokens one step may check at about the cost of one token.
+        self.draft_rows = _DRAFT_ROWS if self._packed else 0
 
-    def _add_half(self, modules: tuple) -> None:
+    def _add_half(self, modules: tuple, packed: bool) -> None:
         if all(type(m) is torch.nn.Linear and m.bias is None for m in modules):
-            weight = _HalfLinear(torch.cat([m.weight.detach() for m in modules]))
+            weight = _HalfLinear(torch.cat([m.weight.detach() for m in modules]), packed)
             self._half[tuple(map(id, modules))] = (weight, [m.out_features for m in modules])
 
     def _linears(self, modules: tuple, x: torch.Tensor) -> list[torch.Tensor]:
@@ -117,7 +142,7 @@ class LlamaRunner:
         if fused is None:
             return [m(x) for m in modules]
         linear, sizes = fused
-        return list(linear(x).split(sizes, dim=-1))
+        return list(linear(x, self._rows).split(sizes, dim=-1))
 
     def _mlp(self, mlp, x: torch.Tensor) -> torch.Tensor:
         gate, up = self._linears((mlp.gate_proj, mlp.up_proj), x)
@@ -147,11 +172,14 @@ class LlamaRunner:
         self._layer_keys, self._layer_values = list(keys.unbind(0)), list(values.unbind(0))
         self._cos = None
 
-    def run(self, ids: torch.Tensor) -> torch.Tensor:
+    def run(self, ids: torch.Tensor, rows: int = 1) -> torch.Tensor:
+        """Feed ids [1, n] after the cached prefix; logits of the last position, or of
+        the last `rows` positions as [rows, vocab] when rows > 1."""
         start, count = self._length, ids.shape[1]
         end = start + count
         self._ensure_capacity(end)
-        self._stepping = count <= _HALF_CHUNK
+        self._stepping = count <= self._half_chunk
+        self._rows = count
         hidden = self.embed(ids)
         cos, sin = self._rotation(hidden, start, end)
         mask = None if count == 1 else _prefix_causal_mask(start, count, ids.device)
@@ -168,7 +196,9 @@ class LlamaRunner:
             x = _rms_norm(layer.post_attention_layernorm, hidden)
             hidden = hidden + self._mlp(layer.mlp, x)
         self._length = end
-        return self._linears((self.lm_head,), _rms_norm(self.norm, hidden[:, -1:]))[0][0, -1]
+        self._rows = rows
+        logits = self._linears((self.lm_head,), _rms_norm(self.norm, hidden[:, -rows:]))[0][0]
+        return logits[-1] if rows == 1 else logits
 
     def _rotation(self, hidden: torch.Tensor, start: int, end: int):
         """cos and the sign-folded sin for positions start..end, shaped [1, n, 1, head_dim].
@@ -194,7 +224,7 @@ class LlamaRunner:
         projections = (attn.q_proj, attn.k_proj, attn.v_proj)
         fused = self._half.get(tuple(map(id, projections))) if self._stepping else None
         if fused is not None and not hasattr(attn, "q_norm"):
-            out = fused[0](x).view(shape)
+            out = fused[0](x, count).view(shape)
             return out.split((self.n_heads + self.n_kv, self.n_kv), dim=2)
         q, k, v = (t.view(shape) for t in self._linears(projections, x))
         if hasattr(attn, "q_norm"):  # Qwen3 normalises each head
@@ -231,25 +261,33 @@ def _rms_norm(norm, x: torch.Tensor) -> torch.Tensor:
 
 
 class _HalfLinear:
-    """A float16 copy of a (stacked) linear weight, applied to fp32 input."""
+    """A float16 copy of a (stacked) linear weight, applied to fp32 input.
 
-    def __init__(self, weight: torch.Tensor) -> None:
-        if _use_fbgemm():
+    With one thread, FBGEMM's packed copy does everything. With more, one row goes
+    through torch's float16 product (which uses every core), and, when `packed`,
+    several rows through FBGEMM's (single-threaded, but reading the weight once for
+    all rows, where torch's cost grows with each row).
+    """
+
+    def __init__(self, weight: torch.Tensor, packed: bool = False) -> None:
+        self.packed = self.bias = self.weight = None
+        if _use_fbgemm() or (packed and _fbgemm_fp16()):
             self.packed = torch.fbgemm_pack_gemm_matrix_fp16(weight.float().contiguous())
             self.bias = torch.zeros(weight.shape[0], device=weight.device)
-            self.weight = None
-        else:
+        if not _use_fbgemm():
             self.weight = weight.to(torch.float16)
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.weight is None:
+    def __call__(self, x: torch.Tensor, rows: int = 1) -> torch.Tensor:
+        if self.packed is not None and (rows > 1 or self.weight is None):
             return torch.fbgemm_linear_fp16_weight(x.contiguous(), self.packed, self.bias)
         return F.linear(x.to(torch.float16), self.weight).to(x.dtype)
 
 
 def half_kernel_name() -> str:
     """Which product the float16 decode weights go through (with this thread count)."""
-    return "fbgemm-fp16" if _use_fbgemm() else "torch-fp16"
+    if _use_fbgemm():
+        return "fbgemm-fp16"
+    return "torch-fp16, fbgemm-fp16 for several rows" if _fbgemm_fp16() else "torch-fp16"
 
 
 def _use_fbgemm() -> bool:
@@ -280,6 +318,10 @@ def _fbgemm_fp16_computes() -> bool:
     packed = torch.fbgemm_pack_gemm_matrix_fp16(weight)
     out = torch.fbgemm_linear_fp16_weight(x, packed, torch.zeros(4))
     return bool(torch.allclose(out, x @ weight.t(), atol=1e-5))
+
+
+def _weight_bytes(layers) -> int:
+    return sum(p.numel() * p.element_size() for layer in layers for p in layer.parameters())
 
 
 def _prefix_causal_mask(start: int, count: int, device) -> torch.Tensor:
