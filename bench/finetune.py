@@ -88,7 +88,7 @@ def prepared(config: FinetuneConfig):
 
 def our_loop(config: FinetuneConfig, steps: int) -> dict:
     trainer, plan = prepared(config)
-    trainer.optimizer, trainer.scheduler = trainer._optimizer(plan.total_steps)
+    trainer.optimizer, trainer.scheduler = trainer._optimizer(plan)
     trainer.scaler = torch.amp.GradScaler("cuda", enabled=False)
     order = ChunkOrder(len(plan.train), plan.per_step, config.seed)
     trainer._train_step(plan, order, 0)  # warm-up, not timed
@@ -125,7 +125,7 @@ def trainer_loop(config: FinetuneConfig, steps: int) -> dict:
         args = TrainingArguments(
             output_dir=out, per_device_train_batch_size=plan.micro_batch,
             gradient_accumulation_steps=plan.per_step // plan.micro_batch,
-            learning_rate=config.lr, lr_scheduler_type="cosine",
+            learning_rate=plan.lr, lr_scheduler_type="cosine",
             warmup_steps=max(1, round(0.1 * (steps + 1))),  # transformers 5 has no warmup_ratio
             max_steps=steps + 1, logging_strategy="no", save_strategy="no",
             eval_strategy="no", report_to=[], dataloader_num_workers=0, seed=config.seed,

@@ -6,9 +6,10 @@
 
 The documents (.txt, .md, .docx, .odt; folders recursively) are tokenised, 10% of the text
 is held out for validation (``lora_data``), and LoRA (r 16, alpha 32, dropout 0.05 on every
-attention and MLP projection) is trained with AdamW at 2e-4 on a cosine schedule with
-warm-up. On a CPU a step is 4 windows of 256 tokens; on a GPU, windows of 512 tokens in
-micro-batches with gradient accumulation and bf16/fp16 autocast.
+attention and MLP projection) is trained with AdamW on a cosine schedule with warm-up.
+On a GPU a step is windows of 512 tokens in micro-batches with gradient accumulation and
+bf16/fp16 autocast, at 2e-4; on a CPU a step is 2 windows of 256 tokens, at 1e-3 (short
+runs of small steps: see CPU_LR).
 
 The validation loss is measured before training and every few steps; the adapter with the
 lowest one is written to DIR through a temporary folder and a rename, so DIR always holds
@@ -60,6 +61,12 @@ from writer_app.training.lora_data import (
 
 Emit = Callable[..., None]
 QUICK_STEPS = 40
+# A CPU step is a few windows rather than the GPU's 16k tokens, and a CPU run is a few
+# dozen steps, so it takes larger steps: 40 steps of 2 x 256 tokens at 1e-3 lowered a
+# held-out file's perplexity by more than 40 steps of 4 x 256 at 2e-4 did (bench/finetune.py).
+CPU_WINDOWS = 2
+CPU_LR = 1e-3
+GPU_LR = 2e-4
 WEAK_CORPUS_WORDS = 2000
 RESUME_DIR = "resume"
 STATE_FILE = "state.json"
@@ -90,18 +97,21 @@ class FinetuneConfig:
     seed: int = 0
     device: str = "auto"
     dry_run: bool = False
-    lr: float = 2e-4
+    lr: float | None = None  # peak learning rate; default GPU_LR or CPU_LR
     rank: int = 16
     alpha: int = 32
     dropout: float = 0.05
     warmup_share: float = 0.1
     clip_norm: float = 1.0
     context: int | None = None  # window length; default 256 on a CPU, 512 on a GPU
-    evals: int = 5  # evaluations during the run (plus the one before training)
+    # evaluations during the run, plus the one before training: default 5 on a GPU, 3 on
+    # a CPU (there each one is a few percent of a short run)
+    evals: int | None = None
     valid_windows: int | None = None  # evaluate on at most this many windows
     samples: int = 3
     sample_tokens: int = 30
     threads: int | None = None
+    cpu_windows: int | None = None  # windows per step on a CPU (default CPU_WINDOWS)
 
 
 @dataclass
@@ -118,6 +128,7 @@ class Plan:
     context: int
     micro_batch: int
     per_step: int  # windows per optimizer step
+    lr: float
     total_steps: int
     eval_every: int
     key: str  # fingerprint of data and settings, checked on resume
@@ -248,7 +259,7 @@ def make_plan(config: FinetuneConfig, doc_ids: list[list[int]], eos: int | None,
     limit = config.valid_windows or (256 if gpu else 48)
     if len(valid) > limit:  # evenly spread, so the estimate covers the whole held-out text
         valid = [valid[i * len(valid) // limit] for i in range(limit)]
-    micro = 8 if gpu else 4
+    micro = 8 if gpu else (config.cpu_windows or CPU_WINDOWS)
     epochs = config.epochs or epochs_for(sum(len(w.ids) for w in train))
     accumulate = 1
     if gpu:  # up to 32 windows (16k tokens) a step, but keep at least ~20 steps
@@ -260,13 +271,15 @@ def make_plan(config: FinetuneConfig, doc_ids: list[list[int]], eos: int | None,
         total = min(total, config.max_steps) if config.epochs else config.max_steps
     if config.preset == "quick":
         total = min(total, QUICK_STEPS)
+    lr = config.lr or (GPU_LR if gpu else CPU_LR)
     key = fingerprint(base_key, [w.ids for w in train], [w.ids for w in valid], per_step,
-                      total, config.seed, config.lr, config.rank, config.alpha)
+                      total, config.seed, lr, config.rank, config.alpha)
     return Plan(
         train=train, valid=valid, documents=len(doc_ids), words=words,
         tokens=sum(len(d) for d in doc_ids), skipped=skipped, by_document=split.by_document,
-        context=context, micro_batch=micro, per_step=per_step, total_steps=total,
-        eval_every=max(1, math.ceil(total / max(1, config.evals))), key=key,
+        context=context, micro_batch=micro, per_step=per_step, lr=lr, total_steps=total,
+        eval_every=max(1, math.ceil(total / max(1, config.evals or (5 if gpu else 3)))),
+        key=key,
     )
 
 
@@ -354,13 +367,13 @@ class Personalizer:
                for d in result.documents]
         return ids, result.words, skipped
 
-    def _optimizer(self, total_steps: int):
+    def _optimizer(self, plan: Plan):
         from transformers import get_cosine_schedule_with_warmup
 
         params = [p for p in self.model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=self.config.lr, weight_decay=0.0)
-        warmup = max(1, round(total_steps * self.config.warmup_share))
-        return optimizer, get_cosine_schedule_with_warmup(optimizer, warmup, total_steps)
+        optimizer = torch.optim.AdamW(params, lr=plan.lr, weight_decay=0.0)
+        warmup = max(1, round(plan.total_steps * self.config.warmup_share))
+        return optimizer, get_cosine_schedule_with_warmup(optimizer, warmup, plan.total_steps)
 
     # -- estimate ------------------------------------------------------------------------
     def _estimate(self, plan: Plan, state: RunState) -> float:
@@ -442,7 +455,7 @@ class Personalizer:
             "seconds": round(state.seconds + self._elapsed(), 1),
             "steps": state.best_step,
             "settings": {"rank": self.config.rank, "alpha": self.config.alpha,
-                         "dropout": self.config.dropout, "lr": self.config.lr,
+                         "dropout": self.config.dropout, "lr": plan.lr,
                          "context": plan.context, "windows_per_step": plan.per_step,
                          "total_steps": plan.total_steps, "seed": self.config.seed},
         }
@@ -515,16 +528,17 @@ class Personalizer:
         if len(stream) < prompt_len + 1:
             return []
         count = self.config.samples
+        if count <= 0:
+            return []
         starts = [self._word_start(stream, i * (len(stream) - prompt_len) // count,
                                    len(stream) - prompt_len) for i in range(count)]
-        samples = []
-        for start in starts:
-            prompt = stream[start : start + prompt_len]
-            with self.model.disable_adapter():
-                base = self._greedy(prompt)
-            samples.append({"prompt": self.tokenizer.decode(prompt, skip_special_tokens=True),
-                            "base": base, "tuned": self._greedy(prompt)})
-        return samples
+        prompts = [stream[start : start + prompt_len] for start in starts]
+        with self.model.disable_adapter():
+            base = self._greedy(prompts)
+        tuned = self._greedy(prompts)
+        return [{"prompt": self.tokenizer.decode(prompt, skip_special_tokens=True),
+                 "base": b, "tuned": t} for prompt, b, t in zip(prompts, base, tuned,
+                                                                 strict=True)]
 
     def _word_start(self, stream: list[int], start: int, last: int) -> int:
         """`start` moved on (a little) to a token that begins a word or line, so that
@@ -536,16 +550,19 @@ class Personalizer:
         return start
 
     @torch.no_grad()
-    def _greedy(self, prompt: list[int]) -> str:
+    def _greedy(self, prompts: list[list[int]]) -> list[str]:
+        """Greedy continuations of prompts of equal length, decoded as one batch (on a
+        CPU a few rows cost about as much as one)."""
         self.model.eval()
-        ids = torch.tensor([prompt], device=self.device)
+        ids = torch.tensor(prompts, device=self.device)
         try:
             out = self.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
                                       do_sample=False, max_new_tokens=self.config.sample_tokens,
                                       pad_token_id=self.pad_id, use_cache=True)
         finally:
             self.model.train()
-        return self.tokenizer.decode(out[0, len(prompt):], skip_special_tokens=True)
+        return [self.tokenizer.decode(row[ids.shape[1]:], skip_special_tokens=True)
+                for row in out]
 
     # -- the whole run -------------------------------------------------------------------
     def run(self, stop: threading.Event) -> bool:
@@ -555,7 +572,7 @@ class Personalizer:
         eos = self.tokenizer.eos_token_id
         plan = make_plan(self.config, doc_ids, eos, self.device, words, skipped,
                          self.identity["fingerprint"], self.emit)
-        self.optimizer, self.scheduler = self._optimizer(plan.total_steps)
+        self.optimizer, self.scheduler = self._optimizer(plan)
         fp16 = self.device.type == "cuda" and not torch.cuda.is_bf16_supported()
         self.scaler = torch.amp.GradScaler("cuda", enabled=fp16)
         state = self._restore(plan) if self.config.resume else RunState()
@@ -715,7 +732,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     advanced = parser.add_argument_group("advanced")
-    advanced.add_argument("--lr", type=float, default=2e-4, help="peak learning rate")
+    advanced.add_argument("--lr", type=float, default=None,
+                          help=f"peak learning rate (default {GPU_LR:g} on a GPU, "
+                               f"{CPU_LR:g} on a CPU)")
     advanced.add_argument("--context", type=int, default=None, metavar="N",
                           help="tokens per training window (default 256 on CPU, 512 on GPU)")
     advanced.add_argument("--threads", type=int, default=None, metavar="N",
@@ -752,7 +771,7 @@ def argument_problem(args: argparse.Namespace) -> str:
     """Why the numeric options cannot be used, or ""."""
     checks = ((args.max_steps is not None and args.max_steps < 1, "--max-steps must be >= 1"),
               (args.epochs is not None and args.epochs <= 0, "--epochs must be positive"),
-              (args.lr <= 0, "--lr must be positive"),
+              (args.lr is not None and args.lr <= 0, "--lr must be positive"),
               (args.context is not None and args.context < 8, "--context must be >= 8"),
               (args.threads is not None and args.threads < 1, "--threads must be >= 1"))
     return next((message for bad, message in checks if bad), "")
