@@ -297,7 +297,7 @@ class EditorController(QObject):
             self._make_speller, lambda: load_dictionary(self.dictionary_path),
             self.add_dictionary_words)
         dialog.personalize_page.panel.set_grammar_hooks(
-            self.grammar_personalize_runner, paths.data_dir() / "grammar_models",
+            self.grammar_personalize_runner, paths.personal_grammar_dir(),
             self.use_grammar_model)
         self.settings_dialog = dialog
         dialog.open()

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
@@ -167,3 +168,43 @@ def test_use_this_grammar_model_switches_the_checker(app_parts, qtbot, tmp_path)
     assert dialog.models_page.grammar.combo.currentData() == str(folder)
     dialog.apply()  # the dialog does not bring the old model back
     assert controller.settings.models.grammar_model == str(folder)
+
+
+def test_closing_the_page_mid_run_keeps_the_grammar_adaptation(doc, monkeypatch, qtbot,
+                                                               tmp_path):
+    lora, grammar = _runner("--steps", "4"), _runner("--steps", "3")  # as the controller's
+    try:
+        panel = PersonalizePanel(lora, store=AdapterStore(tmp_path / "adapters"))
+        panel.set_grammar_hooks(grammar, tmp_path / "grammar_models", lambda path: None)
+        panel.show()
+        _choose(panel, monkeypatch, qtbot, doc)
+        panel.grammar_check.setChecked(True)
+        panel.start_button.click()
+        panel.wait_for_workers()
+        panel.close()
+        panel.deleteLater()  # as Preferences does when it closes
+        qtbot.waitUntil(lambda: not shiboken6.isValid(panel), timeout=5000)
+        qtbot.waitUntil(lambda: lora.state == "done", timeout=15000)
+        assert grammar.state == "running", "the adaptation starts without the page"
+        assert grammar.out_dir.parent == tmp_path / "grammar_models"
+        qtbot.waitUntil(lambda: grammar.state == "done", timeout=15000)
+        reopened = PersonalizePanel(lora, store=AdapterStore(tmp_path / "adapters"))
+        qtbot.addWidget(reopened)
+        reopened.set_grammar_hooks(grammar, tmp_path / "grammar_models", lambda path: None)
+        assert reopened.grammar_box.model_path == str(grammar.out_dir)
+        assert "False alarms" in reopened.grammar_box.report_label.text()
+    finally:
+        lora.stop_now()
+        grammar.stop_now()
+
+
+def test_a_cancelled_adapter_run_starts_no_grammar_adaptation(make_panel, doc, monkeypatch,
+                                                              qtbot):
+    panel, grammar, _used = make_panel()
+    _choose(panel, monkeypatch, qtbot, doc)
+    panel.grammar_check.setChecked(True)
+    panel.start_button.click()
+    panel.runner.cancel()
+    qtbot.waitUntil(lambda: panel.runner.state == "cancelled", timeout=15000)
+    qtbot.wait(100)
+    assert grammar.state == "idle"

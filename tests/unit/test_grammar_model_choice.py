@@ -16,6 +16,7 @@ import pytest
 from tests.unit.grammar.conftest import make_tokenizer, random_tagger
 from tests.unit.grammar.test_checkpoint import _write_gector
 from tests.unit.test_registry import _fake_hf_cache
+from writer_app.core import paths
 from writer_app.core.grammar_check import GrammarConfig
 from writer_app.core.requests import ModelInfo
 from writer_app.core.settings import (
@@ -331,3 +332,20 @@ def test_the_check_command_takes_a_model_id_from_the_hf_cache(hf_cache, gector_d
     assert status == 0 and err == "" and "matches" in json.loads(out)
     assert main(["check", "--model", "someone/not-cached", str(text)]) == 2
     assert "someone/not-cached" in capsys.readouterr().err
+
+
+def test_personalized_grammar_models_are_listed_newest_first(tagger_dir, tmp_path,
+                                                              monkeypatch):
+    monkeypatch.setenv("WRITER_APP_DATA_DIR", str(tmp_path))
+    root = paths.personal_grammar_dir()
+    for name in ("grammar-2026-11-28-093000", "grammar-2026-11-29-101500", "my tagger"):
+        shutil.copytree(tagger_dir, root / name)
+    (root / "grammar-2026-11-30-080000").mkdir()  # an interrupted run: nothing inside
+    models = list_grammar_models()
+    assert [m.source for m in models] == ["embedded"] + ["personalized"] * 3
+    assert [m.name for m in models[1:]] == [
+        "Personalized grammar model “my tagger”",
+        "Personalized grammar model, 2026-11-29 10:15",
+        "Personalized grammar model, 2026-11-28 09:30"]
+    assert models[2].reference == str(root / "grammar-2026-11-29-101500")
+    assert resolve_grammar_model(models[2].reference) == models[2].reference

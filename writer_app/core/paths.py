@@ -25,6 +25,11 @@ def data_dir() -> Path:
     return _dir("WRITER_APP_DATA_DIR", platformdirs.user_data_dir(APP_NAME))
 
 
+def personal_grammar_dir() -> Path:
+    """Where the Personalize page writes adapted grammar models (one dated folder each)."""
+    return data_dir() / "grammar_models"
+
+
 def cache_dir() -> Path:
     return _dir("WRITER_APP_CACHE_DIR", platformdirs.user_cache_dir(APP_NAME))
 

@@ -244,6 +244,7 @@ class PersonalizeRunner(QObject):
         self._stdout = b""
         self._stderr = b""
         self._cancelled = False
+        self._then: tuple[PersonalizeRunner, list[str], Path] | None = None
         self._kill_timer = QTimer(self, singleShot=True, interval=KILL_AFTER_MS)
         self._kill_timer.timeout.connect(self._on_kill_timeout)
 
@@ -258,6 +259,11 @@ class PersonalizeRunner(QObject):
         self.events.clear()
         self.args, self.out_dir = list(args), out_dir
         self._launch(self.args)
+
+    def then(self, follow: PersonalizeRunner, args: Sequence[str], out_dir: Path) -> None:
+        """Start `follow` with `args` when the current run ends well. Kept here, not in
+        the page, so that closing Preferences mid-run does not lose it."""
+        self._then = (follow, list(args), out_dir)
 
     def resume(self) -> None:
         """Continue the last run from its checkpoint; its events so far are kept."""
@@ -388,6 +394,10 @@ class PersonalizeRunner(QObject):
 
     def _set_state(self, state: str) -> None:
         self.state = state
+        if state in ("done", "cancelled", "failed"):
+            follow, self._then = self._then, None
+            if follow is not None and state == "done":
+                follow[0].start(follow[1], follow[2])
         self.sig_state_changed.emit(state)
 
 
@@ -464,16 +474,22 @@ class GrammarAdaptBox(QGroupBox):
     def start(self, items: Sequence[Path]) -> bool:
         if not self.available or self.is_active() or not items:
             return False
+        self.runner.start(*self.run_args(items))
+        return True
+
+    def run_args(self, items: Sequence[Path]) -> tuple[list[str], Path]:
+        """The arguments and output folder of an adaptation on `items`."""
         out = self.root / time.strftime("grammar-%Y-%m-%d-%H%M%S")
+        return ["--docs", *(str(item) for item in items), "--out", str(out),
+                "--json-progress"], out
+
+    def _show_started(self) -> None:
         self.model_path = ""
         self.progress_bar.setRange(0, 0)
         self.status_label.setText("Reading your sentences…")
         self.report_label.clear()
         self._set_error(False)
         self.setVisible(True)
-        self.runner.start(["--docs", *(str(item) for item in items), "--out", str(out),
-                           "--json-progress"], out)
-        return True
 
     def use_model(self) -> bool:
         if not self.model_path or self._use_model is None:
@@ -535,6 +551,8 @@ class GrammarAdaptBox(QGroupBox):
 
     def _on_state_changed(self, state: str) -> None:
         runner = self.runner
+        if state == "running" and runner is not None and not runner.events:
+            self._show_started()  # a new run (started here or after the adapter)
         self.cancel_button.setVisible(state in ("running", "stopping"))
         self.cancel_button.setEnabled(state == "running")
         self.use_button.setVisible(bool(self.model_path))
@@ -593,7 +611,6 @@ class PersonalizePanel(QWidget):
         self._vocabulary_task = BackgroundTask(self)
         self._vocabulary_task.sig_finished.connect(self._on_vocabulary_found)
         self._vocabulary_task.sig_failed.connect(self._on_vocabulary_failed)
-        self._grammar_after = False  # adapt the grammar checker when the adapter is done
         self._progress_timer = QTimer(self, singleShot=True, interval=SHOW_PROGRESS_AFTER_MS)
         self._progress_timer.timeout.connect(self._on_show_progress)
         self.setAcceptDrops(True)
@@ -1087,18 +1104,23 @@ class PersonalizePanel(QWidget):
             return False
         if self.store is None:
             return self._adapt_grammar() and self.grammar_box.start(self._items)
-        self._grammar_after = self._adapt_grammar()
         out_dir = self.store.new_dir(self.name_edit.text().strip() or "My style")
         self._reset_run_view()
         self.runner.start(self.training_args(out_dir), out_dir)
+        self._chain_grammar()
         return True
+
+    def _chain_grammar(self) -> None:
+        """When asked, adapt the grammar checker once the adapter is done."""
+        if self._adapt_grammar():
+            self.runner.then(self.grammar_box.runner, *self.grammar_box.run_args(self._items))
 
     def resume(self) -> bool:
         if not self.runner.can_resume():
             return False
-        self._grammar_after = self._adapt_grammar()
         self.failure_box.setVisible(False)
         self.runner.resume()
+        self._chain_grammar()
         return True
 
     def _reset_run_view(self) -> None:
@@ -1136,9 +1158,6 @@ class PersonalizePanel(QWidget):
         if state in ("done", "cancelled", "failed"):
             self._progress_timer.stop()
             self.refresh_adapters()
-            if state == "done" and self._grammar_after:
-                self.grammar_box.start(self._items)
-            self._grammar_after = False
         self._update_buttons()
 
     def _set_outcome(self, text: str) -> None:

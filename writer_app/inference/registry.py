@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from writer_app.core import paths
 from writer_app.core.requests import ModelInfo, ModelSpec
 from writer_app.core.units import human_size
 from writer_app.inference import devices
@@ -349,12 +350,30 @@ def _is_grammar_snapshot(snapshot: Path) -> bool:
 
 
 def list_grammar_models() -> list[KnownModel]:
-    """The shipped grammar model first, then grammar models in the Hugging Face cache."""
+    """The shipped grammar model first, then the writer's personalized ones (newest
+    first), then grammar models in the Hugging Face cache."""
     folder = default_grammar_path()
     shipped = (KnownModel("default", DEFAULT_GRAMMAR_NAME, "embedded", str(folder),
                           _folder_size(folder)) if folder.is_dir()
                else KnownModel("default", DEFAULT_GRAMMAR_NAME, "embedded", None, None))
-    return [shipped, *_hf_cache_entries(_is_grammar_snapshot)]
+    return [shipped, *_personal_grammar_entries(), *_hf_cache_entries(_is_grammar_snapshot)]
+
+
+def _personal_grammar_entries() -> list[KnownModel]:
+    root = paths.personal_grammar_dir()
+    if not root.is_dir():
+        return []
+    folders = sorted((f for f in root.iterdir() if f.is_dir() and not f.name.startswith(".")),
+                     key=lambda f: f.name, reverse=True)  # the names are dated
+    return [KnownModel(str(f), _personal_grammar_name(f.name), "personalized", str(f),
+                       _folder_size(f)) for f in folders if grammar_folder_problem(f) is None]
+
+
+def _personal_grammar_name(folder_name: str) -> str:
+    stamp = re.fullmatch(r"grammar-(\d{4}-\d{2}-\d{2})-(\d{2})(\d{2})\d{2}", folder_name)
+    if stamp:
+        return f"Personalized grammar model, {stamp[1]} {stamp[2]}:{stamp[3]}"
+    return f"Personalized grammar model “{folder_name}”"
 
 
 def resolve_grammar_model(reference: str) -> str:

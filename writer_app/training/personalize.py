@@ -371,7 +371,10 @@ class Personalizer:
         from transformers import get_cosine_schedule_with_warmup
 
         params = [p for p in self.model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=plan.lr, weight_decay=0.0)
+        try:  # one fused kernel for all the small LoRA tensors, where the device has it
+            optimizer = torch.optim.AdamW(params, lr=plan.lr, weight_decay=0.0, fused=True)
+        except (RuntimeError, TypeError):
+            optimizer = torch.optim.AdamW(params, lr=plan.lr, weight_decay=0.0)
         warmup = max(1, round(plan.total_steps * self.config.warmup_share))
         return optimizer, get_cosine_schedule_with_warmup(optimizer, warmup, plan.total_steps)
 
