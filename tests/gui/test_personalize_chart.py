@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QPalette
 
-from writer_app.gui.loss_chart import LossChartWidget, nice_ticks
+from writer_app.gui.loss_chart import SMOOTH_FROM, LossChartWidget, nice_ticks, smoothed
 from writer_app.gui.theme import make_palette
 
 
@@ -103,3 +103,24 @@ def test_nice_ticks():
     assert nice_ticks(1.13, 3.97, 4) == [1.5, 2.0, 2.5, 3.0, 3.5]
     assert nice_ticks(2.5, 2.5, 4)  # a flat series still gets ticks
     assert nice_ticks(math.nan, 1.0) == []
+
+
+def test_the_moving_average_starts_at_the_first_loss_and_keeps_gaps():
+    points = [(1, 4.0), (2, 2.0), (3, math.nan), (4, 2.0)]
+    trend = smoothed(points, weight=0.5)
+    assert trend[0] == (1, 4.0)
+    assert trend[1][1] == pytest.approx((0.25 * 4.0 + 0.5 * 2.0) / 0.75)
+    assert math.isnan(trend[2][1]) and trend[3][0] == 4
+    assert 2.0 < trend[3][1] < trend[1][1]
+
+
+def test_noisy_steps_are_drawn_faint_under_their_trend(chart):
+    base = chart.palette().color(QPalette.ColorRole.Base)
+    train = chart.train_color()
+    faint = QColor(*(round(c * 80 / 255 + b * (1 - 80 / 255)) for c, b in
+                     zip(train.getRgb()[:3], base.getRgb()[:3], strict=True)))
+    for step in range(1, SMOOTH_FROM + 12):
+        chart.add_train(step, 3.0 if step % 2 else 4.0)  # a few windows a step: jumpy
+    image = _render(chart)
+    assert _count(image, faint, 10) > 100, "the raw steps, faint"
+    assert _count(image, train) > 100, "their moving average, in the series colour"

@@ -86,3 +86,10 @@ def test_a_word_never_written_in_lower_case_keeps_its_capital():
     texts = ["Thandeka walked home. Thandeka sang.", "Thandeka wrote to us."]
     found = build_vocabulary(texts, SpellingChecker())
     assert [entry.word for entry in found] == ["Thandeka"]
+
+
+def test_control_characters_do_not_reach_the_example(speller):
+    # Old text files overstrike with backspaces ("Tin\b'uviel"); they would show as boxes.
+    text = "Vardelmoor sang of Tin\b'uviel at dusk. " * 3
+    entry = _by_word(build_vocabulary([text], speller))["Vardelmoor"]
+    assert "\b" not in entry.example and "Tin'uviel" in entry.example

@@ -169,7 +169,8 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
 
 def _shorten(sentence: str, word: str, width: int = EXAMPLE_CHARS) -> str:
     """`sentence` on one line, cut to about `width` characters around `word`."""
-    line = " ".join(sentence.split())
+    # Control characters (a backspace overstrike in old text files) show as boxes.
+    line = "".join(ch for ch in " ".join(sentence.split()) if ch.isprintable())
     if len(line) <= width:
         return line
     at = max(0, line.find(word))

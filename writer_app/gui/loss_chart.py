@@ -1,6 +1,7 @@
 """A small custom-painted chart of training and validation loss against the step.
 
-PySide6-Essentials ships without QtCharts, so the chart draws itself: two series,
+PySide6-Essentials ships without QtCharts, so the chart draws itself: two series
+(the training loss smoothed once there are enough steps),
 axes with "nice" ticks, a legend, and colours taken from the palette so it reads
 in the light and the dark theme alike. Non-finite losses (a diverged step) leave a
 gap in the line instead of breaking the scale.
@@ -21,6 +22,10 @@ Point = tuple[float, float]
 
 _MARGIN = 8
 _TICK = 4
+# From this many training points on, the (noisy, a few windows a step) losses are drawn
+# faint with their moving average on top.
+SMOOTH_FROM = 8
+SMOOTHING = 0.8
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -53,6 +58,20 @@ def _tick_label(value: float) -> str:
 
 def _finite(points: Iterable[Point]) -> list[Point]:
     return [(x, y) for x, y in points if math.isfinite(x) and math.isfinite(y)]
+
+
+def smoothed(points: Sequence[Point], weight: float = SMOOTHING) -> list[Point]:
+    """An exponential moving average of the losses (debiased, so the line starts at the
+    first loss, as TensorBoard draws it); points that are not numbers stay gaps."""
+    out, average, seen = [], 0.0, 0
+    for x, y in points:
+        if not math.isfinite(y):
+            out.append((x, y))
+            continue
+        seen += 1
+        average = weight * average + (1 - weight) * y
+        out.append((x, average / (1 - weight ** seen)))
+    return out
 
 
 class LossChartWidget(QWidget):
@@ -133,8 +152,16 @@ class LossChartWidget(QWidget):
         x_range, y_range = self._ranges(train + valid)
         plot = self._plot_rect(painter.fontMetrics(), y_range)
         self._draw_axes(painter, plot, x_range, y_range)
-        self._draw_series(painter, plot, x_range, y_range, self._train, self.train_color(),
-                          dots=len(train) == 1)
+        if len(train) >= SMOOTH_FROM:  # the raw steps faint, their trend on top
+            faint = QColor(self.train_color())
+            faint.setAlpha(80)
+            self._draw_series(painter, plot, x_range, y_range, self._train, faint, dots=False,
+                              width=1)
+            self._draw_series(painter, plot, x_range, y_range, smoothed(self._train),
+                              self.train_color(), dots=False)
+        else:
+            self._draw_series(painter, plot, x_range, y_range, self._train,
+                              self.train_color(), dots=len(train) == 1)
         self._draw_series(painter, plot, x_range, y_range, self._valid, self.valid_color(),
                           dots=True)
         self._draw_legend(painter, plot)
@@ -203,7 +230,8 @@ class LossChartWidget(QWidget):
         painter.restore()
 
     def _draw_series(self, painter: QPainter, plot: QRectF, x_range, y_range,
-                     points: list[Point], color: QColor, *, dots: bool) -> None:
+                     points: list[Point], color: QColor, *, dots: bool,
+                     width: float = 2) -> None:
         path = QPainterPath()
         pen_down = False
         mapped = []
@@ -218,7 +246,7 @@ class LossChartWidget(QWidget):
             else:
                 path.moveTo(point)
                 pen_down = True
-        painter.setPen(QPen(color, 2))
+        painter.setPen(QPen(color, width))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(path)
         if dots:

@@ -67,11 +67,13 @@ DOC_FILTER = ("Documents (" + " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFF
               + ");;All files (*)")
 FEW_WORDS = 2000  # below this, personalization has too little to learn from
 QUICK_STEPS = 40  # what the quick preset caps training at
-# A rough LoRA training speed for a small model on a laptop CPU (4 x 256 tokens a step
-# in a few seconds); only for the estimate before starting: the process's own replaces it.
-CPU_TOKENS_PER_S = 170.0
+# Only for the estimate before starting (the process's own replaces it): LoRA training
+# of the default model on a 2-core CPU, 2 windows of 256 tokens a step (training's
+# CPU_WINDOWS), plus loading, evaluations and the report's samples (bench/finetune.py).
+CPU_TOKENS_PER_S = 95.0
+RUN_OVERHEAD_S = 60.0
 TOKENS_PER_WORD = 1.35
-TOKENS_PER_STEP = 4 * 256
+TOKENS_PER_STEP = 2 * 256
 SHOW_PROGRESS_AFTER_MS = 500  # a run that fails at once never flashes a progress bar
 KILL_AFTER_MS = 3000
 LOG_LINES = 20
@@ -102,7 +104,7 @@ def estimate_seconds(words: int, quick: bool) -> tuple[int, float]:
     steps = max(1, math.ceil(epochs * tokens / TOKENS_PER_STEP))
     if quick:
         steps = min(steps, QUICK_STEPS)
-    return steps, steps * TOKENS_PER_STEP / CPU_TOKENS_PER_S
+    return steps, steps * TOKENS_PER_STEP / CPU_TOKENS_PER_S + RUN_OVERHEAD_S
 
 
 def duration_text(seconds: float | None) -> str:

@@ -391,7 +391,7 @@ class Personalizer:
         self.model.train()
         self.forward_per_window = forward / len(group)
         steps = plan.total_steps - state.step
-        step_time = 2.5 * self.forward_per_window * plan.per_step  # forward + backward
+        step_time = 3.0 * self.forward_per_window * plan.per_step  # forward + backward (measured)
         eval_time = self.forward_per_window * len(plan.valid)
         evals = math.ceil(steps / plan.eval_every) + (state.valid_before is None)
         samples = 2 * self.config.samples * self.config.sample_tokens * forward / 16
