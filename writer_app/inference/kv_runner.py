@@ -112,7 +112,6 @@ class LlamaRunner:
         self._dynamic_rope = getattr(self.rotary, "rope_type", "default") not in _STATIC_ROPE
         self.half_decode = half_decode
         self._stepping = False  # a short chunk, where float16 weights may be used
-        self._rows = 1  # rows in the chunk being run
         # float16 copies, with projections that read the same input stacked into one
         # matrix (q/k/v, gate/up): fewer, larger matrix-vector products per step.
         self._half: dict[tuple[int, ...], tuple[_HalfLinear, list[int]]] = {}
@@ -142,7 +141,7 @@ class LlamaRunner:
         if fused is None:
             return [m(x) for m in modules]
         linear, sizes = fused
-        return list(linear(x, self._rows).split(sizes, dim=-1))
+        return list(linear(x).split(sizes, dim=-1))
 
     def _mlp(self, mlp, x: torch.Tensor) -> torch.Tensor:
         gate, up = self._linears((mlp.gate_proj, mlp.up_proj), x)
@@ -179,7 +178,6 @@ class LlamaRunner:
         end = start + count
         self._ensure_capacity(end)
         self._stepping = count <= self._half_chunk
-        self._rows = count
         hidden = self.embed(ids)
         cos, sin = self._rotation(hidden, start, end)
         mask = None if count == 1 else _prefix_causal_mask(start, count, ids.device)
@@ -196,7 +194,6 @@ class LlamaRunner:
             x = _rms_norm(layer.post_attention_layernorm, hidden)
             hidden = hidden + self._mlp(layer.mlp, x)
         self._length = end
-        self._rows = rows
         logits = self._linears((self.lm_head,), _rms_norm(self.norm, hidden[:, -rows:]))[0][0]
         return logits[-1] if rows == 1 else logits
 
@@ -224,7 +221,7 @@ class LlamaRunner:
         projections = (attn.q_proj, attn.k_proj, attn.v_proj)
         fused = self._half.get(tuple(map(id, projections))) if self._stepping else None
         if fused is not None and not hasattr(attn, "q_norm"):
-            out = fused[0](x, count).view(shape)
+            out = fused[0](x).view(shape)
             return out.split((self.n_heads + self.n_kv, self.n_kv), dim=2)
         q, k, v = (t.view(shape) for t in self._linears(projections, x))
         if hasattr(attn, "q_norm"):  # Qwen3 normalises each head
@@ -277,8 +274,8 @@ class _HalfLinear:
         if not _use_fbgemm():
             self.weight = weight.to(torch.float16)
 
-    def __call__(self, x: torch.Tensor, rows: int = 1) -> torch.Tensor:
-        if self.packed is not None and (rows > 1 or self.weight is None):
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if self.packed is not None and (self.weight is None or x.shape[:-1].numel() > 1):
             return torch.fbgemm_linear_fp16_weight(x.contiguous(), self.packed, self.bias)
         return F.linear(x.to(torch.float16), self.weight).to(x.dtype)
 

@@ -111,7 +111,6 @@ class FinetuneConfig:
     samples: int = 3
     sample_tokens: int = 30
     threads: int | None = None
-    cpu_windows: int | None = None  # windows per step on a CPU (default CPU_WINDOWS)
 
 
 @dataclass
@@ -259,7 +258,7 @@ def make_plan(config: FinetuneConfig, doc_ids: list[list[int]], eos: int | None,
     limit = config.valid_windows or (256 if gpu else 48)
     if len(valid) > limit:  # evenly spread, so the estimate covers the whole held-out text
         valid = [valid[i * len(valid) // limit] for i in range(limit)]
-    micro = 8 if gpu else (config.cpu_windows or CPU_WINDOWS)
+    micro = 8 if gpu else CPU_WINDOWS
     epochs = config.epochs or epochs_for(sum(len(w.ids) for w in train))
     accumulate = 1
     if gpu:  # up to 32 windows (16k tokens) a step, but keep at least ~20 steps
@@ -394,7 +393,7 @@ class Personalizer:
         step_time = 3.0 * self.forward_per_window * plan.per_step  # forward + backward (measured)
         eval_time = self.forward_per_window * len(plan.valid)
         evals = math.ceil(steps / plan.eval_every) + (state.valid_before is None)
-        samples = 2 * self.config.samples * self.config.sample_tokens * forward / 16
+        samples = 2 * self.config.sample_tokens * forward / 16  # one batch for each model
         return steps * step_time + evals * eval_time + samples
 
     # -- resume state --------------------------------------------------------------------
