@@ -70,10 +70,20 @@ def _known_grammar_models() -> list:
 
 
 def _validate_grammar_folder(folder: Path) -> str | None:
-    """None for a folder that holds a grammar model (config and label maps), else why not."""
-    from writer_app.inference.registry import grammar_folder_problem
+    """None for a folder that holds a grammar model (config and label maps), else why not
+    (a ConsentNeeded when only the writer's consent to pickle weights is missing)."""
+    from writer_app.core.trusted import ConsentNeeded
+    from writer_app.inference.errors import ModelLoadError
+    from writer_app.inference.registry import validate_grammar_folder
+    from writer_app.inference.trust import PickleOnlyError
 
-    return grammar_folder_problem(folder, folder.name)
+    try:
+        validate_grammar_folder(folder, folder.name)
+    except PickleOnlyError as exc:
+        return ConsentNeeded(str(exc), exc.folder)
+    except ModelLoadError as exc:
+        return str(exc)
+    return None
 
 
 def _devices() -> list:
@@ -84,11 +94,15 @@ def _devices() -> list:
 
 def _validate_folder(folder: Path) -> str | None:
     """None for a folder that holds a usable text-generation model, else why not."""
+    from writer_app.core.trusted import ConsentNeeded
     from writer_app.inference.errors import ModelLoadError
     from writer_app.inference.registry import validate_model_folder
+    from writer_app.inference.trust import PickleOnlyError
 
     try:
         validate_model_folder(folder, folder.name)
+    except PickleOnlyError as exc:
+        return ConsentNeeded(str(exc), exc.folder)
     except ModelLoadError as exc:
         return str(exc)
     return None

@@ -131,7 +131,8 @@ def build_tagger(reference: str, vocabulary: TagVocabulary) -> tuple[GecTagger, 
     from transformers import AutoModel
 
     folder = encoder_folder(reference)
-    encoder = AutoModel.from_pretrained(str(folder))
+    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True,
+                                        trust_remote_code=False, weights_only=True)
     return GecTagger(encoder, vocabulary), load_tokenizer(folder)
 
 
