@@ -11,3 +11,8 @@ APP_DISPLAY_NAME = "Writer"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+
+if os.environ.get("WRITER_APP_PARENT_PID"):  # started by the app: end with it
+    from writer_app.core.lifeline import die_with_parent
+
+    die_with_parent()
