@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 
 from writer_app import __version__
 from writer_app.cli_input import (
+    CHECK_MAX_BYTES,
     MAX_CONTEXT,
     MAX_NEW_TOKENS,
+    PROMPT_MAX_BYTES,
     add_input_options,
+    line_pieces,
     model_context,
     option_problem,
     read_stdin,
@@ -59,7 +63,7 @@ def _command_parser() -> argparse.ArgumentParser:
     complete.add_argument("--dtype", default="auto")
     complete.add_argument("--adapter", default="", metavar="DIR",
                           help="a personal adapter folder (from 'writer-app finetune')")
-    add_input_options(complete)
+    add_input_options(complete, max_bytes=PROMPT_MAX_BYTES)
     complete.set_defaults(handler=_cmd_complete)
     models = sub.add_parser("models", help="list known models and devices")
     models.add_argument("--json", action="store_true", help="machine-readable output")
@@ -152,7 +156,7 @@ def _add_grammar_commands(sub) -> None:
         parser.add_argument("--variant", default="en-US", choices=("en-US", "en-GB"))
         parser.add_argument("--no-spelling", action="store_true", help="skip the spelling layer")
         parser.add_argument("--no-grammar", action="store_true", help="skip the grammar model")
-        add_input_options(parser)
+        add_input_options(parser, max_bytes=CHECK_MAX_BYTES)
         parser.set_defaults(handler=handler)
 
 
@@ -208,10 +212,14 @@ _BATCH_LINES = 256  # lines per call: a long file streams instead of waiting for
 
 
 def _checked_lines(checker, lines: list[str]):
-    """(line index, edits into that line) for every line, in order, batched."""
-    for begin in range(0, len(lines), _BATCH_LINES):
-        chunk = lines[begin : begin + _BATCH_LINES]
-        yield from enumerate(checker.check_many(chunk), start=begin)
+    """(line index, piece start, piece end, edits into the piece) for every piece of every
+    line, in order, batched; a long line comes in several pieces (line_pieces)."""
+    units = ((index, start, end) for index, line in enumerate(lines)
+             for start, end in line_pieces(line))
+    while batch := list(itertools.islice(units, _BATCH_LINES)):
+        found = checker.check_many([lines[index][start:end] for index, start, end in batch])
+        for (index, start, end), edits in zip(batch, found, strict=True):
+            yield index, start, end, edits
 
 
 def _cmd_correct(args: argparse.Namespace) -> int:
@@ -221,8 +229,10 @@ def _cmd_correct(args: argparse.Namespace) -> int:
     if status is not None:
         return status
     lines = text.removesuffix("\n").split("\n") if text else []
-    for index, edits in _checked_lines(checker, lines):
-        print(apply_edits(lines[index], edits))
+    for index, start, end, edits in _checked_lines(checker, lines):
+        last = end == len(lines[index])
+        print(apply_edits(lines[index][start:end], edits), end="\n" if last else "",
+              flush=last)
     return 0
 
 
@@ -239,12 +249,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
     found = []
-    for index, edits in _checked_lines(checker, lines):
+    for index, start, _end, edits in _checked_lines(checker, lines):
         for edit in edits:
             if args.json:
-                found.append(_shifted(edit, starts[index]))
+                found.append(_shifted(edit, starts[index] + start))
             else:
-                print(_describe(lines[index], index, edit))
+                print(_describe(lines[index], index, _shifted(edit, start)))
     if args.json:
         print(json.dumps(to_languagetool(text, found, args.variant), ensure_ascii=False))
     return 0
@@ -272,7 +282,7 @@ def _add_personalize_commands(sub) -> None:
     add_arguments(finetune)
     finetune.add_argument("--json-progress", action="store_true",
                           help="print progress as JSON lines on stdout")
-    add_input_options(finetune, max_bytes=False)
+    add_input_options(finetune, max_bytes=None)
     finetune.set_defaults(handler=_cmd_finetune)
     perplexity = sub.add_parser("perplexity", help="perplexity of a document under the model")
     perplexity.add_argument("file", help="a .txt, .md, .docx or .odt document")
@@ -283,7 +293,7 @@ def _add_personalize_commands(sub) -> None:
     perplexity.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     perplexity.add_argument("--context", type=int, default=512, metavar="N",
                             help="tokens per window (half of each is carried-over context)")
-    add_input_options(perplexity)
+    add_input_options(perplexity, max_bytes=CHECK_MAX_BYTES)
     perplexity.set_defaults(handler=_cmd_perplexity)
     from writer_app.training import grammar_personalize
 

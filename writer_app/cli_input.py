@@ -12,14 +12,16 @@ from writer_app.core.documents import MAX_INPUT_BYTES, MB, DocumentError, read_s
 MAX_NEW_TOKENS = 2048  # complete --max-new-tokens
 MAX_CONTEXT = 4096  # perplexity --context
 MAX_BYTES_CAP = 1024 * MB  # --max-bytes may raise the input limit up to this
+CHECK_MAX_BYTES = 2 * MB  # check, correct, perplexity: a long novel; more takes hours on a CPU
+PROMPT_MAX_BYTES = 1 * MB  # complete: only the end of the text is read by the model
 
 
 def add_input_options(parser: argparse.ArgumentParser, *, pickle: bool = True,
-                      max_bytes: bool = True) -> None:
+                      max_bytes: int | None = MAX_INPUT_BYTES) -> None:
     if max_bytes:
-        parser.add_argument("--max-bytes", type=int, default=MAX_INPUT_BYTES, metavar="N",
+        parser.add_argument("--max-bytes", type=int, default=max_bytes, metavar="N",
                             help=f"refuse input larger than N bytes (default "
-                                 f"{MAX_INPUT_BYTES // MB} MB)")
+                                 f"{max_bytes // MB} MB)")
     if pickle:
         parser.add_argument("--allow-pickle", action="store_true",
                             help="load a model whose weights are pickle files only "
@@ -68,3 +70,28 @@ def tokens_problem(option: str, value: int, low: int, high: int, model=None) -> 
     if context is not None and value > context:
         return f"{option} {value} is more than this model's context of {context} tokens"
     return ""
+
+
+LONG_LINE = 4000  # characters: a longer line is checked (and printed) in pieces
+
+
+def line_pieces(line: str, size: int = LONG_LINE) -> list[tuple[int, int]]:
+    """(start, end) spans covering `line`, cut at sentence starts into pieces of about
+    `size` characters (a longer sentence at a space), so that a huge line is checked and
+    printed a piece at a time instead of all at the end."""
+    if len(line) <= size:
+        return [(0, len(line))]
+    from writer_app.core.gec.tokens import split_sentences
+
+    cuts = [0]
+    for sentence in split_sentences(line):
+        while sentence.start - cuts[-1] > size:  # one long run of words: cut at a space
+            space = line.rfind(" ", cuts[-1] + 1, cuts[-1] + size)
+            cuts.append(space + 1 if space > cuts[-1] else cuts[-1] + size)
+        if sentence.start - cuts[-1] >= size // 2 or (
+                sentence.end - cuts[-1] > size and sentence.start > cuts[-1]):
+            cuts.append(sentence.start)
+    while len(line) - cuts[-1] > size:
+        space = line.rfind(" ", cuts[-1] + 1, cuts[-1] + size)
+        cuts.append(space + 1 if space > cuts[-1] else cuts[-1] + size)
+    return list(zip(cuts, [*cuts[1:], len(line)], strict=True))

@@ -288,11 +288,12 @@ class EditorController(QObject):
             dialog.raise_()
             dialog.activateWindow()
             return dialog
+        problem = ""
         try:
             words = load_dictionary(self.dictionary_path)
         except DocumentError as exc:
-            words = []
-            self.window.show_notice(str(exc), 15000, error=True)
+            words, problem = [], str(exc)
+            self.window.show_notice(problem, 15000, error=True)
         scan = self.model_scan
         scan.start()  # the cache may have changed: the dialog updates when this ends
         dialog = SettingsDialog(
@@ -304,6 +305,8 @@ class EditorController(QObject):
             dictionary_words=words, personalize_runner=self.personalize_runner,
             adapter_store=AdapterStore(), activate_adapter=self.activate_adapter,
             parent=self.window)
+        if problem:  # shown, and locked: an edit must not overwrite the unread file
+            dialog.grammar_page.lock_dictionary(problem)
         dialog.sig_settings_applied.connect(self._on_settings_applied)
         dialog.sig_dictionary_applied.connect(self._on_dictionary_applied)
         dialog.finished.connect(self._on_preferences_closed)

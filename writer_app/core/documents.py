@@ -95,10 +95,11 @@ def read_file_bytes(path: str | os.PathLike[str], limit: int = MAX_DOCUMENT_BYTE
         raise DocumentError(f"“{path.name}” is a folder, not a text file.") from None
     except OSError as exc:
         raise DocumentError(f"“{path.name}” cannot be read: {exc.strerror or exc}.") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise DocumentError(f"“{path.name}” is {_kind(info.st_mode)}, not a text file.")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise DocumentError(f"“{path.name}” is {_kind(info.st_mode)}, not a text file.")
         if info.st_size > limit:
             raise DocumentError(f"“{path.name}” is {size_text(info.st_size)}; the limit is "
                                 f"{size_text(limit)}.")

@@ -730,6 +730,16 @@ class GrammarPage(SettingsPage):
             return
         self._set_status(f"Exported {self.word_list.count()} word(s).")
 
+    def lock_dictionary(self, problem: str) -> None:
+        """The dictionary file could not be read: say so, and allow no edit that would
+        overwrite it with the (empty) list shown."""
+        for widget in (self.word_edit, self.add_button, self.remove_button,
+                       self.import_button, self.word_list):
+            widget.setEnabled(False)
+        self._set_status(f"{problem} Fix or remove the file, then reopen Preferences.",
+                         error=True)
+        self.dictionary_status.setWordWrap(True)
+
     def _set_status(self, text: str, error: bool = False) -> None:
         self.dictionary_status.setText(text)
         color = error_color(self.palette()).name() if error else ""
