@@ -39,7 +39,8 @@ class CheckService:
         self.host = host
         self.max_batch_texts = max_batch_texts
         self.units_per_step = units_per_step
-        self.batch_sizes: deque[int] = deque(maxlen=1000)  # requests per job, for tests
+        # (variant, requests) of each job, the latest thousand: what batching achieved
+        self.batches: deque[tuple[str, int]] = deque(maxlen=1000)
         self._waiting: list[_Waiting] = []
         self._busy = False
 
@@ -68,7 +69,7 @@ class CheckService:
             size += len(waiting.texts)
         self._waiting = [w for w in self._waiting if w not in batch]
         self._busy = True
-        self.batch_sizes.append(len(batch))
+        self.batches.append((variant, len(batch)))
         loop = asyncio.get_running_loop()
 
         def on_done(found, error) -> None:  # in the engines' thread

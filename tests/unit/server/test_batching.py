@@ -35,7 +35,7 @@ def test_concurrent_checks_share_one_batch():
                 pass
             checker.gate.set()
             results = [first.result(30)] + [future.result(30) for future in rest]
-        assert list(services.checks.batch_sizes) == [1, 7]
+        assert list(services.checks.batches) == [("en-US", 1), ("en-US", 7)]
         assert [len(call) for call in checker.calls] == [2, 14]  # two lines per request
         for text, result in zip(texts, results, strict=True):
             found = [text[m["offset"]:m["offset"] + m["length"]] for m in result["matches"]]
@@ -46,17 +46,22 @@ def test_variants_are_batched_apart():
     checker = FakeGrammarChecker()
     checker.gate = threading.Event()
     with serving(checker) as (url, services):
+        def check(language):
+            return httpx.post(f"{url}/v2/check", timeout=30,
+                              data={"text": "teh", "language": language})
+
         with ThreadPoolExecutor(3) as pool:
-            calls = [pool.submit(httpx.post, f"{url}/v2/check", timeout=30,
-                                 data={"text": "teh", "language": lang})
-                     for lang in ("en-US", "en-GB", "en-US")]
+            first = pool.submit(check, "en-US")
             assert checker.started.wait(10)
+            calls = [first] + [pool.submit(check, lang) for lang in ("en-GB", "en-US")]
             deadline = threading.Event()
             while len(services.checks._waiting) < 2 and not deadline.wait(0.02):
                 pass
             checker.gate.set()
             assert all(call.result(30).status_code == 200 for call in calls)
-        assert sum(services.checks.batch_sizes) == 3 and len(services.checks.batch_sizes) == 3
+        batches = list(services.checks.batches)
+        assert batches[0] == ("en-US", 1)
+        assert sorted(batches[1:]) == [("en-GB", 1), ("en-US", 1)]
 
 
 def _run(engine, request: GenerateRequest, tokens_per_step: int) -> tuple[str, Finished]:
