@@ -61,8 +61,10 @@ class ServerThread:
         if not self.server.started:
             raise RuntimeError("the server stopped while starting")
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0, wait: bool = True) -> None:
+        """Stop serving; with ``wait``, until the port is free again (at most
+        ``timeout`` s). Without, the server's thread finishes on its own."""
         self.server.should_exit = True
-        if self._thread is not None:
+        if wait and self._thread is not None:
             self._thread.join(timeout)
-        self.socket.close()
+            self.socket.close()
