@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -156,3 +159,65 @@ def test_cuda_out_of_memory_falls_back_to_the_cpu(tiny_gpt2, monkeypatch):
     assert loaded.info.device == "cpu" and loaded.info.dtype == "float32"
     assert loaded.info.note == "GPU load failed (out of memory); running on CPU"
     assert next(loaded.model.parameters()).dtype == torch.float32
+
+
+# --- caches bounded by bytes ----------------------------------------------------------------
+
+
+def test_caches_are_bounded_by_bytes_not_only_by_count():
+    from writer_app.core.gec.edits import GrammarEdit
+    from writer_app.core.gec.tags import Category
+    from writer_app.core.grammar_check import ResultCache, UnitSplitter
+
+    splitter = UnitSplitter(cache_bytes=1 << 20)
+    for n in range(40):  # 40 pasted paragraphs of 100 KB each: 16 MB as text
+        splitter.split(f"Paragraph {n}. " + "word " * 20_000)
+    assert splitter._bytes <= 1 << 20 and len(splitter._paragraphs) < 40
+    cache = ResultCache(max_bytes=1 << 20)
+    edit = GrammarEdit(0, 1, "x" * 10_000, next(iter(Category)), "m" * 10_000, 0.9, "rule")
+    for n in range(100):
+        cache.put(f"key{n}", [edit])
+    assert cache.bytes <= 1 << 20 and len(cache) < 100
+
+
+# --- child processes end with the app -------------------------------------------------------
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal")
+def test_a_child_process_dies_with_the_app_that_started_it(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    pid_file = tmp_path / "child.pid"
+    app = subprocess.Popen(
+        [sys.executable, "-c",
+         "import subprocess, sys, time\n"
+         "from writer_app.core.lifeline import mark_parent\n"
+         "mark_parent()\n"
+         "child = subprocess.Popen([sys.executable, '-c', 'import writer_app, time; "
+         "time.sleep(120)'])\n"
+         f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+         "time.sleep(120)\n"],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() or not pid_file.read_text():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        child = int(pid_file.read_text())
+        time.sleep(3)  # the child has imported writer_app and tied itself
+        app.kill()  # the app crashes
+        app.wait()
+        deadline = time.monotonic() + 30
+        while _alive(child):
+            assert time.monotonic() < deadline, "the child outlived the app"
+            time.sleep(0.1)
+    finally:
+        app.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].split()[0]
+    return status != "Z"
