@@ -197,6 +197,7 @@ class GrammarController(QObject):
         self._next_id -= 1
         cancel = threading.Event()
         self._current = (self._next_id, cancel)
+        self._show_checking(True)
         request = GrammarRequest(self._next_id, self.editor.revision, self._generation,
                                  tuple((unit.key, unit.text) for unit in wanted))
         self._set_progress((0, len(wanted)) if len(wanted) >= PROGRESS_MIN_UNITS else None)
@@ -243,6 +244,12 @@ class GrammarController(QObject):
             self._current[1].set()
             self._current = None
         self._set_progress(None)
+        self._show_checking(False)
+
+    def _show_checking(self, checking: bool) -> None:
+        panel = getattr(self.window, "issues_panel", None)
+        if panel is not None:
+            panel.set_checking(checking)
 
     def _set_progress(self, progress: tuple[int, int] | None) -> None:
         self._progress = progress
@@ -345,6 +352,7 @@ class GrammarController(QObject):
             if result.finished:
                 self._current = None
                 self._set_progress(None)
+                self._show_checking(False)
         if current and (result.finished or result.checked == len(result.results)):
             self.render()  # the first batch (the cursor's sentence) and the last at once
             self.sig_issues_updated.emit()
@@ -359,4 +367,5 @@ class GrammarController(QObject):
             return
         self._current = None
         self._set_progress(None)
+        self._show_checking(False)
         self.window.show_notice(f"Grammar check failed: {message}", 10000, error=True)

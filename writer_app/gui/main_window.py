@@ -19,11 +19,8 @@ from PySide6.QtGui import (
     QCloseEvent,
     QColor,
     QFont,
-    QFontDatabase,
-    QIcon,
     QKeyEvent,
     QKeySequence,
-    QPalette,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -38,7 +35,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
-    QStyle,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -52,8 +48,10 @@ from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import Settings
 from writer_app.gui.editor import CompletionEditor
 from writer_app.gui.issues_panel import IssuesPanel
+from writer_app.gui.prose_font import prose_font
 from writer_app.gui.resources import app_icon
-from writer_app.gui.theme import THEMES, apply_theme, error_color, tinted_icon
+from writer_app.gui.theme import THEMES, apply_theme, error_color
+from writer_app.gui.writing_actions import WritingActions
 
 FILE_FILTER = "Text and Markdown (*.txt *.md *.markdown);;All files (*)"
 MAX_RECENT = 10
@@ -322,30 +320,10 @@ class MainWindow(QMainWindow):
 
     def _build_writing_actions(self) -> None:
         # The controller connects these and enables them once a model is ready.
-        self.action_continue = self._action(
-            "Continue &Writing", None, ["Ctrl+Return", "Ctrl+Enter"],
-            tip="Let the model write on from the cursor; Enter or Tab keeps the text, "
-                "Esc removes it")
-        self.action_continue.setIconText("Continue writing")
-        self.action_continue.setToolTip("Continue writing (Ctrl+Enter)")
-        self.action_stop = self._action(
-            "St&op Writing", None, tip="Stop writing and keep what was written so far "
-                                       "(Esc stops and removes it)")
-        self.action_stop.setIconText("Stop")
-        self.action_stop.setToolTip("Stop writing (Esc stops and removes the new text)")
-        self.action_continue.setEnabled(False)
-        self.action_stop.setEnabled(False)
-        self._update_writing_icons()
-
-    def _update_writing_icons(self) -> None:
-        palette = self.palette()
-        disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
-        play = _theme_icon("media-playback-start", QStyle.StandardPixmap.SP_MediaPlay)
-        stop = _theme_icon("media-playback-stop", QStyle.StandardPixmap.SP_MediaStop)
-        self.action_continue.setIcon(
-            tinted_icon(play, palette.color(QPalette.ColorRole.Highlight), disabled))
-        self.action_stop.setIcon(
-            tinted_icon(stop, palette.color(QPalette.ColorRole.ButtonText), disabled))
+        self.writing_actions = WritingActions(self)
+        self.action_continue = self.writing_actions.continue_
+        self.action_try_again = self.writing_actions.try_again
+        self.action_stop = self.writing_actions.stop
 
     def _build_theme_actions(self) -> None:
         self._theme_group = QActionGroup(self)
@@ -376,7 +354,7 @@ class MainWindow(QMainWindow):
         self.menu_edit.addActions([self.action_find, self.action_find_next,
                                    self.action_find_previous])
         self.menu_edit.addSeparator()
-        self.menu_edit.addActions([self.action_continue, self.action_stop])
+        self.menu_edit.addActions(self.writing_actions.all())
         self.menu_edit.addSeparator()
         self.menu_edit.addAction(self.action_preferences)
 
@@ -396,7 +374,7 @@ class MainWindow(QMainWindow):
         self.toolbar.setObjectName("writingToolbar")  # saveState() needs a name
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toolbar.addActions([self.action_continue, self.action_stop])
+        self.toolbar.addActions(self.writing_actions.all())
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         action = self.toolbar.toggleViewAction()
         action.setText("Tool&bar")
@@ -450,10 +428,7 @@ class MainWindow(QMainWindow):
 
     def _editor_font(self) -> QFont:
         prefs = self._settings.editor
-        if prefs.font_family:
-            font = QFont(prefs.font_family)
-        else:
-            font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font = QFont(prefs.font_family) if prefs.font_family else prose_font()
         size = prefs.font_size + self._zoom
         font.setPointSize(min(MAX_FONT_SIZE, max(MIN_FONT_SIZE, size)))
         return font
@@ -519,10 +494,12 @@ class MainWindow(QMainWindow):
                                         "by category (F8 / Shift+F8 go through them)")
         self.menu_view.insertAction(self.action_status_bar, self.action_issues)
 
-    def set_writing_state(self, *, available: bool, streaming: bool) -> None:
-        """Enable Continue writing when a model is ready and Stop while it streams."""
-        self.action_continue.setEnabled(available and not streaming)
-        self.action_stop.setEnabled(streaming)
+    def set_writing_state(self, *, available: bool, streaming: bool,
+                          pending: bool = False) -> None:
+        """Continue writing when a model is ready, Try again over new text, Stop while
+        it streams."""
+        self.writing_actions.set_state(available=available, streaming=streaming,
+                                       pending=pending)
 
     def show_notice(self, message: str, timeout_ms: int = 8000, *, error: bool = False) -> None:
         """A non-modal message in the status bar; errors are red, with a tooltip."""
@@ -558,7 +535,7 @@ class MainWindow(QMainWindow):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._style_state_label()
             self._style_notice()
-            self._update_writing_icons()
+            self.writing_actions.update_icons()
         super().changeEvent(event)
 
     # --- document state -----------------------------------------------------------
@@ -847,14 +824,6 @@ class MainWindow(QMainWindow):
             f"<h3>{APP_DISPLAY_NAME} {__version__}</h3>"
             "<p>A private writing assistant: suggestions and grammar checks run "
             "on this computer; your text never leaves it.</p>")
-
-
-def _theme_icon(name: str, fallback: QStyle.StandardPixmap) -> QIcon:
-    """The icon theme's icon, else the style's built-in one (no theme on Windows/macOS)."""
-    icon = QIcon.fromTheme(name)
-    if icon.isNull():
-        icon = QApplication.style().standardIcon(fallback)
-    return icon
 
 
 def _set_text_color(widget: QWidget, color: QColor | None) -> None:
