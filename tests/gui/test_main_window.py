@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontDatabase, QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import EditorSettings, Settings
 from writer_app.gui import theme as theme_module
-from writer_app.gui.prose_font import is_proportional, prose_font
 from writer_app.gui.main_window import MAX_RECENT, MainWindow
+from writer_app.gui.prose_font import is_proportional, prose_font
 from writer_app.gui.resources import app_icon, resource_path
 from writer_app.gui.theme import (
     apply_theme,

@@ -115,6 +115,8 @@ class EditorSettings:
     line_width: int = _f(0, "Widest text column, in characters (0 = the window's width, "
                          f"else at least {MIN_LINE_WIDTH})", low=0, high=400)
     focus_mode: bool = _f(False, "Dim every paragraph except the one being written")
+    session_word_goal: int = _f(0, "Words to write in a session, shown in the status bar "
+                                "(0 = no goal)", low=0, high=1_000_000)
 
 
 GRAMMAR_CATEGORIES = ("grammar", "spelling", "punctuation", "style", "word-choice")

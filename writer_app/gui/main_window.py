@@ -19,24 +19,18 @@ from PySide6.QtGui import (
     QCloseEvent,
     QColor,
     QFont,
-    QKeyEvent,
     QKeySequence,
-    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -47,10 +41,12 @@ from writer_app.core.paths import config_dir
 from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import Settings
 from writer_app.gui.editor import CompletionEditor
+from writer_app.gui.find_bar import FindBar
 from writer_app.gui.issues_panel import IssuesPanel
 from writer_app.gui.prose_font import prose_font
 from writer_app.gui.resources import app_icon
 from writer_app.gui.theme import THEMES, apply_theme, error_color
+from writer_app.gui.word_count import WordCountLabel
 from writer_app.gui.writing_actions import WritingActions
 
 FILE_FILTER = "Text and Markdown (*.txt *.md *.markdown);;All files (*)"
@@ -94,89 +90,6 @@ def _short_dir(path: Path) -> str:
     if folder == home or folder.startswith(home + os.sep):
         return "~" + folder[len(home):]
     return folder
-
-
-class FindBar(QWidget):
-    """An inline find bar under the editor: Enter finds the next match, Esc closes."""
-
-    def __init__(self, editor: CompletionEditor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._editor = editor
-        self.line_edit = QLineEdit(placeholderText="Find in document")
-        self.line_edit.setClearButtonEnabled(True)
-        self.match_case = QCheckBox("Match case")
-        self.status_label = QLabel()
-        self.status_label.setMinimumWidth(90)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(QLabel("Find:"))
-        layout.addWidget(self.line_edit, 1)
-        layout.addWidget(self._button("Previous", "Previous match (Shift+F3)",
-                                      lambda: self.find(backward=True)))
-        layout.addWidget(self._button("Next", "Next match (Enter, F3)", self.find))
-        layout.addWidget(self.match_case)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self._button("✕", "Close (Esc)", self.close_bar))
-        self.line_edit.returnPressed.connect(self.find)
-        self.line_edit.textEdited.connect(self._on_text_edited)
-        self.hide()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        # The line edit and buttons leave Esc unhandled, so it reaches the bar.
-        if event.key() == Qt.Key.Key_Escape:
-            self.close_bar()
-            return
-        super().keyPressEvent(event)
-
-    def _button(self, text: str, tip: str, slot) -> QToolButton:
-        button = QToolButton(text=text, toolTip=tip, autoRaise=True)
-        button.clicked.connect(slot)
-        return button
-
-    def open_bar(self) -> None:
-        """Show the bar, seeded with the editor's one-line selection."""
-        selected = self._editor.textCursor().selectedText()
-        if selected and "\u2029" not in selected:
-            self.line_edit.setText(selected)
-        self.show()
-        self.line_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.line_edit.selectAll()
-
-    def close_bar(self) -> None:
-        self.hide()
-        self._editor.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def find(self, backward: bool = False) -> bool:
-        """Select the next (or previous) match, wrapping around the document."""
-        needle = self.line_edit.text()
-        if not needle:
-            self.status_label.clear()
-            return False
-        flags = QTextDocument.FindFlag(0)
-        if backward:
-            flags |= QTextDocument.FindFlag.FindBackward
-        if self.match_case.isChecked():
-            flags |= QTextDocument.FindFlag.FindCaseSensitively
-        found = self._editor.find(needle, flags) or self._find_wrapped(needle, flags, backward)
-        self.status_label.setText("" if found else "No matches")
-        return found
-
-    def _find_wrapped(self, needle: str, flags, backward: bool) -> bool:
-        saved = self._editor.textCursor()
-        cursor = self._editor.textCursor()
-        cursor.movePosition(cursor.MoveOperation.End if backward else cursor.MoveOperation.Start)
-        self._editor.setTextCursor(cursor)
-        if self._editor.find(needle, flags):
-            return True
-        self._editor.setTextCursor(saved)
-        return False
-
-    def _on_text_edited(self, _text: str) -> None:
-        # Search as you type from the start of the current match, so it grows in place.
-        cursor = self._editor.textCursor()
-        cursor.setPosition(cursor.selectionStart())
-        self._editor.setTextCursor(cursor)
-        self.find()
 
 
 class MainWindow(QMainWindow):
@@ -248,6 +161,8 @@ class MainWindow(QMainWindow):
                                              textVisible=False)
         self.grammar_progress.setToolTip("Checking the document's grammar and spelling")
         self.grammar_progress.hide()
+        self.word_count = WordCountLabel(self.editor)
+        bar.addPermanentWidget(self.word_count)
         bar.addPermanentWidget(self.grammar_progress)
         bar.addPermanentWidget(self._label_grammar)
         for label in (self._label_alternative, self._label_model, self._label_device,
@@ -295,6 +210,8 @@ class MainWindow(QMainWindow):
         for action in (self.action_undo, self.action_redo, self.action_cut, self.action_copy):
             action.setEnabled(False)
         self.action_find = self._action("&Find…", self.find_bar.open_bar, keys.Find)
+        self.action_replace = self._action("R&eplace…", self.find_bar.open_replace,
+                                           "Ctrl+H")
         self.action_find_next = self._action("Find &Next", self._on_find_next, keys.FindNext)
         self.action_find_previous = self._action("Find Pre&vious", self._on_find_previous,
                                                  keys.FindPrevious)
@@ -351,8 +268,8 @@ class MainWindow(QMainWindow):
         self.menu_edit.addActions([self.action_cut, self.action_copy, self.action_paste,
                                    self.action_select_all])
         self.menu_edit.addSeparator()
-        self.menu_edit.addActions([self.action_find, self.action_find_next,
-                                   self.action_find_previous])
+        self.menu_edit.addActions([self.action_find, self.action_replace,
+                                   self.action_find_next, self.action_find_previous])
         self.menu_edit.addSeparator()
         self.menu_edit.addActions(self.writing_actions.all())
         self.menu_edit.addSeparator()
@@ -405,6 +322,7 @@ class MainWindow(QMainWindow):
         self._apply_font()
         self.editor.set_line_width(settings.editor.line_width)
         self.editor.set_focus_mode(settings.editor.focus_mode)
+        self.word_count.set_goal(settings.editor.session_word_goal)
         self.autosave_timer.setInterval(max(1, settings.editor.autosave_seconds) * 1000)
         if self._recovery is not None:
             self.autosave_timer.start()
@@ -567,6 +485,7 @@ class MainWindow(QMainWindow):
         self._recovery_dirty = modified
         self.editor.document().setModified(modified)
         self._update_title()
+        self.word_count.start_session()
         self.sig_document_replaced.emit()
 
     def _maybe_save(self) -> bool:

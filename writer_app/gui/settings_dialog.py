@@ -755,6 +755,7 @@ class EditorPage(SettingsPage):
         self._line_width_spin()
         self._spin("autosave_seconds", "Recovery copy every:", " s")
         self._check("focus_mode", "Focus mode: dim all but the current paragraph")
+        self._spin("session_word_goal", "Session word goal:", " words", special="None")
         self._finish()
 
     def _line_width_spin(self) -> None:
