@@ -116,6 +116,7 @@ class GrammarController(QObject):
         editor.sig_rule_ignored.connect(self._on_rule_ignored)
         editor.sig_word_added.connect(self.add_word)
         self.window.sig_document_replaced.connect(self._on_document_replaced)
+        self.window.action_check_document.triggered.connect(self._on_check_document)
 
     def _apply_delay(self) -> None:
         self._timer.setInterval(self.settings.check_delay_ms)
@@ -283,6 +284,16 @@ class GrammarController(QObject):
         self._filter.ignored = self._ignored.setdefault(self._document_key(), set())
         self.editor.set_issues([])
         self.check_now()
+
+    @Slot()
+    def _on_check_document(self) -> None:
+        """Tools › Check Document: the issues panel, and a check of what is not checked."""
+        self.window.issues_panel.show()
+        self.window.issues_panel.raise_()
+        if not self.enabled:
+            self.window.show_notice("Grammar and spelling checking are off (Preferences).")
+        elif not self.check_now() and not self.is_checking():
+            self.render()
 
     @Slot(object)
     def _on_issue_ignored(self, issue: DocIssue) -> None:

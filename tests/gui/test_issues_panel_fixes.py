@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolButton
 
@@ -79,3 +79,37 @@ def test_an_empty_list_says_checking_while_a_check_runs(parts, qtbot):
         window._replace_document("Clean text here. Teh end.", None, modified=False)
     qtbot.waitUntil(lambda: panel.summary.text().startswith("1 issue"), timeout=5000)
     assert "No issues found." not in seen  # never flashed while the check ran
+
+
+def test_check_document_shows_the_panel_and_fix_all_applies_the_reviewed(parts, qtbot):
+    from writer_app.gui.fix_preview import FixPreviewDialog, change_preview
+
+    window, _controller = parts
+    panel = window.issues_panel
+    panel.hide()
+    assert window.action_check_document in window.menu_tools.actions()
+    window.action_check_document.trigger()
+    assert panel.isVisible()
+    dialog = FixPreviewDialog(window.editor.toPlainText(), window.editor.issues(), window)
+    assert dialog.list.count() == 5
+    spelling = next(i for i in window.editor.issues() if i.original == "Teh")
+    assert change_preview(TEXT, spelling, "The") == (
+        "", "Teh", "The", " cat sat. Then she go home.…")
+    reviewed = []
+
+    def review(issues):  # the writer unticks the redundancy change
+        dialog = FixPreviewDialog(window.editor.toPlainText(), issues, panel)
+        for row, issue in enumerate(dialog.issues):
+            if issue.original == "very very":
+                dialog.list.item(row).setCheckState(Qt.CheckState.Unchecked)
+        reviewed.append(len(dialog.issues))
+        return dialog.chosen()
+
+    panel._review = review
+    assert panel.review_all() == 4 and reviewed == [5]
+    assert window.editor.toPlainText() == ("The cat sat. Then she goes home. The end. "
+                                           "And she goes out. It was very very late.")
+    window.editor.undo()
+    assert window.editor.toPlainText() == TEXT  # one undo step
+    panel._review = lambda issues: []  # Cancel in the preview changes nothing
+    assert panel.review_all() == 0 and window.editor.toPlainText() == TEXT

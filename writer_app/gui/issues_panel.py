@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from writer_app.core.grammar_check import DocIssue
 from writer_app.gui.editor import ISSUE_COLOURS, CompletionEditor
+from writer_app.gui.fix_preview import FixPreviewDialog
 
 _ISSUE_ROLE = Qt.ItemDataRole.UserRole
 _REBUILD_MS = 120
@@ -59,10 +60,17 @@ class IssuesPanel(QDockWidget):
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         self.summary = QLabel()
+        self.fix_everything = QToolButton(text="Fix all…", autoRaise=True)
+        self.fix_everything.setToolTip("Review every suggested change of the document, "
+                                       "then apply them as one undo step")
+        self.fix_everything.clicked.connect(self.review_all)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
+        head = QHBoxLayout()
+        head.addWidget(self.summary, 1)
+        head.addWidget(self.fix_everything)
+        layout.addLayout(head)
         layout.addWidget(self.tree, 1)
         self.setWidget(body)
         self._rebuild_timer = QTimer(self, singleShot=True, interval=_REBUILD_MS)
@@ -85,7 +93,23 @@ class IssuesPanel(QDockWidget):
             self._update_summary(sum(len(i) for i in self.groups().values()),
                                  len(self.groups()))
 
+    def review_all(self) -> int:
+        """Fix all, document-wide, after the writer has reviewed the changes."""
+        issues = [i for i in self.editor.issues() if i.suggestions]
+        if not issues:
+            return 0
+        chosen = self._review(issues)
+        fixed = self.editor.apply_fixes(chosen) if chosen else 0
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        return fixed
+
+    def _review(self, issues: list[DocIssue]) -> list[tuple[DocIssue, str]]:
+        """The changes the writer kept in the preview (overridden in tests)."""
+        dialog = FixPreviewDialog(self.editor.toPlainText(), issues, self)
+        return dialog.chosen() if dialog.exec() == FixPreviewDialog.DialogCode.Accepted else []
+
     def _update_summary(self, total: int, categories: int) -> None:
+        self.fix_everything.setEnabled(any(i.suggestions for i in self.editor.issues()))
         if not total:
             self.summary.setText("Checking…" if self._checking else "No issues found.")
             return

@@ -45,6 +45,7 @@ from writer_app.gui.find_bar import FindBar
 from writer_app.gui.issues_panel import IssuesPanel
 from writer_app.gui.prose_font import prose_font
 from writer_app.gui.resources import app_icon
+from writer_app.gui.shortcuts import EMPTY_HINT, ShortcutsDialog
 from writer_app.gui.theme import THEMES, apply_theme, error_color
 from writer_app.gui.word_count import WordCountLabel
 from writer_app.gui.writing_actions import WritingActions
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         # The margin is a (recorded) document edit: forget it so the new document is clean.
         document = self.editor.document()
         document.setDocumentMargin(14)
+        self.editor.setPlaceholderText(EMPTY_HINT)  # shown while the document is empty
         document.clearUndoRedoStacks()
         document.setModified(False)
         self.find_bar = FindBar(self.editor)
@@ -230,6 +232,12 @@ class MainWindow(QMainWindow):
         self._build_theme_actions()
         self.action_about = self._action(f"&About {APP_DISPLAY_NAME}", self._show_about,
                                          role=roles.AboutRole)
+        # The grammar controller connects it: check everything, then list it.
+        self.action_check_document = self._action(
+            "&Check Document", None, "F7",
+            tip="Check the whole document and list its issues, with Fix all after a review")
+        self.action_shortcuts = self._action("&Keyboard Shortcuts", self._show_shortcuts,
+                                             ["F1", "Ctrl+/"])
         self._build_writing_actions()
 
     def _on_preferences_triggered(self) -> None:
@@ -283,8 +291,11 @@ class MainWindow(QMainWindow):
         self.menu_theme.addActions(list(self.theme_actions.values()))
         self.menu_view.addAction(self.action_status_bar)
 
+        self.menu_tools = bar.addMenu("&Tools")
+        self.menu_tools.addAction(self.action_check_document)
+
         self.menu_help = bar.addMenu("&Help")
-        self.menu_help.addAction(self.action_about)
+        self.menu_help.addActions([self.action_shortcuts, self.action_about])
 
     def _build_toolbar(self) -> None:
         self.toolbar = QToolBar("Writing toolbar", self)
@@ -736,6 +747,10 @@ class MainWindow(QMainWindow):
 
     def _show_error(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
+
+    def _show_shortcuts(self) -> None:
+        ShortcutsDialog([self.menu_file, self.menu_edit, self.menu_view, self.menu_help],
+                        self).exec()
 
     def _show_about(self) -> None:
         QMessageBox.about(
