@@ -147,7 +147,7 @@ class ServeController(QObject):
             stopping.stop(wait=True)  # the same port again: once the old server let go
         try:
             server = ServerThread(create_app(services, config), config.host, config.port)
-            server.start()
+            server.start(wait=False)  # the port is bound and listening: nothing to wait for
         except (OSError, RuntimeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             self._say(f"Other apps cannot use writer_app: port {settings.port} is not free "
