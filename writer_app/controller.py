@@ -71,10 +71,20 @@ def _known_grammar_models() -> list:
 
 
 def _validate_grammar_folder(folder: Path) -> str | None:
-    """None for a folder that holds a grammar model (config and label maps), else why not."""
-    from writer_app.inference.registry import grammar_folder_problem
+    """None for a folder that holds a grammar model (config and label maps), else why not
+    (a ConsentNeeded when only the writer's consent to pickle weights is missing)."""
+    from writer_app.core.trusted import ConsentNeeded
+    from writer_app.inference.errors import ModelLoadError
+    from writer_app.inference.registry import validate_grammar_folder
+    from writer_app.inference.trust import PickleOnlyError
 
-    return grammar_folder_problem(folder, folder.name)
+    try:
+        validate_grammar_folder(folder, folder.name)
+    except PickleOnlyError as exc:
+        return ConsentNeeded(str(exc), exc.folder)
+    except ModelLoadError as exc:
+        return str(exc)
+    return None
 
 
 def _devices() -> list:
@@ -85,11 +95,15 @@ def _devices() -> list:
 
 def _validate_folder(folder: Path) -> str | None:
     """None for a folder that holds a usable text-generation model, else why not."""
+    from writer_app.core.trusted import ConsentNeeded
     from writer_app.inference.errors import ModelLoadError
     from writer_app.inference.registry import validate_model_folder
+    from writer_app.inference.trust import PickleOnlyError
 
     try:
         validate_model_folder(folder, folder.name)
+    except PickleOnlyError as exc:
+        return ConsentNeeded(str(exc), exc.folder)
     except ModelLoadError as exc:
         return str(exc)
     return None
@@ -279,11 +293,12 @@ class EditorController(QObject):
             dialog.raise_()
             dialog.activateWindow()
             return dialog
+        problem = ""
         try:
             words = load_dictionary(self.dictionary_path)
         except DocumentError as exc:
-            words = []
-            self.window.show_notice(str(exc), 15000, error=True)
+            words, problem = [], str(exc)
+            self.window.show_notice(problem, 15000, error=True)
         scan = self.model_scan
         scan.start()  # the cache may have changed: the dialog updates when this ends
         dialog = SettingsDialog(
@@ -295,6 +310,8 @@ class EditorController(QObject):
             dictionary_words=words, personalize_runner=self.personalize_runner,
             adapter_store=AdapterStore(), activate_adapter=self.activate_adapter,
             parent=self.window)
+        if problem:  # shown, and locked: an edit must not overwrite the unread file
+            dialog.grammar_page.lock_dictionary(problem)
         dialog.sig_settings_applied.connect(self._on_settings_applied)
         dialog.sig_dictionary_applied.connect(self._on_dictionary_applied)
         dialog.finished.connect(self._on_preferences_closed)
