@@ -156,6 +156,8 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setSizeGripEnabled(True)
         self._label_model = self._status_label("Completion model")
+        self.label_adapter = self._status_label("The personal adapter suggestions use "
+                                                "(Preferences › Personalize)")
         self._label_device = self._status_label("Where the model runs")
         self._label_state = self._status_label("Model state")
         self._label_latency = self._status_label("Time taken by the last suggestion")
@@ -170,7 +172,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.word_count)
         bar.addPermanentWidget(self.grammar_progress)
         bar.addPermanentWidget(self._label_grammar)
-        for label in (self._label_alternative, self._label_model, self._label_device,
+        for label in (self._label_alternative, self._label_model, self.label_adapter,
+                      self._label_device,
                       self._label_state, self._label_latency):
             bar.addPermanentWidget(label)
         bar.messageChanged.connect(self._on_status_message_changed)
@@ -387,6 +390,10 @@ class MainWindow(QMainWindow):
     def set_model_status(self, name: str, device: str) -> None:
         self._show_label(self._label_model, name)
         self._show_label(self._label_device, device)
+
+    def set_adapter_status(self, name: str) -> None:
+        """The active personal adapter's name; "" hides it."""
+        self._show_label(self.label_adapter, f"\u2713 {name}" if name else "")
 
     def set_state(self, state: str) -> None:
         """Model state, e.g. "loading…", "ready", "thinking…" or "error"."""
