@@ -41,6 +41,7 @@ from writer_app.core.documents import DocumentError
 from writer_app.core.paths import config_dir
 from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import Settings
+from writer_app.gui.autosave import FileAutosave
 from writer_app.gui.disk_guard import SAVED, SAVED_ELSEWHERE, DiskGuard
 from writer_app.gui.editor import CompletionEditor
 from writer_app.gui.find_bar import FindBar
@@ -135,6 +136,8 @@ class MainWindow(QMainWindow):
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.write_recovery)
+        self.file_autosave = FileAutosave(self)
+        self.autosave_timer.timeout.connect(self.file_autosave.save_now)
         self.apply_settings(settings)
         self.setWindowIcon(app_icon())
         self._update_title()
@@ -340,8 +343,9 @@ class MainWindow(QMainWindow):
         self.editor.set_line_width(settings.editor.line_width)
         self.editor.set_focus_mode(settings.editor.focus_mode)
         self.word_count.set_goal(settings.editor.session_word_goal)
+        self.file_autosave.enabled = settings.editor.autosave_to_file
         self.autosave_timer.setInterval(max(1, settings.editor.autosave_seconds) * 1000)
-        if self._recovery is not None:
+        if self._recovery is not None or settings.editor.autosave_to_file:
             self.autosave_timer.start()
         theme = settings.editor.theme if settings.editor.theme in THEMES else "system"
         self.theme_actions[theme].setChecked(True)
