@@ -152,15 +152,18 @@ def main() -> int:
         run_checks(server.url, paragraphs(4, args.sentences), 1)  # warm-up
         rounds: dict[int, list[dict[str, float]]] = {1: [], args.clients: []}
         latencies: dict[int, list[float]] = {1: [], args.clients: []}
+        batches: list[int] = []
         for _ in range(args.rounds):  # alternated: a busy spell of the machine hits both
             for clients in (1, args.clients):
                 checker.clear_caches()
+                before = len(services.checks.batches)
                 rounds[clients].append(run_checks(server.url, texts, clients,
                                                   latencies[clients]))
+                if clients > 1:  # requests per job in the N-client runs
+                    batches += [n for _, n in list(services.checks.batches)[before:]]
         results = {n: summarise(rounds[n], latencies[n]) for n in rounds}
         ratios = [one["wall_s"] / many["wall_s"]
                   for one, many in zip(rounds[1], rounds[args.clients], strict=True)]
-        batches = [size for _, size in services.checks.batches]
         completion = (run_completions(server.url, args.completions, args.tokens)
                       if engines.model_id else {})
     finally:
@@ -175,8 +178,10 @@ def main() -> int:
               f"{figures['median_ms']:>10.0f}")
     speedup = many["checks_per_s"] / one["checks_per_s"]
     cpu_speedup = many["checks_per_cpu_s"] / one["checks_per_cpu_s"]
+    mean_batch = statistics.mean(batches)
     print(f"speedup with {args.clients} clients: {speedup:.2f}x (per round: "
-          f"{', '.join(f'{r:.2f}x' for r in ratios)}; largest batch: {max(batches)} requests)")
+          f"{', '.join(f'{r:.2f}x' for r in ratios)}; batches of {mean_batch:.1f} requests "
+          f"on average, at most {max(batches)})")
     print(f"checks per CPU-second (this process): {one['checks_per_cpu_s']:.2f} with 1 "
           f"client, {many['checks_per_cpu_s']:.2f} with {args.clients} ({cpu_speedup:.2f}x)")
     if completion:
@@ -190,7 +195,7 @@ def main() -> int:
         "p95_ms_1": round(one["p95_ms"], 1), f"p95_ms_{args.clients}": round(many["p95_ms"], 1),
         "speedup": round(speedup, 3), "round_speedups": [round(r, 3) for r in ratios],
         "cpu_speedup": round(cpu_speedup, 3),
-        "largest_batch": max(batches),
+        "largest_batch": max(batches), "mean_batch": round(mean_batch, 2),
         "completion_tokens_per_s": round(completion.get("tokens_per_s", 0.0), 2),
         "threads": args.threads, "checks": args.checks, "sentences_per_check": sentences,
     }
