@@ -11,7 +11,8 @@ over 1-client checks/s, overall and per round). Clients are threads with their
 own HTTP connection; each takes the next paragraph when its last answer arrived.
 
 Completion: ``--completions`` greedy /v1/completions of ``--tokens`` tokens on different
-prompts, one at a time; tokens/s counts the generated tokens over the wall time.
+prompts, one at a time; tokens/s counts the generated tokens over the wall time. The same
+completions on the engine itself (no HTTP, no steps) are the baseline.
 
 Prints a table, then one line of JSON. Times are wall-clock on a machine that may be
 shared: compare the ratios, not the absolute figures, across machines. On a busy machine
@@ -113,6 +114,22 @@ def run_completions(url: str, count: int, tokens: int) -> dict[str, float]:
     return {"tokens_per_s": generated / wall if wall else 0.0, "tokens": generated}
 
 
+def run_direct(engine, count: int, tokens: int) -> dict[str, float]:
+    """The same greedy completions on the engine itself: the baseline for the server's."""
+    from writer_app.core.requests import GenerationParams
+
+    params = GenerationParams(max_new_tokens=tokens, stop_at_sentence_end=False,
+                              multiline=True)
+    generated, wall = 0, 0.0
+    for index in range(count):
+        ids = engine.encode_context(PROMPTS[index % len(PROMPTS)])
+        engine.reset_cache()
+        began = time.perf_counter()
+        generated += len(engine.generate_ids(ids, params))
+        wall += time.perf_counter() - began
+    return {"tokens_per_s": generated / wall if wall else 0.0, "tokens": generated}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checks", type=int, default=32, help="paragraphs per run")
@@ -169,6 +186,7 @@ def main() -> int:
     finally:
         server.stop()
         host.close()
+    direct = run_direct(engines.completion(), args.completions, args.tokens) if completion else {}
     one, many = results[1], results[args.clients]
     sentences = args.sentences
     print(f"{'clients':>8} {'checks/s':>9} {'sentences/s':>12} {'p95 ms':>8} {'median ms':>10}")
@@ -185,8 +203,9 @@ def main() -> int:
     print(f"checks per CPU-second (this process): {one['checks_per_cpu_s']:.2f} with 1 "
           f"client, {many['checks_per_cpu_s']:.2f} with {args.clients} ({cpu_speedup:.2f}x)")
     if completion:
-        print(f"completion: {completion['tokens_per_s']:.1f} tokens/s "
-              f"({completion['tokens']} tokens)")
+        print(f"completion: {completion['tokens_per_s']:.1f} tokens/s through the server "
+              f"({completion['tokens']} tokens), {direct['tokens_per_s']:.1f} on the engine "
+              f"itself ({completion['tokens_per_s'] / direct['tokens_per_s']:.2f}x)")
     summary = {
         "checks_per_s_1": round(one["checks_per_s"], 3),
         f"checks_per_s_{args.clients}": round(many["checks_per_s"], 3),
@@ -197,6 +216,7 @@ def main() -> int:
         "cpu_speedup": round(cpu_speedup, 3),
         "largest_batch": max(batches), "mean_batch": round(mean_batch, 2),
         "completion_tokens_per_s": round(completion.get("tokens_per_s", 0.0), 2),
+        "engine_tokens_per_s": round(direct.get("tokens_per_s", 0.0), 2),
         "threads": args.threads, "checks": args.checks, "sentences_per_check": sentences,
     }
     print(json.dumps(summary))
