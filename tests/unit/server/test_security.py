@@ -200,6 +200,7 @@ def test_the_text_is_never_logged(checker, tiny_engine, capfd):
             text = f"teh {SECRET} wrold"
             assert _check(url, data={"text": text, "language": "en"}).status_code == 200
             httpx.get(f"{url}/v2/check", params={"text": text, "language": "en"})
+            httpx.get(f"{url}/v2/{SECRET}")  # an unknown path is not logged either
             checker.fail_with = RuntimeError(f"failed on {SECRET}")
             assert _check(url, data={"text": text, "language": "en"}).status_code == 500
             httpx.post(f"{url}/v1/completions", json={"prompt": SECRET, "max_tokens": 3})
