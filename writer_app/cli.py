@@ -123,7 +123,9 @@ def _add_grammar_commands(sub) -> None:
                             help="'default', a grammar model folder (ours or gector layout) "
                             "or a model id in the local Hugging Face cache")
         parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
-        parser.add_argument("--variant", default="en-US", choices=("en-US", "en-GB"))
+        parser.add_argument("--variant", default="auto", choices=("auto", "en-US", "en-GB", "en"),
+                            help="English spelling: auto (the system locale; where it names "
+                            "neither, both are accepted), en-US, en-GB or en (both)")
         parser.add_argument("--no-spelling", action="store_true", help="skip the spelling layer")
         parser.add_argument("--no-grammar", action="store_true", help="skip the grammar model")
         parser.set_defaults(handler=handler)
@@ -150,6 +152,7 @@ def _load_checker(args: argparse.Namespace):
     """The GrammarChecker for the options, or an error message."""
     from writer_app.core.dictionary import load_dictionary
     from writer_app.core.documents import DocumentError
+    from writer_app.core.variant import resolve_variant
     from writer_app.inference.errors import ModelLoadError
     from writer_app.inference.grammar.checker import GrammarChecker
     from writer_app.inference.registry import resolve_grammar_model
@@ -158,7 +161,8 @@ def _load_checker(args: argparse.Namespace):
         model = resolve_grammar_model(args.model) if not args.no_grammar else None
         return GrammarChecker.load(
             model, device=args.device, personal_words=load_dictionary(),
-            variant=args.variant, spelling=not args.no_spelling, grammar=not args.no_grammar,
+            variant=resolve_variant(args.variant), spelling=not args.no_spelling,
+            grammar=not args.no_grammar,
         ), None
     except (ModelLoadError, DocumentError, ValueError) as exc:
         return None, str(exc)
@@ -220,7 +224,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             else:
                 print(_describe(lines[index], index, edit))
     if args.json:
-        print(json.dumps(to_languagetool(text, found, args.variant), ensure_ascii=False))
+        print(json.dumps(to_languagetool(text, found, checker.variant or 'en'), ensure_ascii=False))
     return 0
 
 

@@ -110,7 +110,7 @@ def span_edits(text: str, tokens: Sequence[Token], final: Sequence[str]) -> list
         left = tokens[first - 1] if first > 0 else None
         right = tokens[last] if last < len(tokens) else None
         if first < last and target:
-            start, end, replacement = tokens[first].start, tokens[last - 1].end, detokenize(target)
+            start, end, replacement = _replacement(text, tokens, first, last, target)
         elif first < last:
             start, end, replacement = _deletion(text, tokens, first, last, left, right)
         else:
@@ -120,6 +120,34 @@ def span_edits(text: str, tokens: Sequence[Token], final: Sequence[str]) -> list
             continue
         edits.append(SpanEdit(start, end, replacement, (first, last), run))
     return edits
+
+
+def _replacement(
+    text: str, tokens: Sequence[Token], first: int, last: int, target: list[str]
+) -> tuple[int, int, str]:
+    """Replace tokens[first:last] by ``target``, with the gaps at either end as the
+    detokeniser would join the new neighbours: when ", their" becomes "there", the space
+    that "it" and "there" need is written, not lost ("it there", never "itthere")."""
+    start, end, body = tokens[first].start, tokens[last - 1].end, detokenize(target)
+    if first > 0:
+        left = tokens[first - 1]
+        gap = text[left.end : start]
+        if gap.strip() == "":
+            wanted = separator(left.text, target[0])
+            if wanted and not gap:
+                body = wanted + body
+            elif not wanted and gap:
+                start, body = left.end, body
+    if last < len(tokens):
+        right = tokens[last]
+        gap = text[end : right.start]
+        if gap.strip() == "":
+            wanted = separator(target[-1], right.text)
+            if wanted and not gap:
+                body += wanted
+            elif not wanted and gap:
+                end = right.start
+    return start, end, body
 
 
 def _trim_whitespace_edit(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -206,8 +207,9 @@ class GrammarChecker:
         tagged = self.engine.check_many(
             [apply_edits(t, e) for t, e in zip(corrected, ruled, strict=True)])
         return [
-            compose(text, spelling_edits,
-                    compose(fixed, rule_found, _outside(rule_found, grammar_edits)))
+            without_overlaps(compose(text, spelling_edits,
+                                     compose(fixed, rule_found, _outside(rule_found,
+                                                                         grammar_edits))))
             for text, fixed, spelling_edits, rule_found, grammar_edits
             in zip(texts, corrected, spelled, ruled, tagged, strict=True)
         ]
@@ -216,7 +218,8 @@ class GrammarChecker:
 
     def _spelling_edits(self, texts: list[str]) -> list[list[GrammarEdit]]:
         found = [
-            [_with_irregular_forms(m, self.speller) for m in self.speller.misspellings(text)]
+            [_with_irregular_forms(m, self.speller, text)
+             for m in self.speller.misspellings(text)]
             for text in texts
         ]
         choices = [[0] * len(misspellings) for misspellings in found]
@@ -265,7 +268,9 @@ class GrammarChecker:
         the irregular forms when the word is an over-regularised one ("buyed")."""
         irregular = len(irregular_forms(misspelling.word, self.speller))
         if irregular:
-            return list(range(irregular))
+            forms = sum(1 for c in misspelling.candidates[:irregular]
+                        if c in dict(irregular_forms(misspelling.word, self.speller)))
+            return list(range(max(forms, 1)))
         word = misspelling.word.lower()
         top = edit_distance(word, misspelling.candidates[0].lower())
         return [
@@ -343,7 +348,12 @@ def _spelling_edit(misspelling: Misspelling, candidate: str) -> GrammarEdit:
     irregular = dict(irregular_forms(misspelling.word))
     if candidate in irregular:
         category, lemma = irregular[candidate]
-        kind = "past form" if category is Category.VERB_FORM else "plural"
+        kind = "plural"
+        if category is Category.VERB_FORM:
+            from writer_app.core.gec.verb_forms import verb_paradigms
+
+            past = any(candidate.lower() in p["VBD"] for p in verb_paradigms(lemma))
+            kind = "past form" if past else "past participle"
         return GrammarEdit(
             misspelling.start, misspelling.end, candidate, category,
             f"The {kind} of '{lemma}' is '{candidate}'", IRREGULAR_CONFIDENCE, IRREGULAR_RULE,
@@ -373,6 +383,12 @@ def _over_regularised(lower: str) -> tuple[tuple[str, str, str, Category], ...]:
     from writer_app.core.gec.verb_forms import pluralize, singularize, verb_paradigms
 
     result = []
+    if lower.endswith("ed") and len(lower) > 4:
+        # an irregular form marked again ("borned", "wented"): the form itself
+        for stem in (lower[:-2], lower[:-1]):
+            for forms in verb_paradigms(stem):
+                if stem not in forms["VB"] and stem in forms["VBD"] + forms["VBN"]:
+                    result.append((stem, forms["VB"][0], stem, Category.VERB_FORM))
     if lower.endswith("ed") and len(lower) > 3:
         stems = {lower[:-2], lower[:-1], lower[:-3] + "y" if lower.endswith("ied") else ""}
         if len(lower) > 4 and lower[-3] == lower[-4]:
@@ -395,12 +411,54 @@ def _over_regularised(lower: str) -> tuple[tuple[str, str, str, Category], ...]:
     return tuple(dict.fromkeys(result))
 
 
-def _with_irregular_forms(misspelling: Misspelling, speller: SpellingChecker) -> Misspelling:
-    """``misspelling`` with its irregular forms (if any) as the first candidates."""
-    forms = [form for form, _ in irregular_forms(misspelling.word, speller)]
+# After these the verb is a participle ("was chosen", "has gone"); after a subject, a past
+# form ("she chose").
+PARTICIPLE_AFTER = frozenset({
+    "be", "is", "am", "are", "was", "were", "been", "being", "get", "gets", "got", "gotten",
+    "getting", "have", "has", "had", "having", "'s", "'ve", "'d",
+})
+PAST_AFTER = frozenset({"i", "you", "he", "she", "it", "we", "they", "who", "which"})
+_SKIPPED_BEFORE_VERB = frozenset({"not", "never", "just", "already", "always", "also",
+                                  "recently", "often", "n't", "still", "ever", "all"})
+_WORD_BEFORE_RE = re.compile(r"([A-Za-z']+)[^A-Za-z']*$")
+
+
+def _word_before(text: str, position: int) -> str:
+    """The word before ``position`` (lower case), skipping adverbs like "not" and "just"."""
+    while True:
+        match = _WORD_BEFORE_RE.search(text, 0, position)
+        if match is None or match.end(1) < position - 3:
+            return ""
+        word = match.group(1).lower().replace("’", "'")
+        if word not in _SKIPPED_BEFORE_VERB:
+            return word
+        position = match.start(1)
+
+
+def _with_irregular_forms(
+    misspelling: Misspelling, speller: SpellingChecker, text: str = ""
+) -> Misspelling:
+    """``misspelling`` with its irregular forms (if any) as the first candidates; where the
+    word before decides between a past form and a participle ("was choosed" -> "chosen"),
+    only the form that fits."""
+    readings = irregular_forms(misspelling.word, speller)
+    forms = [form for form, _ in readings]
     if not forms:
         return misspelling
-    rest = [c for c in misspelling.candidates if c not in forms]
+    before = _word_before(text, misspelling.start) if text else ""
+    wanted = "VBN" if before in PARTICIPLE_AFTER else "VBD" if before in PAST_AFTER else None
+    if wanted:
+        from writer_app.core.gec.verb_forms import verb_paradigms
+
+        fitting = [
+            form for form, (category, lemma) in readings
+            if category is not Category.VERB_FORM or any(
+                form.lower() in paradigm[wanted] for paradigm in verb_paradigms(lemma)
+                if lemma in paradigm["VB"])
+        ]
+        forms = fitting or forms
+    every_form = {form for form, _ in readings}
+    rest = [c for c in misspelling.candidates if c not in every_form]
     return replace(misspelling, candidates=tuple(forms + rest))
 
 
@@ -448,6 +506,26 @@ def compose(
     return sorted(result, key=_order)
 
 
+def without_overlaps(edits: Iterable[GrammarEdit]) -> list[GrammarEdit]:
+    """``edits`` sorted, keeping the surer of any two that overlap (or insert at the same
+    point): the layers' edits must never reach the user as a conflict."""
+    kept: list[GrammarEdit] = []
+    for edit in sorted(edits, key=_order):
+        if kept and _conflict(kept[-1], edit):
+            if edit.confidence > kept[-1].confidence:
+                kept[-1] = edit
+            continue
+        kept.append(edit)
+    return kept
+
+
+def _conflict(a: GrammarEdit, b: GrammarEdit) -> bool:
+    """Whether ``b`` (starting at or after ``a``) cannot be applied together with ``a``."""
+    if b.start < a.end:
+        return True
+    return b.start == a.start and (a.start == a.end or b.start == b.end)
+
+
 def _placed(edits: Sequence[GrammarEdit]) -> list[_Placed]:
     """Each edit with the span its replacement takes in the text after all of them."""
     placed, shift = [], 0
@@ -466,6 +544,8 @@ def _outside(layer: Sequence[GrammarEdit], later: Sequence[GrammarEdit]) -> list
 
 
 def _touches(g: GrammarEdit, p: _Placed) -> bool:
+    if p.start == p.end:  # a deletion: its point is ambiguous at either end of ``g``
+        return g.start <= p.start <= g.end
     if g.start == g.end:
         return p.start < g.start < p.end
     return g.start < p.end and g.end > p.start
