@@ -104,14 +104,23 @@ def test_compose_shifts_and_merges():
     assert composed[0].message.startswith("spelling a; then use 'receives'")
 
 
-def test_compose_merges_an_edit_spanning_two_spelled_words():
+def test_compose_keeps_the_spelling_and_drops_a_side_effect_beyond_the_word():
+    # "the  world" -> "a world" would change an article along with two spelling fixes
     text = "teh  wrold"
     spelling = [_edit(0, 3, "the", Category.SPELLING), _edit(5, 10, "world", Category.SPELLING)]
-    corrected = apply_edits(text, spelling)
-    grammar = [_edit(0, 10, "a world")]  # "the  world" -> "a world"
-    (edit,) = compose(text, spelling, grammar)
-    assert (edit.start, edit.end, edit.replacement) == (0, 10, "a world")
-    assert apply_edits(text, [edit]) == apply_edits(corrected, grammar)
+    composed = compose(text, spelling, [_edit(0, 10, "a world")])
+    assert [(e.start, e.end, e.replacement) for e in composed] == [(0, 3, "the"),
+                                                                   (5, 10, "world")]
+    assert apply_edits(text, composed) == "the  world"
+
+
+def test_overlapping_layer_edits_never_raise():
+    from writer_app.inference.grammar.checker import without_overlaps
+
+    edits = [_edit(0, 5, "a"), _edit(3, 8, "b"), _edit(8, 8, "c"), _edit(8, 8, "d")]
+    kept = without_overlaps(edits)
+    _assert_well_formed("x" * 10, kept)
+    assert len(kept) == 2
 
 
 def test_compose_drops_a_grammar_edit_that_undoes_the_spelling():

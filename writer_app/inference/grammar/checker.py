@@ -500,6 +500,15 @@ def compose(
     groups = _groups(placed, sorted(grammar, key=_order))
     result = []
     for members_spelling, members_grammar in groups:
+        if members_spelling:
+            # A later layer may change the corrected word itself ("recieve" -> "received"),
+            # never a neighbour along with it: an article is not changed as a side effect.
+            members_grammar = [g for g in members_grammar
+                               if any(p.start <= g.start and g.end <= p.end
+                                      for p in members_spelling)]
+            if not members_grammar:
+                result.extend(p.edit for p in members_spelling)
+                continue
         edit = _merge(text, corrected, placed, members_spelling, members_grammar)
         if edit is not None:
             result.append(edit)
