@@ -128,6 +128,9 @@ def _add_grammar_commands(sub) -> None:
                             "neither, both are accepted), en-US, en-GB or en (both)")
         parser.add_argument("--no-spelling", action="store_true", help="skip the spelling layer")
         parser.add_argument("--no-grammar", action="store_true", help="skip the grammar model")
+        parser.add_argument("--no-confusions", action="store_true",
+                            help="skip judging confusable words (their/there, its/it's...) "
+                            "with the completion model")
         parser.set_defaults(handler=handler)
 
 
@@ -159,13 +162,31 @@ def _load_checker(args: argparse.Namespace):
 
     try:
         model = resolve_grammar_model(args.model) if not args.no_grammar else None
-        return GrammarChecker.load(
+        checker = GrammarChecker.load(
             model, device=args.device, personal_words=load_dictionary(),
             variant=resolve_variant(args.variant), spelling=not args.no_spelling,
             grammar=not args.no_grammar,
-        ), None
+        )
     except (ModelLoadError, DocumentError, ValueError) as exc:
         return None, str(exc)
+    if not args.no_grammar and not args.no_confusions:
+        _add_confusion_scorer(checker, args.device)
+    return checker, None
+
+
+def _add_confusion_scorer(checker, device: str) -> None:
+    """The embedded completion model judges confusable words; without it (not installed,
+    no memory) the other layers still check, after a one-line note."""
+    from writer_app.core.requests import ModelSpec
+    from writer_app.inference.devices import DeviceError
+    from writer_app.inference.registry import ModelLoadError, load_causal_lm
+
+    try:
+        loaded = load_causal_lm(ModelSpec(device=device))
+    except (ModelLoadError, DeviceError, OSError, RuntimeError) as exc:
+        print(f"writer-app: note: confusable words are not checked: {exc}", file=sys.stderr)
+        return
+    checker.set_language_model(loaded.model, loaded.tokenizer)
 
 
 def _grammar_input(args: argparse.Namespace):

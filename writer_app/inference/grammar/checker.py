@@ -22,6 +22,7 @@ Edits are code-point offsets into the original text, sorted and non-overlapping,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from writer_app.core.gec.compose import (  # noqa: F401  (compose: part of this 
 )
 from writer_app.core.gec.edits import GrammarEdit, apply_edits
 from writer_app.core.gec.protect import normalise_words
-from writer_app.core.gec.rules import rule_edits
+from writer_app.core.gec.rules import INTRO_ADVERBS, rule_edits
 from writer_app.core.gec.tags import KEEP, Category, edit_distance
 from writer_app.core.gec.tokens import split_sentences, tokenize
 from writer_app.inference.errors import ModelLoadError, one_line
@@ -217,8 +218,10 @@ class GrammarChecker:
             confused = self.confusion.check_many(corrected, self._personal)
             ruled = [without_overlaps(r + [c for c in found if not _overlaps_any(c, r)])
                      for r, found in zip(ruled, confused, strict=True)]
-        tagged = self.engine.check_many(
-            [apply_edits(t, e) for t, e in zip(corrected, ruled, strict=True)])
+        after_rules = [apply_edits(t, e) for t, e in zip(corrected, ruled, strict=True)]
+        tagged = [[e for e in edits if _trusted(text, e)]
+                  for text, edits in zip(after_rules, self.engine.check_many(after_rules),
+                                         strict=True)]
         return [
             without_overlaps(compose(text, spelling_edits,
                                      compose(fixed, rule_found, _outside(rule_found,
@@ -318,6 +321,41 @@ class GrammarChecker:
                     log_keep = torch.log_softmax(logits.float(), dim=-1)[:, keep]
                     scores[k] = float(log_keep.sum())
         return scores
+
+
+_WORD_NEAR_RE = re.compile(r"[A-Za-z]+")
+WORD_SWAP_CONFIDENCE = 0.6
+
+
+def _is_word_swap(original: str, replacement: str) -> bool:
+    """Whether one word becomes another word that is not one of its forms."""
+    from writer_app.core.gec.verb_forms import noun_transform_between, verb_transform_between
+
+    a, b = original.strip().lower(), replacement.strip().lower()
+    if not (a.isalpha() and b.isalpha()) or a == b:
+        return False
+    return verb_transform_between(a, b) is None and noun_transform_between(a, b) is None
+
+
+def _trusted(text: str, edit: GrammarEdit) -> bool:
+    """False for tagger edits that need more certainty than the tagger has: a correctly
+    spelled word replaced by a different word (not a form of it) below
+    ``WORD_SWAP_CONFIDENCE`` ("wagged" -> "was"), and comma deletions that edited prose
+    keeps: the comma ending a line ("Yours sincerely,") and the commas around a linking
+    adverb ("This year, however, I")."""
+    original = text[edit.start : edit.end]
+    if _is_word_swap(original, edit.replacement):
+        return edit.confidence >= WORD_SWAP_CONFIDENCE
+    if original.strip() != "," or edit.replacement.strip():
+        return True
+    after = text[edit.end :]
+    if not after.strip() or after.lstrip(" \t").startswith("\n"):
+        return False
+    before = _WORD_NEAR_RE.findall(text[max(0, edit.start - 30) : edit.start])
+    following = _WORD_NEAR_RE.match(after.lstrip())
+    words = {before[-1].lower() if before else "",
+             following.group().lower() if following else ""}
+    return not words & INTRO_ADVERBS
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ SPLIT_WORDS: dict[str, str] = {
     "infact": "in fact", "eachother": "each other", "noone": "no one",
     "everytime": "every time", "thankyou": "thank you", "eventhough": "even though",
     "incase": "in case", "ofcourse": "of course", "inspite": "in spite", "alittle": "a little",
-    "aswell": "as well", "allready": "already", "untill": "until",
+    "allready": "already", "untill": "until",
 }
 PREFERRED_CORRECTIONS.update(CONTRACTIONS)
 PREFERRED_CORRECTIONS.update(SPLIT_WORDS)
