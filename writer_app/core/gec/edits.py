@@ -236,3 +236,26 @@ def explain(
     return GrammarEdit(
         edit.start, edit.end, edit.replacement, category, message, confidence, tags[0]
     )
+
+
+# --- trust ----------------------------------------------------------------------------------
+
+
+def damage(text: str, edit: GrammarEdit | SpanEdit) -> str | None:
+    """Why applying ``edit`` alone would damage ``text`` (None when it would not): a span
+    outside the text, or two words glued together ("it, their" -> "itthere"). An edit
+    replaces only ``text[start:end]``, so everything outside its span is unchanged by
+    construction; what remains to check is how the replacement meets its neighbours."""
+    start, end, new = edit.start, edit.end, edit.replacement
+    if not 0 <= start <= end <= len(text):
+        return f"span {start}-{end} outside the text"
+    left = text[start - 1] if start else ""
+    right = text[end] if end < len(text) else ""
+    old = text[start:end]
+    if left.isalnum() and new[:1].isalnum() and not old[:1].isalnum():
+        return f"glues {left!r} to {new!r}"
+    if right.isalnum() and new[-1:].isalnum() and not old[-1:].isalnum():
+        return f"glues {new!r} to {right!r}"
+    if not new and left.isalnum() and right.isalnum():
+        return f"deleting {old!r} glues its neighbours"
+    return None
