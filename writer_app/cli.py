@@ -8,7 +8,7 @@ import sys
 from writer_app import __version__
 
 COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity",
-            "grammar-personalize")
+            "grammar-personalize", "serve")
 EXIT_USAGE = 2
 
 
@@ -55,6 +55,9 @@ def _command_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=_cmd_models)
     _add_grammar_commands(sub)
     _add_personalize_commands(sub)
+    from writer_app.commands import serve
+
+    serve.register(sub)
     return parser
 
 
@@ -225,14 +228,46 @@ def _cmd_correct(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_as_sent(name: str) -> str:
+    """The input exactly as it is (byte-order mark and line ends kept): JSON offsets
+    refer to it. Raises DocumentError."""
+    from writer_app.core.documents import DocumentError, read_text_document
+
+    if name != "-":
+        read_text_document(name)  # refuses a missing, binary or undecodable file
+        with open(name, "rb") as handle:
+            data = handle.read()
+    else:
+        raw = getattr(sys.stdin, "buffer", None)
+        if raw is None:  # a text stream (tests, embedding)
+            return sys.stdin.read()
+        data = raw.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"standard input is not valid UTF-8 (byte {exc.start})") from None
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     import json
 
-    from writer_app.core.gec.languagetool import to_languagetool
+    from writer_app.core.documents import DocumentError
+    from writer_app.core.gec.languagetool import RuleSelection, to_languagetool
+    from writer_app.core.gec.source_text import SourceText
 
-    text, checker, status = _grammar_input(args)
-    if status is not None:
-        return status
+    if args.json:
+        try:
+            source = SourceText.from_text(_read_as_sent(args.file))
+        except DocumentError as exc:
+            return _error(str(exc))
+        checker, problem = _load_checker(args)
+        if checker is None:
+            return _error(problem)
+        text = source.plain
+    else:
+        text, checker, status = _grammar_input(args)
+        if status is not None:
+            return status
     lines = text.split("\n")
     starts = [0]
     for line in lines[:-1]:
@@ -245,7 +280,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
             else:
                 print(_describe(lines[index], index, edit))
     if args.json:
-        print(json.dumps(to_languagetool(text, found, checker.variant or 'en'), ensure_ascii=False))
+        result = to_languagetool(source, found, checker.variant or "en",
+                                 selection=RuleSelection(picky=True))
+        print(json.dumps(result, ensure_ascii=False))
     return 0
 
 

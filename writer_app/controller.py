@@ -39,6 +39,7 @@ from writer_app.gui.personalize_page import GRAMMAR_MODULE, PersonalizeRunner
 from writer_app.gui.settings_dialog import SettingsDialog, with_adapter
 from writer_app.inference import adapters
 from writer_app.inference.worker import BackendFactory, GrammarFactory, InferenceWorker
+from writer_app.serve_controller import ServeController
 
 _TEXT_AFTER_CHARS = 200
 GIL_SWITCH_INTERVAL_S = 0.001
@@ -204,6 +205,8 @@ class EditorController(QObject):
                                          device=settings.models.device)
         self.grammar.connect_worker(self._worker)
         self.grammar.sig_model_kept.connect(self._on_grammar_model_kept)
+        # "Let other apps use writer_app": served by this worker's engines.
+        self.serve = ServeController(self._worker, self._thread, window, self)
         # The worker runs pure-Python text checking next to the event loop; at the default
         # 5 ms GIL switch interval the window stalled 127 ms during a full check of a
         # 5,000-word document, at 1 ms 32 ms (bench/grammar_editor.py).
@@ -212,6 +215,7 @@ class EditorController(QObject):
         # After the event loop turns: a completion model asked for right after this
         # constructor loads first.
         QTimer.singleShot(0, self.grammar.start)
+        self.serve.apply(settings.server, settings.grammar.language_variant)
 
     # -- wiring -----------------------------------------------------------------------
     def _connect_worker(self) -> None:
@@ -266,6 +270,7 @@ class EditorController(QObject):
                 or old.models.device != settings.models.device):
             self.grammar.apply_settings(settings.grammar, settings.models.grammar_model,
                                         settings.models.device)
+        self.serve.apply(settings.server, settings.grammar.language_variant)
 
     def open_preferences(self) -> SettingsDialog:
         """Show Edit > Preferences (window-modal), or raise it if it is open."""
@@ -373,6 +378,7 @@ class EditorController(QObject):
         self.personalize_runner.stop_now()
         self.grammar_personalize_runner.stop_now()
         self.grammar.shutdown()
+        self.serve.stop()
         self._thread.quit()
         self._thread.wait()
         self.model_scan.wait(10.0)

@@ -126,11 +126,25 @@ class GrammarSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    enabled: bool = _f(False, "Let other apps use writer_app: grammar checking (LanguageTool "
+                       "API) and completion (OpenAI API) on this computer only")
+    port: int = _f(8081, "Port other apps connect to on 127.0.0.1 (8081 is LanguageTool's)",
+                   low=1024, high=65535)
+    allowed_origins: str = _f("", "Comma-separated web origins also allowed to call "
+                              "(browser extensions always are), e.g. app://obsidian.md")
+
+    def origins(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.allowed_origins.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     models: ModelSettings = field(default_factory=ModelSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     editor: EditorSettings = field(default_factory=EditorSettings)
     grammar: GrammarSettings = field(default_factory=GrammarSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
 
 _SECTIONS: dict[str, type] = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]

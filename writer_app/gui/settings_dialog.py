@@ -835,9 +835,12 @@ class SettingsDialog(QDialog):
             personalize_runner, store=adapter_store, activate_adapter=activate_adapter,
             has_gpu=has_gpu))
         self.personalize_page.panel.sig_adapter_changed.connect(self._on_adapter_changed)
+        from writer_app.gui.server_page import ServerPage  # it builds on SettingsPage
+
+        self.server_page = ServerPage()
         self.pages: list[SettingsPage] = [
             self.models_page, self.completion_page, self.grammar_page, self.editor_page,
-            self.personalize_page,
+            self.personalize_page, self.server_page,
         ]
         self._build()
         for page in self.pages:
