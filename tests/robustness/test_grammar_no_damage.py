@@ -18,7 +18,7 @@ from writer_app.core.gec.edits import apply_edits, damage
 REPO = Path(__file__).resolve().parents[2]
 EVAL_SETS = [REPO / "bench/data/gec-eval.tsv", REPO / "bench/data/confusions.tsv",
              REPO.parent / "shared/eval/gec-dev.tsv"]
-WORDS = ("the a an slowly lazy brown writes walk about jumps their there they're its it's "
+WORDS = tuple("the a an slowly lazy brown writes walk about jumps their there they're its it's "
          "your you're to too then than dont recieve teh goed childs was were is are have has "
          "of in on , . ; ! ? 's I she he they we it affect effect lose loose whose who's "
          "could would finished let me see infront harbour colour programme").split()
@@ -101,7 +101,6 @@ def test_check_json_suggestions_apply_without_damage(tmp_path):
         after = units[2 * (start + length) :].decode("utf-16-le")
         fixed = before + match["replacements"][0]["value"] + after
         assert "itthere" not in fixed
-        left, right = before[-1:], after[:1]
-        value = match["replacements"][0]["value"]
+        left, value = before[-1:], match["replacements"][0]["value"]
         assert not (left.isalnum() and value[:1].isalnum()
                     and not text[len(before):len(before) + 1].isalnum()), match

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -145,7 +146,9 @@ class FakeEngine:
         self.calls.append(list(texts))
         result = []
         for text in texts:
-            edits = [_edit(m.start(), m.end(), "got", Category.WORD_CHOICE, "Use 'got'")
+            # sure of its word swap (the checker drops unsure ones: WORD_SWAP_CONFIDENCE)
+            edits = [GrammarEdit(m.start(), m.end(), "got", Category.WORD_CHOICE, "Use 'got'",
+                                 0.9, "R")
                      for m in re.finditer(r"\breceived\b", text)
                      if m.group().lower() not in self.ignore_words]
             edits += [_edit(m.start(), m.start(), ",", Category.PUNCTUATION)
@@ -308,3 +311,16 @@ def test_the_tagger_cannot_undo_a_rule_edit():
     undo = GrammarEdit(11, 15, "was", Category.AGREEMENT, "m", 0.6, "$TRANSFORM")
     other = GrammarEdit(21, 26, "prouder", Category.OTHER, "m", 0.6, "$REPLACE")
     assert _outside([rule], [undo, other]) == [other]
+
+
+def test_an_unsure_swap_of_a_correct_word_is_dropped_but_a_form_change_is_kept():
+    from writer_app.inference.grammar.checker import _trusted
+
+    text = "The dog wagged its tail and go home."
+    swap = GrammarEdit(8, 14, "was", Category.WORD_CHOICE, "m", 0.4, "$REPLACE_was")
+    form = GrammarEdit(28, 30, "went", Category.VERB_FORM, "m", 0.4, "$TRANSFORM_VERB_VB_VBD")
+    assert not _trusted(text, swap)
+    assert _trusted(text, replace(swap, confidence=0.9))
+    assert _trusted(text, form)
+    assert not _trusted("Yours sincerely,\nHelen", GrammarEdit(15, 16, "", Category.PUNCTUATION,
+                                                               "m", 0.9, "$DELETE"))
