@@ -18,10 +18,11 @@ from writer_app.core.gec.edits import apply_edits, damage
 REPO = Path(__file__).resolve().parents[2]
 EVAL_SETS = [REPO / "bench/data/gec-eval.tsv", REPO / "bench/data/confusions.tsv",
              REPO.parent / "shared/eval/gec-dev.tsv"]
-WORDS = tuple("the a an slowly lazy brown writes walk about jumps their there they're its it's "
+_WORD_LIST = ("the a an slowly lazy brown writes walk about jumps their there they're its it's "
          "your you're to too then than dont recieve teh goed childs was were is are have has "
          "of in on , . ; ! ? 's I she he they we it affect effect lose loose whose who's "
-         "could would finished let me see infront harbour colour programme").split()
+         "could would finished let me see infront harbour colour programme")
+WORDS = tuple(_WORD_LIST.split())
 
 
 @pytest.fixture(scope="module")
