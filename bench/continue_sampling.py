@@ -102,6 +102,8 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, default=CompletionSettings().continue_tokens)
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--prompts", type=int, default=len(PROMPTS))
+    parser.add_argument("--only", default="",
+                        help="comma-separated setting names to run (default: all)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (1 keeps a shared machine from thrashing)")
     args = parser.parse_args()
@@ -111,7 +113,10 @@ def main() -> int:
     results = {}
     print(f"{'setting':24} {'rep.sent':>8} {'rep4':>6} {'dist2':>6} {'nll':>6} "
           f"{'bound':>6} {'s/run':>6}")
+    wanted = {name.strip() for name in args.only.split(",") if name.strip()}
     for name, temperature, top_p, penalty, ngram in SETTINGS:
+        if wanted and name not in wanted:
+            continue
         rows, started = [], time.perf_counter()
         seeds = 1 if temperature == 0 else args.seeds
         for prompt in PROMPTS[: args.prompts]:

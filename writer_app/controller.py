@@ -372,12 +372,17 @@ class EditorController(QObject):
             name = adapters.read_adapter(path).name if path else ""
         self.window.show_notice(f"Suggestions use your adapter “{name}”." if path
                                 else "Suggestions use the plain model.", 5000)
+        self.window.set_adapter_status(name)
 
     @Slot(str, str)
     def _on_adapter_failed(self, message: str, in_use: str) -> None:
         """The worker refused the adapter: keep (and remember) the one that serves."""
         self._remember_adapter(in_use)
         self.window.show_notice(message, 15000, error=True)
+        name = ""
+        with contextlib.suppress(adapters.AdapterError):
+            name = adapters.read_adapter(in_use).name if in_use else ""
+        self.window.set_adapter_status(name)
         if self.settings_dialog is not None:
             self.settings_dialog.adapter_refused(in_use, message)
 

@@ -113,6 +113,8 @@ class EditorSettings:
     font_size: int = _f(12, "Editor font size in points", low=6, high=72)
     theme: str = _f("system", "Colour theme: system, light or dark",
                     choices=("system", "light", "dark"))
+    autosave_to_file: bool = _f(True, "Save a document that has a file automatically, "
+                                "every autosave interval (besides the recovery copies)")
     autosave_seconds: int = _f(30, "How often a recovery copy is written (seconds)",
                                low=5, high=3600)
     line_width: int = _f(0, "Widest text column, in characters (0 = the window's width, "

@@ -786,6 +786,8 @@ class EditorPage(SettingsPage):
         self._choice("theme", "Theme:", _THEME_LABELS)
         self._line_width_spin()
         self._spin("autosave_seconds", "Recovery copy every:", " s")
+        self._check("autosave_to_file", "Also save documents that have a file at that "
+                    "interval")
         self._check("focus_mode", "Focus mode: dim all but the current paragraph")
         self._spin("session_word_goal", "Session word goal:", " words", special="None")
         self._finish()

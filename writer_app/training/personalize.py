@@ -29,20 +29,19 @@ prints ``start`` (with the time estimate) and ``done`` without training.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
 
-from writer_app.core.doc_import import ImportResult, read_documents
+from writer_app.core.doc_import import MAX_CORPUS_BYTES, ImportResult, read_documents
 from writer_app.core.documents import atomic_write_text
 from writer_app.core.out_folder import (
     is_ours,
@@ -63,6 +62,15 @@ from writer_app.training.lora_data import (
     steps_for,
     training_windows,
 )
+from writer_app.training.lora_steps import (  # noqa: F401 - importable from here too
+    StopGuard,
+    Stopped,
+    autocast,
+    chunked,
+    collate,
+    mean_nll,
+    text_perplexity,
+)
 from writer_app.training.state_io import StateFormatError, has_state, load_state, save_state
 
 Emit = Callable[..., None]
@@ -76,10 +84,6 @@ GPU_LR = 2e-4
 WEAK_CORPUS_WORDS = 2000
 RESUME_DIR = "resume"
 STATE_FILE = "state.json"
-
-
-class Stopped(Exception):  # noqa: N818 - a signal, not an error
-    """Raised inside the model when SIGINT/SIGTERM asked the run to stop."""
 
 
 class PersonalizeError(Exception):
@@ -118,6 +122,7 @@ class FinetuneConfig:
     sample_tokens: int = 30
     threads: int | None = None
     allow_pickle: bool = False  # a base model with pickle weights only (--allow-pickle)
+    max_bytes: int = MAX_CORPUS_BYTES  # text read from the documents at most
 
 
 @dataclass
@@ -148,93 +153,6 @@ class RunState:
     best_loss: float | None = None
     best_step: int = 0
     evals: list[dict] = field(default_factory=list)
-
-
-# --- the stop guard -------------------------------------------------------------------------
-
-
-class StopGuard:
-    """Raises Stopped between decoder blocks once `stop` is set, in forward and backward."""
-
-    def __init__(self, model, stop: threading.Event) -> None:
-        self.stop = stop
-        lists = [m for m in model.modules() if isinstance(m, torch.nn.ModuleList)]
-        blocks = max(lists, key=len) if lists else []
-        self._handles = [block.register_forward_hook(self._after_block) for block in blocks]
-
-    def check(self) -> None:
-        if self.stop.is_set():
-            raise Stopped()
-
-    def _after_block(self, _module, _args, output):
-        self.check()
-        hidden = output[0] if isinstance(output, tuple) else output
-        if torch.is_tensor(hidden) and hidden.requires_grad:
-            hidden.register_hook(self._in_backward)
-
-    def _in_backward(self, _grad):
-        self.check()
-
-    def remove(self) -> None:
-        for handle in self._handles:
-            handle.remove()
-
-
-# --- batches and loss -----------------------------------------------------------------------
-
-
-def collate(windows: Sequence[Window], pad_id: int, device) -> dict[str, torch.Tensor]:
-    """Padded input ids, attention mask and labels (context and padding masked out)."""
-    length = max(len(w.ids) for w in windows)
-    ids = torch.full((len(windows), length), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(windows), length), dtype=torch.long)
-    labels = torch.full((len(windows), length), -100, dtype=torch.long)
-    for row, window in enumerate(windows):
-        n = len(window.ids)
-        ids[row, :n] = torch.tensor(window.ids)
-        mask[row, :n] = 1
-        labels[row, n - window.scored : n] = ids[row, n - window.scored : n]
-    return {"input_ids": ids.to(device), "attention_mask": mask.to(device),
-            "labels": labels.to(device)}
-
-
-def _predicted_tokens(batch: dict[str, torch.Tensor]) -> int:
-    """Tokens that count in the loss: labelled positions after the first of each row."""
-    return int((batch["labels"][:, 1:] != -100).sum())
-
-
-def chunked(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def autocast(device: torch.device):
-    if device.type != "cuda":
-        return contextlib.nullcontext()
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.autocast("cuda", dtype=dtype)
-
-
-@torch.no_grad()
-def mean_nll(model, windows: Sequence[Window], micro_batch: int, pad_id: int,
-             device: torch.device) -> float:
-    """Mean negative log-likelihood per predicted token over `windows`."""
-    was_training = model.training
-    model.eval()
-    total, count = 0.0, 0
-    try:
-        for group in chunked(windows, micro_batch):
-            batch = collate(group, pad_id, device)
-            n = _predicted_tokens(batch)
-            if n == 0:
-                continue
-            with autocast(device):
-                loss = model(**batch).loss
-            total += float(loss) * n
-            count += n
-    finally:
-        model.train(was_training)
-    return total / max(1, count)
 
 
 # --- planning -------------------------------------------------------------------------------
@@ -353,7 +271,7 @@ class Personalizer:
 
     def _documents(self) -> ImportResult:
         """The documents, read (and refused when there are none) before the model loads."""
-        result = read_documents(self.config.docs)
+        result = read_documents(self.config.docs, self.config.max_bytes)
         if not result.documents:
             reasons = "; ".join(f"{s.path}: {s.reason}" for s in result.skipped[:3])
             raise PersonalizeError("No readable documents were found"
@@ -680,18 +598,6 @@ def _has_adapter(folder: Path) -> bool:
 # --- perplexity and the report as text -------------------------------------------------------
 
 
-def text_perplexity(model, tokenizer, text: str, context: int = 512) -> tuple[float, int]:
-    """(perplexity, scored tokens) of `text`; windows of `context` tokens, each scoring its
-    second half with the first half as context (the first window scores all of it)."""
-    ids = tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
-    windows = scoring_windows(ids, context, max(1, context // 2))
-    if not windows:
-        return float("nan"), 0
-    device = next(model.parameters()).device
-    loss = mean_nll(model, windows, 4, tokenizer.pad_token_id or 0, device)
-    return math.exp(loss), max(0, len(ids) - 1)
-
-
 def format_report(report: dict) -> str:
     """The `report` event as text, for the command line."""
     before, after = report.get("ppl_before"), report.get("ppl_after")
@@ -767,6 +673,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           help="tokens per training window (default 256 on CPU, 512 on GPU)")
     advanced.add_argument("--threads", type=int, default=None, metavar="N",
                           help="CPU threads (default: all available cores)")
+    advanced.add_argument("--max-bytes", type=int, default=MAX_CORPUS_BYTES, metavar="N",
+                          help=f"read at most N bytes of text from the documents (default "
+                               f"{MAX_CORPUS_BYTES >> 20} MB)")
 
 
 def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
@@ -775,7 +684,7 @@ def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
         epochs=args.epochs, preset=args.preset, resume=args.resume, name=args.name,
         seed=args.seed, device=args.device, dry_run=getattr(args, "dry_run", False),
         lr=args.lr, context=args.context, threads=args.threads,
-        allow_pickle=getattr(args, "allow_pickle", False))
+        allow_pickle=getattr(args, "allow_pickle", False), max_bytes=args.max_bytes)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -802,7 +711,8 @@ def argument_problem(args: argparse.Namespace) -> str:
               (args.epochs is not None and args.epochs <= 0, "--epochs must be positive"),
               (args.lr is not None and args.lr <= 0, "--lr must be positive"),
               (args.context is not None and args.context < 8, "--context must be >= 8"),
-              (args.threads is not None and args.threads < 1, "--threads must be >= 1"))
+              (args.threads is not None and args.threads < 1, "--threads must be >= 1"),
+              (args.max_bytes < 1, "--max-bytes must be >= 1"))
     return next((message for bad, message in checks if bad), "")
 
 
