@@ -18,6 +18,9 @@ class GenerationParams:
     multiline: bool = False
     min_new_tokens: int = 0  # the end-of-text token is not chosen before this many
     seed: int = 0
+    # Show the suggestion only as far as the model's probability of it stays at or above
+    # this (core/confidence.py); 0 shows everything.
+    min_confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class CompletionResult:
     first_token_ms: float
     new_tokens: int
     cancelled: bool = False
+    # Word ends in `text` with the model's probability of the text up to each: (offset,
+    # probability), in order. Cutting at a stop is what confidence gating does.
+    stops: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass(frozen=True)

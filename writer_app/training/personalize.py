@@ -47,6 +47,7 @@ import torch
 
 from writer_app.core.doc_import import read_documents
 from writer_app.core.documents import atomic_write_text
+from writer_app.training import distributed
 from writer_app.training.lora_data import (
     ChunkOrder,
     Window,
@@ -111,6 +112,9 @@ class FinetuneConfig:
     samples: int = 3
     sample_tokens: int = 30
     threads: int | None = None
+    # windows per optimizer step across all processes (default: 2 per process on a CPU;
+    # on a GPU 8 per process, doubled while the run keeps about 20 steps)
+    windows_per_step: int | None = None
 
 
 @dataclass
@@ -208,10 +212,17 @@ def autocast(device: torch.device):
     return torch.autocast("cuda", dtype=dtype)
 
 
-@torch.no_grad()
 def mean_nll(model, windows: Sequence[Window], micro_batch: int, pad_id: int,
              device: torch.device) -> float:
     """Mean negative log-likelihood per predicted token over `windows`."""
+    total, count = nll_sum(model, windows, micro_batch, pad_id, device)
+    return total / max(1, count)
+
+
+@torch.no_grad()
+def nll_sum(model, windows: Sequence[Window], micro_batch: int, pad_id: int,
+            device: torch.device) -> tuple[float, int]:
+    """(summed negative log-likelihood, predicted tokens) over `windows`."""
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
@@ -227,7 +238,7 @@ def mean_nll(model, windows: Sequence[Window], micro_batch: int, pad_id: int,
             count += n
     finally:
         model.train(was_training)
-    return total / max(1, count)
+    return total, count
 
 
 # --- planning -------------------------------------------------------------------------------
@@ -243,7 +254,7 @@ def pick_device(name: str) -> torch.device:
 
 def make_plan(config: FinetuneConfig, doc_ids: list[list[int]], eos: int | None,
               device: torch.device, words: int, skipped: list[dict], base_key: str,
-              emit: Emit) -> Plan:
+              emit: Emit, processes: int = 1) -> Plan:
     gpu = device.type == "cuda"
     context = config.context or (512 if gpu else 256)
     split = split_corpus(doc_ids, seed=config.seed)
@@ -264,7 +275,7 @@ def make_plan(config: FinetuneConfig, doc_ids: list[list[int]], eos: int | None,
     if gpu:  # up to 32 windows (16k tokens) a step, but keep at least ~20 steps
         while accumulate < 4 and steps_for(len(train), micro * accumulate * 2, epochs) >= 20:
             accumulate *= 2
-    per_step = micro * accumulate
+    per_step = config.windows_per_step or micro * accumulate * processes
     total = steps_for(len(train), per_step, epochs)
     if config.max_steps:
         total = min(total, config.max_steps) if config.epochs else config.max_steps
@@ -312,7 +323,9 @@ def _load_lora_state(model, state: dict[str, torch.Tensor]) -> None:
 class Personalizer:
     def __init__(self, config: FinetuneConfig, emit: Emit = print_event) -> None:
         self.config = config
-        self.emit = emit
+        self.world = distributed.world_from_env()
+        # Under torchrun only rank 0 reports; the others still say why they failed.
+        self.emit = emit if self.world.main else _errors_only(emit)
         self.out = Path(config.out).expanduser()
         self.started = time.monotonic()
         self.train_seconds = 0.0  # time inside training steps, for tokens/s
@@ -327,9 +340,12 @@ class Personalizer:
         from writer_app.training.tagger_training import available_cores, seed_everything
 
         seed_everything(self.config.seed)
-        torch.set_num_threads(self.config.threads or available_cores())
-        self.device = pick_device(self.config.device)
-        device_name = "cuda" if self.device.type == "cuda" else "cpu"
+        cores = max(1, available_cores() // self.world.local_size)  # processes share them
+        torch.set_num_threads(self.config.threads or cores)
+        device_name = distributed.device_for(
+            self.world, "cuda" if pick_device(self.config.device).type == "cuda" else "cpu")
+        self.device = torch.device(device_name)
+        distributed.start(self.world, self.device)
         loaded = load_causal_lm(ModelSpec(self.config.model, device_name, "float32"))
         if loaded.info.device != device_name:
             raise PersonalizeError(f"The model could not be placed on {device_name}: "
@@ -338,6 +354,8 @@ class Personalizer:
         self.identity = base_model_identity(self.config.model, loaded.info.name,
                                             loaded.info.path)
         self.model = self._with_lora(loaded.model)
+        distributed.broadcast_parameters(
+            [p for p in self.model.parameters() if p.requires_grad], self.world)
         eos = self.tokenizer.eos_token_id
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None \
             else (eos if eos is not None else 0)
@@ -414,6 +432,8 @@ class Personalizer:
     def _write_resume_only(self, plan: Plan, state: RunState) -> None:
         from writer_app.training.tagger_training import replace_folder
 
+        if not self.world.main:
+            return
         staging = _staging(self.out, RESUME_DIR)
         try:
             self._save_resume(staging, plan, state)
@@ -466,6 +486,8 @@ class Personalizer:
         from writer_app.inference.adapters import METADATA_FILE
         from writer_app.training.tagger_training import replace_folder
 
+        if not self.world.main:
+            return
         staging = _staging(self.out.parent, self.out.name)
         try:
             self.model.save_pretrained(str(staging))
@@ -485,18 +507,24 @@ class Personalizer:
         began = time.perf_counter()
         windows = [plan.train[i] for i in order.step_indexes(step)]
         groups = list(chunked(windows, plan.micro_batch))
-        total = 0.0
+        total, tokens = 0.0, 0
         self.optimizer.zero_grad(set_to_none=True)
-        for group in groups:
+        for index in self.world.share(range(len(groups))):  # all of them in one process
+            group = groups[index]
+            # LoRA dropout drawn per micro-batch, so any number of processes trains alike
+            torch.manual_seed(self.config.seed * 1_000_003 + step * 1_009 + index)
             batch = collate(group, self.pad_id, self.device)
             with autocast(self.device):
                 loss = self.model(**batch).loss / len(groups)
             self.scaler.scale(loss).backward()
             total += float(loss.detach())
-            self.train_tokens += int(batch["attention_mask"].sum())
+            tokens += int(batch["attention_mask"].sum())
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        distributed.sum_gradients(params, self.world)
+        total, tokens = distributed.sum_values([total, tokens], self.world, self.device)
+        self.train_tokens += int(tokens)
         self.scaler.unscale_(self.optimizer)
-        torch.nn.utils.clip_grad_norm_(
-            [p for p in self.model.parameters() if p.requires_grad], self.config.clip_norm)
+        torch.nn.utils.clip_grad_norm_(params, self.config.clip_norm)
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.scheduler.step()
@@ -505,7 +533,10 @@ class Personalizer:
 
     def _evaluate(self, plan: Plan, state: RunState) -> float:
         began = time.perf_counter()
-        loss = mean_nll(self.model, plan.valid, plan.micro_batch * 2, self.pad_id, self.device)
+        total, count = nll_sum(self.model, self.world.share(plan.valid), plan.micro_batch * 2,
+                               self.pad_id, self.device)
+        total, count = distributed.sum_values([total, count], self.world, self.device)
+        loss = total / max(1, count)
         self.eval_seconds.append(time.perf_counter() - began)
         state.evals.append({"step": state.step, "valid_loss": loss})
         self.emit("eval", step=state.step, valid_loss=round(loss, 5))
@@ -573,7 +604,7 @@ class Personalizer:
         doc_ids, words, skipped = self._read()
         eos = self.tokenizer.eos_token_id
         plan = make_plan(self.config, doc_ids, eos, self.device, words, skipped,
-                         self.identity["fingerprint"], self.emit)
+                         self.identity["fingerprint"], self.emit, self.world.size)
         self.optimizer, self.scheduler = self._optimizer(plan)
         fp16 = self.device.type == "cuda" and not torch.cuda.is_bf16_supported()
         self.scaler = torch.amp.GradScaler("cuda", enabled=fp16)
@@ -626,7 +657,8 @@ class Personalizer:
             _load_lora_state(self.model, best)
         elif _has_adapter(self.out):
             self._load_saved_adapter()
-        self._report(plan, state)
+        if self.world.main:
+            self._report(plan, state)
         self.emit("done", adapter=str(self.out), interrupted=False)
         return True
 
@@ -646,6 +678,13 @@ class Personalizer:
                   documents=plan.documents, tokens=plan.tokens,
                   seconds=round(state.seconds + self._elapsed(), 1), samples=samples,
                   best_step=state.best_step, adapter=str(self.out))
+
+
+def _errors_only(emit: Emit) -> Emit:
+    def errors(event: str, **fields) -> None:
+        if event == "error":
+            emit(event, **fields)
+    return errors
 
 
 def _ppl(loss: float | None) -> float | None:
@@ -698,6 +737,8 @@ def finetune(config: FinetuneConfig, emit: Emit = print_event) -> int:
     from writer_app.inference.errors import ModelLoadError, one_line
     from writer_app.training.tagger_training import stop_signals
 
+    if not distributed.world_from_env().main:
+        emit = _errors_only(emit)
     with stop_signals() as stop:
         try:
             Personalizer(config, emit).run(stop)
@@ -713,6 +754,8 @@ def finetune(config: FinetuneConfig, emit: Emit = print_event) -> int:
             traceback.print_exc(file=sys.stderr)
             emit("error", message=f"{type(exc).__name__}: {one_line(exc)}")
             return 1
+        finally:
+            distributed.stop()
     return 0
 
 
@@ -740,7 +783,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     advanced.add_argument("--context", type=int, default=None, metavar="N",
                           help="tokens per training window (default 256 on CPU, 512 on GPU)")
     advanced.add_argument("--threads", type=int, default=None, metavar="N",
-                          help="CPU threads (default: all available cores)")
+                          help="CPU threads (default: all available cores, shared out "
+                               "among the processes of a torchrun launch)")
+    advanced.add_argument("--windows-per-step", type=int, default=None, metavar="N",
+                          help="training windows per optimizer step across all processes "
+                               f"(default: {CPU_WINDOWS} per process on a CPU, 8-32 per "
+                               "process on a GPU)")
 
 
 def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
@@ -748,7 +796,8 @@ def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
         docs=tuple(args.docs), out=Path(args.out), model=args.model, max_steps=args.max_steps,
         epochs=args.epochs, preset=args.preset, resume=args.resume, name=args.name,
         seed=args.seed, device=args.device, dry_run=getattr(args, "dry_run", False),
-        lr=args.lr, context=args.context, threads=args.threads)
+        lr=args.lr, context=args.context, threads=args.threads,
+        windows_per_step=getattr(args, "windows_per_step", None))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -775,7 +824,9 @@ def argument_problem(args: argparse.Namespace) -> str:
               (args.epochs is not None and args.epochs <= 0, "--epochs must be positive"),
               (args.lr is not None and args.lr <= 0, "--lr must be positive"),
               (args.context is not None and args.context < 8, "--context must be >= 8"),
-              (args.threads is not None and args.threads < 1, "--threads must be >= 1"))
+              (args.threads is not None and args.threads < 1, "--threads must be >= 1"),
+              (getattr(args, "windows_per_step", None) is not None
+               and args.windows_per_step < 1, "--windows-per-step must be >= 1"))
     return next((message for bad, message in checks if bad), "")
 
 
