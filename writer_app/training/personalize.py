@@ -47,7 +47,7 @@ import torch
 
 from writer_app.core.doc_import import read_documents
 from writer_app.core.documents import atomic_write_text
-from writer_app.training import distributed
+from writer_app.training import distributed, report_eval
 from writer_app.training.lora_data import (
     ChunkOrder,
     Window,
@@ -412,7 +412,9 @@ class Personalizer:
         eval_time = self.forward_per_window * len(plan.valid)
         evals = math.ceil(steps / plan.eval_every) + (state.valid_before is None)
         samples = 2 * self.config.sample_tokens * forward / 16  # one batch for each model
-        return steps * step_time + evals * eval_time + samples
+        comparison = report_eval.estimate_seconds(
+            sum(w.scored for w in plan.valid), self.forward_per_window, plan.context)
+        return steps * step_time + evals * eval_time + samples + comparison
 
     # -- resume state --------------------------------------------------------------------
     def _save_resume(self, folder: Path, plan: Plan, state: RunState) -> None:
@@ -672,12 +674,26 @@ class Personalizer:
     def _report(self, plan: Plan, state: RunState) -> None:
         try:
             samples = self._samples(plan)
+            evaluation = self._compare(plan)
         except Stopped:
-            samples = []
+            samples, evaluation = [], None
         self.emit("report", ppl_before=_ppl(state.valid_before), ppl_after=_ppl(state.best_loss),
                   documents=plan.documents, tokens=plan.tokens,
                   seconds=round(state.seconds + self._elapsed(), 1), samples=samples,
-                  best_step=state.best_step, adapter=str(self.out))
+                  best_step=state.best_step, adapter=str(self.out), evaluation=evaluation)
+
+    def _compare(self, plan: Plan) -> dict | None:
+        """Base against personalized on the held-out text (report_eval); None when
+        there is too little of it. The last use of the model: the adapter is merged."""
+        from writer_app.core.requests import ModelSpec
+        from writer_app.inference.registry import load_causal_lm
+
+        def load_base():
+            spec = ModelSpec(self.config.model, str(self.device), "float32")
+            return load_causal_lm(spec).model
+
+        text = report_eval.heldout_text(self.tokenizer, plan.valid)
+        return report_eval.compare(self.model, self.tokenizer, text, load_base)
 
 
 def _errors_only(emit: Emit) -> Emit:
