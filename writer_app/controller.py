@@ -39,6 +39,7 @@ from writer_app.gui.personalize_page import GRAMMAR_MODULE, PersonalizeRunner
 from writer_app.gui.settings_dialog import SettingsDialog, with_adapter
 from writer_app.inference import adapters
 from writer_app.inference.worker import BackendFactory, GrammarFactory, InferenceWorker
+from writer_app.serve_controller import ServeController
 
 _TEXT_AFTER_CHARS = 200
 GIL_SWITCH_INTERVAL_S = 0.001
@@ -70,10 +71,20 @@ def _known_grammar_models() -> list:
 
 
 def _validate_grammar_folder(folder: Path) -> str | None:
-    """None for a folder that holds a grammar model (config and label maps), else why not."""
-    from writer_app.inference.registry import grammar_folder_problem
+    """None for a folder that holds a grammar model (config and label maps), else why not
+    (a ConsentNeeded when only the writer's consent to pickle weights is missing)."""
+    from writer_app.core.trusted import ConsentNeeded
+    from writer_app.inference.errors import ModelLoadError
+    from writer_app.inference.registry import validate_grammar_folder
+    from writer_app.inference.trust import PickleOnlyError
 
-    return grammar_folder_problem(folder, folder.name)
+    try:
+        validate_grammar_folder(folder, folder.name)
+    except PickleOnlyError as exc:
+        return ConsentNeeded(str(exc), exc.folder)
+    except ModelLoadError as exc:
+        return str(exc)
+    return None
 
 
 def _devices() -> list:
@@ -84,11 +95,15 @@ def _devices() -> list:
 
 def _validate_folder(folder: Path) -> str | None:
     """None for a folder that holds a usable text-generation model, else why not."""
+    from writer_app.core.trusted import ConsentNeeded
     from writer_app.inference.errors import ModelLoadError
     from writer_app.inference.registry import validate_model_folder
+    from writer_app.inference.trust import PickleOnlyError
 
     try:
         validate_model_folder(folder, folder.name)
+    except PickleOnlyError as exc:
+        return ConsentNeeded(str(exc), exc.folder)
     except ModelLoadError as exc:
         return str(exc)
     return None
@@ -204,6 +219,8 @@ class EditorController(QObject):
                                          device=settings.models.device)
         self.grammar.connect_worker(self._worker)
         self.grammar.sig_model_kept.connect(self._on_grammar_model_kept)
+        # "Let other apps use writer_app": served by this worker's engines.
+        self.serve = ServeController(self._worker, self._thread, window, self)
         # The worker runs pure-Python text checking next to the event loop; at the default
         # 5 ms GIL switch interval the window stalled 127 ms during a full check of a
         # 5,000-word document, at 1 ms 32 ms (bench/grammar_editor.py).
@@ -212,6 +229,7 @@ class EditorController(QObject):
         # After the event loop turns: a completion model asked for right after this
         # constructor loads first.
         QTimer.singleShot(0, self.grammar.start)
+        self.serve.apply(settings.server, settings.grammar.language_variant)
 
     # -- wiring -----------------------------------------------------------------------
     def _connect_worker(self) -> None:
@@ -266,6 +284,7 @@ class EditorController(QObject):
                 or old.models.device != settings.models.device):
             self.grammar.apply_settings(settings.grammar, settings.models.grammar_model,
                                         settings.models.device)
+        self.serve.apply(settings.server, settings.grammar.language_variant)
 
     def open_preferences(self) -> SettingsDialog:
         """Show Edit > Preferences (window-modal), or raise it if it is open."""
@@ -274,11 +293,12 @@ class EditorController(QObject):
             dialog.raise_()
             dialog.activateWindow()
             return dialog
+        problem = ""
         try:
             words = load_dictionary(self.dictionary_path)
         except DocumentError as exc:
-            words = []
-            self.window.show_notice(str(exc), 15000, error=True)
+            words, problem = [], str(exc)
+            self.window.show_notice(problem, 15000, error=True)
         scan = self.model_scan
         scan.start()  # the cache may have changed: the dialog updates when this ends
         dialog = SettingsDialog(
@@ -290,6 +310,8 @@ class EditorController(QObject):
             dictionary_words=words, personalize_runner=self.personalize_runner,
             adapter_store=AdapterStore(), activate_adapter=self.activate_adapter,
             parent=self.window)
+        if problem:  # shown, and locked: an edit must not overwrite the unread file
+            dialog.grammar_page.lock_dictionary(problem)
         dialog.sig_settings_applied.connect(self._on_settings_applied)
         dialog.sig_dictionary_applied.connect(self._on_dictionary_applied)
         dialog.finished.connect(self._on_preferences_closed)
@@ -373,6 +395,7 @@ class EditorController(QObject):
         self.personalize_runner.stop_now()
         self.grammar_personalize_runner.stop_now()
         self.grammar.shutdown()
+        self.serve.stop()
         self._thread.quit()
         self._thread.wait()
         self.model_scan.wait(10.0)

@@ -57,7 +57,8 @@ def _apply_and_wait_for_model(qtbot, controller, dialog, signal="ready"):
 def test_dialog_has_every_page_and_every_field_a_tooltip(prefs):
     _window, _controller, dialog = prefs
     titles = [dialog.page_list.item(row).text() for row in range(dialog.page_list.count())]
-    assert titles == ["Models", "Completion", "Grammar and spelling", "Editor", "Personalize"]
+    assert titles == ["Models", "Completion", "Grammar and spelling", "Editor", "Personalize",
+                      "Other apps"]
     for page in dialog.pages:
         for name in page._bindings:
             assert _field(page, name).toolTip(), f"{page.title}: {name} has no tooltip"

@@ -63,6 +63,7 @@ class ModelSpec:
     device: str = "auto"
     dtype: str = "auto"
     threads: int = 0
+    allow_pickle: bool = False  # load a folder with pickle weights only (--allow-pickle)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,15 @@ cannot be parsed is copied aside before anything overwrites it.
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 import time
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from writer_app.core.confidence import CONFIDENCE_CHOICES, threshold_for
 from writer_app.core.documents import DocumentError, atomic_write_text
@@ -131,11 +134,25 @@ class GrammarSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    enabled: bool = _f(False, "Let other apps use writer_app: grammar checking (LanguageTool "
+                       "API) and completion (OpenAI API) on this computer only")
+    port: int = _f(8081, "Port other apps connect to on 127.0.0.1 (8081 is LanguageTool's)",
+                   low=1024, high=65535)
+    allowed_origins: str = _f("", "Comma-separated web origins also allowed to call "
+                              "(browser extensions always are), e.g. app://obsidian.md")
+
+    def origins(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.allowed_origins.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     models: ModelSettings = field(default_factory=ModelSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     editor: EditorSettings = field(default_factory=EditorSettings)
     grammar: GrammarSettings = field(default_factory=GrammarSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
 
 _SECTIONS: dict[str, type] = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]
@@ -150,6 +167,9 @@ def _coerce(section: str, spec: dataclasses.Field, value: Any, warnings: list[st
         value = float(value)
     if type(value) is not expected:
         warnings.append(f"{name}: expected {expected.__name__}, got {value!r}; using {default!r}")
+        return default
+    if expected is float and not math.isfinite(value):
+        warnings.append(f"{name}: {value!r} is not a number; using {default!r}")
         return default
     meta = spec.metadata
     if meta.get("choices") and value not in meta["choices"]:
@@ -187,14 +207,21 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
         return Settings(), []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError,
+            MemoryError) as exc:
         backup = _backup(path)
         note = f"; a copy was kept as {backup.name}" if backup else ""
-        return Settings(), [f"{path.name} could not be read ({exc}); using defaults{note}"]
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else one_line(exc)
+        return Settings(), [f"{path.name} could not be read ({reason}); using defaults{note}"]
     settings, warnings = settings_from_dict(data)
     if warnings:
         _backup(path)
     return settings, warnings
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] + ("…" if len(text) > 200 else "")
 
 
 def _backup(path: Path) -> Path | None:
@@ -206,15 +233,6 @@ def _backup(path: Path) -> Path | None:
     return backup
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
 def settings_to_toml(settings: Settings) -> str:
     lines = ["# writer_app settings. Edit while the app is closed, or use Edit > Preferences.",
              "# A bad value falls back to its default with a warning.", ""]
@@ -223,7 +241,8 @@ def settings_to_toml(settings: Settings) -> str:
         values = getattr(settings, section)
         for spec in fields(values):
             lines.append(f"# {spec.metadata['doc']}")
-            lines.append(f"{spec.name} = {_toml_value(getattr(values, spec.name))}")
+            # tomli_w escapes what TOML needs (newlines, control characters, quotes)
+            lines.append(tomli_w.dumps({spec.name: getattr(values, spec.name)}).rstrip("\n"))
         lines.append("")
     return "\n".join(lines)
 

@@ -46,10 +46,12 @@ from PySide6.QtWidgets import (
 )
 
 from writer_app import APP_DISPLAY_NAME, __version__
-from writer_app.core.documents import DocumentError, atomic_write_text, read_text_document
+from writer_app.core.document_file import DocumentFile
+from writer_app.core.documents import DocumentError
 from writer_app.core.paths import config_dir
 from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import Settings
+from writer_app.gui.disk_guard import SAVED, SAVED_ELSEWHERE, DiskGuard
 from writer_app.gui.editor import CompletionEditor
 from writer_app.gui.issues_panel import IssuesPanel
 from writer_app.gui.resources import app_icon
@@ -194,6 +196,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._recovery = recovery
         self._path: Path | None = None
+        self._disk = DiskGuard(self, self._on_reloaded_from_disk, self.save_as)
         self._doc_key = uuid.uuid4().hex
         self._zoom = 0
         self._recovery_dirty = False
@@ -559,6 +562,8 @@ class MainWindow(QMainWindow):
             self._style_state_label()
             self._style_notice()
             self._update_writing_icons()
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            QTimer.singleShot(0, self._disk.check)  # changed on disk while away?
         super().changeEvent(event)
 
     # --- document state -----------------------------------------------------------
@@ -581,11 +586,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self._display_name()}[*] — {APP_DISPLAY_NAME}")
         self.setWindowModified(self.is_modified())
 
-    def _replace_document(self, text: str, path: Path | None, *, modified: bool) -> None:
-        """Swap in another document; its recovery copy starts afresh under a new key."""
+    def _replace_document(self, text: str, path: Path | None, *, modified: bool,
+                          file: DocumentFile | None = None) -> None:
+        """Swap in another document; its recovery copy starts afresh under a new key.
+        `file` is the file it was read from (line ends, BOM, state on disk)."""
         self._discard_recovery_copy()
         self.editor.setPlainText(text)  # also clears undo history and the modified flag
         self._path = path
+        self._disk.adopt(file) if file is not None else self._disk.forget(path)
         self._doc_key = uuid.uuid4().hex
         self._recovery_dirty = modified
         self.editor.document().setModified(modified)
@@ -637,11 +645,11 @@ class MainWindow(QMainWindow):
         if not self._maybe_save():
             return False
         try:
-            text = read_text_document(path)
+            text, file = self._disk.read(path)
         except DocumentError as exc:
             self._show_error("Cannot open file", str(exc))
             return False
-        self._replace_document(text, path, modified=False)
+        self._replace_document(text, path, modified=False, file=file)
         self._add_recent(path)
         return True
 
@@ -656,16 +664,22 @@ class MainWindow(QMainWindow):
         """Write the document atomically; on failure it stays modified and in the editor."""
         path = Path(os.path.abspath(path))
         try:
-            atomic_write_text(path, self.document_text())
+            outcome = self._disk.write(path, self.document_text())
         except DocumentError as exc:
             self._show_error("Cannot save file", str(exc))
             return False
+        if outcome != SAVED:  # the writer chose another way (Save As saved it)
+            return outcome == SAVED_ELSEWHERE
         self._path = path
         self.editor.document().setModified(False)
         self._update_title()
         self._add_recent(path)
         self.show_notice(f"Saved {path.name}", 3000)
         return True
+
+    def _on_reloaded_from_disk(self, text: str, file: DocumentFile) -> None:
+        self._replace_document(text, file.path, modified=False, file=file)
+        self.show_notice(f"Loaded the changed {file.path.name} from disk.", 5000)
 
     def _on_find_next(self) -> None:
         if self.find_bar.line_edit.text():

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -53,6 +54,7 @@ from writer_app.core.settings import (
     ModelSettings,
     Settings,
 )
+from writer_app.core.trusted import ConsentNeeded
 from writer_app.core.units import human_count, human_size
 from writer_app.gui.personalize_page import (
     AdapterStoreLike,
@@ -312,10 +314,29 @@ class ModelChooser:
         if folder is None:
             return False
         error = self._validate(folder)
+        if isinstance(error, ConsentNeeded) and self._consent(error):
+            error = self._validate(folder)
         if error:
             self.show_error(error)
             return False
         self.select(str(folder))
+        return True
+
+    def _consent(self, question: ConsentNeeded) -> bool:
+        """Ask before a folder with pickle weights is allowed; remembered when granted."""
+        answer = QMessageBox.warning(
+            self._page, "Allow pickle weights?",
+            f"{question}\n\nPickle files can run any program on this computer while they "
+            "are loaded. Allow this folder only if you trust where it came from.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            question.grant()
+        except DocumentError as exc:
+            self.show_error(str(exc))
+            return False
         return True
 
     def show_error(self, message: str) -> None:
@@ -712,6 +733,16 @@ class GrammarPage(SettingsPage):
             return
         self._set_status(f"Exported {self.word_list.count()} word(s).")
 
+    def lock_dictionary(self, problem: str) -> None:
+        """The dictionary file could not be read: say so, and allow no edit that would
+        overwrite it with the (empty) list shown."""
+        for widget in (self.word_edit, self.add_button, self.remove_button,
+                       self.import_button, self.word_list):
+            widget.setEnabled(False)
+        self._set_status(f"{problem} Fix or remove the file, then reopen Preferences.",
+                         error=True)
+        self.dictionary_status.setWordWrap(True)
+
     def _set_status(self, text: str, error: bool = False) -> None:
         self.dictionary_status.setText(text)
         color = error_color(self.palette()).name() if error else ""
@@ -838,9 +869,12 @@ class SettingsDialog(QDialog):
             personalize_runner, store=adapter_store, activate_adapter=activate_adapter,
             has_gpu=has_gpu))
         self.personalize_page.panel.sig_adapter_changed.connect(self._on_adapter_changed)
+        from writer_app.gui.server_page import ServerPage  # it builds on SettingsPage
+
+        self.server_page = ServerPage()
         self.pages: list[SettingsPage] = [
             self.models_page, self.completion_page, self.grammar_page, self.editor_page,
-            self.personalize_page,
+            self.personalize_page, self.server_page,
         ]
         self._build()
         for page in self.pages:

@@ -76,7 +76,7 @@ class CompletionEngine:
         return type(self._runner).__name__ + ("+fp16-decode" if half else "")
 
     # -- personal adapter ---------------------------------------------------------
-    def set_adapter(self, folder: str | None) -> None:
+    def set_adapter(self, folder: str | None, *, allow_pickle: bool = False) -> None:
         """Use the LoRA adapter in `folder` from the next request on; None or "" clears it.
 
         The adapter is merged into a copy of the base weights and the runner is rebuilt
@@ -91,7 +91,7 @@ class CompletionEngine:
         if folder:
             info = adapters.read_adapter(folder)
             adapters.check_compatible(info, self.base_fingerprint, self.base_name or "")
-            model = adapters.merged_model(self.base_model, folder)
+            model = adapters.merged_model(self.base_model, folder, allow_pickle=allow_pickle)
         else:
             model = self.base_model
         runner = make_runner(model, self._probe, self._half_decode)

@@ -32,10 +32,7 @@ import argparse
 import contextlib
 import json
 import math
-import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -45,8 +42,16 @@ from pathlib import Path
 
 import torch
 
-from writer_app.core.doc_import import read_documents
+from writer_app.core.doc_import import ImportResult, read_documents
 from writer_app.core.documents import atomic_write_text
+from writer_app.core.out_folder import (
+    is_ours,
+    out_problem,
+    swap_in,
+    sweep_stale,
+    temp_folder,
+    write_marker,
+)
 from writer_app.training import distributed, report_eval
 from writer_app.training.lora_data import (
     ChunkOrder,
@@ -59,6 +64,7 @@ from writer_app.training.lora_data import (
     steps_for,
     training_windows,
 )
+from writer_app.training.state_io import StateFormatError, has_state, load_state, save_state
 
 Emit = Callable[..., None]
 QUICK_STEPS = 40
@@ -112,6 +118,7 @@ class FinetuneConfig:
     samples: int = 3
     sample_tokens: int = 30
     threads: int | None = None
+    allow_pickle: bool = False  # a base model with pickle weights only (--allow-pickle)
     # windows per optimizer step across all processes (default: 2 per process on a CPU;
     # on a GPU 8 per process, doubled while the run keeps about 20 steps)
     windows_per_step: int | None = None
@@ -296,15 +303,6 @@ def make_plan(config: FinetuneConfig, doc_ids: list[list[int]], eos: int | None,
 # --- saving ---------------------------------------------------------------------------------
 
 
-def _staging(parent: Path, name: str) -> Path:
-    parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    folder.chmod(0o777 & ~umask)  # mkdtemp's 0700 would outlive the rename
-    return folder
-
-
 def _lora_state(model) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu", copy=True) for k, v in model.named_parameters()
             if v.requires_grad}
@@ -346,7 +344,8 @@ class Personalizer:
             self.world, "cuda" if pick_device(self.config.device).type == "cuda" else "cpu")
         self.device = torch.device(device_name)
         distributed.start(self.world, self.device)
-        loaded = load_causal_lm(ModelSpec(self.config.model, device_name, "float32"))
+        loaded = load_causal_lm(ModelSpec(self.config.model, device_name, "float32",
+                                          allow_pickle=self.config.allow_pickle))
         if loaded.info.device != device_name:
             raise PersonalizeError(f"The model could not be placed on {device_name}: "
                                    f"{loaded.info.note}")
@@ -370,8 +369,16 @@ class Personalizer:
         model.config.use_cache = False
         return model.to(self.device).train()
 
-    def _read(self) -> tuple[list[list[int]], int, list[dict]]:
+    def _documents(self) -> ImportResult:
+        """The documents, read (and refused when there are none) before the model loads."""
         result = read_documents(self.config.docs)
+        if not result.documents:
+            reasons = "; ".join(f"{s.path}: {s.reason}" for s in result.skipped[:3])
+            raise PersonalizeError("No readable documents were found"
+                                   + (f" ({reasons})" if reasons else "") + ".")
+        return result
+
+    def _read(self, result: ImportResult) -> tuple[list[list[int]], int, list[dict]]:
         skipped = [{"path": s.path, "reason": s.reason} for s in result.skipped]
         if not result.documents:
             reasons = "; ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3])
@@ -422,9 +429,9 @@ class Personalizer:
 
         folder.mkdir(parents=True, exist_ok=True)
         save_file(_lora_state(self.model), str(folder / "adapter_state.safetensors"))
-        torch.save({"optimizer": self.optimizer.state_dict(),
-                    "scheduler": self.scheduler.state_dict(),
-                    "rng": torch.get_rng_state()}, folder / "optimizer.pt")
+        save_state(folder, {"optimizer": self.optimizer.state_dict(),
+                            "scheduler": self.scheduler.state_dict(),
+                            "rng": torch.get_rng_state()})
         data = {"key": plan.key, "step": state.step, "total_steps": plan.total_steps,
                 "seconds": state.seconds + self._elapsed(), "valid_before": state.valid_before,
                 "best_loss": state.best_loss, "best_step": state.best_step,
@@ -432,16 +439,14 @@ class Personalizer:
         atomic_write_text(folder / STATE_FILE, json.dumps(data, indent=1) + "\n")
 
     def _write_resume_only(self, plan: Plan, state: RunState) -> None:
-        from writer_app.training.tagger_training import replace_folder
-
         if not self.world.main:
             return
-        staging = _staging(self.out, RESUME_DIR)
-        try:
+        self.out.mkdir(parents=True, exist_ok=True)
+        if not is_ours(self.out):  # stopped before the first adapter: ours from now on
+            write_marker(self.out, "adapter")
+        with temp_folder(self.out / RESUME_DIR) as staging:
             self._save_resume(staging, plan, state)
-            replace_folder(staging, self.out / RESUME_DIR)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            swap_in(staging, self.out / RESUME_DIR)
 
     def _restore(self, plan: Plan) -> RunState:
         from safetensors.torch import load_file
@@ -455,11 +460,15 @@ class Personalizer:
         if data.get("key") != plan.key:
             raise PersonalizeError("The checkpoint was made with other documents, another "
                                    "model or other settings; start without --resume.")
-        _load_lora_state(self.model, load_file(str(folder / "adapter_state.safetensors")))
-        saved = torch.load(folder / "optimizer.pt", weights_only=False)
-        self.optimizer.load_state_dict(saved["optimizer"])
-        self.scheduler.load_state_dict(saved["scheduler"])
-        torch.set_rng_state(saved["rng"])
+        try:
+            saved = load_state(folder) if has_state(folder) else _legacy_state(folder)
+            _load_lora_state(self.model, load_file(str(folder / "adapter_state.safetensors")))
+            self.optimizer.load_state_dict(saved["optimizer"])
+            self.scheduler.load_state_dict(saved["scheduler"])
+            torch.set_rng_state(saved["rng"])
+        except (StateFormatError, KeyError, ValueError, RuntimeError, OSError) as exc:
+            raise PersonalizeError(f"The checkpoint in {self.out} cannot be resumed "
+                                   f"({type(exc).__name__}); start without --resume.") from None
         return RunState(step=int(data["step"]), seconds=float(data["seconds"]),
                         valid_before=data.get("valid_before"), best_loss=data.get("best_loss"),
                         best_step=int(data.get("best_step") or 0),
@@ -486,19 +495,17 @@ class Personalizer:
 
     def _save_adapter(self, plan: Plan, state: RunState) -> None:
         from writer_app.inference.adapters import METADATA_FILE
-        from writer_app.training.tagger_training import replace_folder
 
         if not self.world.main:
             return
-        staging = _staging(self.out.parent, self.out.name)
-        try:
+        self.emit("saving", step=state.step)  # a cancel now waits for "saved"
+        with temp_folder(self.out) as staging:
             self.model.save_pretrained(str(staging))
             meta = json.dumps(self._metadata(plan, state), indent=1, ensure_ascii=False)
             atomic_write_text(staging / METADATA_FILE, meta + "\n")
             self._save_resume(staging / RESUME_DIR, plan, state)
-            replace_folder(staging, self.out)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            write_marker(staging, "adapter")
+            swap_in(staging, self.out)
         self.emit("saved", step=state.step, path=str(self.out))
 
     # -- steps and evaluations -----------------------------------------------------------
@@ -602,8 +609,10 @@ class Personalizer:
     # -- the whole run -------------------------------------------------------------------
     def run(self, stop: threading.Event) -> bool:
         """Train; True when an adapter is at `out` (from this run or a resumed one)."""
+        documents = self._documents()
         self._load()
-        doc_ids, words, skipped = self._read()
+        doc_ids, words, skipped = self._read(documents)
+        del documents  # the token ids are all that is needed from here on
         eos = self.tokenizer.eos_token_id
         plan = make_plan(self.config, doc_ids, eos, self.device, words, skipped,
                          self.identity["fingerprint"], self.emit, self.world.size)
@@ -709,6 +718,14 @@ def _ppl(loss: float | None) -> float | None:
     return round(math.exp(min(loss, 50.0)), 3)
 
 
+def _legacy_state(folder: Path) -> dict:
+    """optimizer.pt of earlier versions, read without running code (weights_only)."""
+    saved = torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True)
+    if not isinstance(saved, dict):
+        raise StateFormatError("optimizer.pt holds no state")
+    return saved
+
+
 def _has_adapter(folder: Path) -> bool:
     from writer_app.inference.adapters import is_adapter_dir
 
@@ -750,10 +767,20 @@ def format_report(report: dict) -> str:
 
 def finetune(config: FinetuneConfig, emit: Emit = print_event) -> int:
     """Run a fine-tune with stop signals handled; 0 on success or a clean stop, 1 on error."""
+    import warnings
+
     from writer_app.inference.errors import ModelLoadError, one_line
     from writer_app.training.tagger_training import stop_signals
 
-    if not distributed.world_from_env().main:
+    warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notes
+    problem = out_problem(config.out, config.docs)
+    if problem:  # refused before anything is loaded or written
+        emit("error", message=problem)
+        return 1
+    if distributed.world_from_env().main:
+        sweep_stale(Path(config.out).expanduser().parent, Path(config.out).name)
+        sweep_stale(Path(config.out).expanduser(), RESUME_DIR)
+    else:  # under torchrun only rank 0 reports
         emit = _errors_only(emit)
     with stop_signals() as stop:
         try:
@@ -813,6 +840,7 @@ def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
         epochs=args.epochs, preset=args.preset, resume=args.resume, name=args.name,
         seed=args.seed, device=args.device, dry_run=getattr(args, "dry_run", False),
         lr=args.lr, context=args.context, threads=args.threads,
+        allow_pickle=getattr(args, "allow_pickle", False),
         windows_per_step=getattr(args, "windows_per_step", None))
 
 
