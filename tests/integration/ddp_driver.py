@@ -1,5 +1,5 @@
 """Runs `python -m writer_app.training.personalize ARGS` (the code `writer-app finetune`
-runs), then writes this process's final LoRA weights to $DDP_DUMP/rank<R>.safetensors,
+runs) and writes this process's final LoRA weights to $DDP_DUMP/rank<R>.safetensors,
 so that a test can compare the processes of a torchrun launch with each other and with
 a single process."""
 
@@ -15,20 +15,30 @@ sys.path.insert(0, str(ROOT))
 from writer_app.training import personalize  # noqa: E402
 
 
+def _dump(trainer) -> None:
+    from safetensors.torch import save_file
+
+    dump = Path(os.environ["DDP_DUMP"])
+    dump.mkdir(parents=True, exist_ok=True)
+    save_file(personalize._lora_state(trainer.model),
+              str(dump / f"rank{trainer.world.rank}.safetensors"))
+
+
 def main() -> int:
-    original = personalize.Personalizer.run
+    run, report = personalize.Personalizer.run, personalize.Personalizer._report
 
     def run_and_dump(self, stop):
-        result = original(self, stop)
-        from safetensors.torch import save_file
-
-        dump = Path(os.environ["DDP_DUMP"])
-        dump.mkdir(parents=True, exist_ok=True)
-        save_file(personalize._lora_state(self.model),
-                  str(dump / f"rank{self.world.rank}.safetensors"))
+        result = run(self, stop)
+        if not self.world.main:
+            _dump(self)
         return result
 
+    def dump_and_report(self, plan, state):
+        _dump(self)  # before the report, whose comparison merges the adapter
+        return report(self, plan, state)
+
     personalize.Personalizer.run = run_and_dump
+    personalize.Personalizer._report = dump_and_report
     return personalize.main(sys.argv[1:])
 
 
