@@ -30,6 +30,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/completion.py
 	$(PY) bench/grammar.py
+	$(PY) bench/server.py
 
 # sdist + wheel into dist/, offline; fails when the wheel lacks a file under resources/
 dist: $(STAMP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+from pathlib import Path
 
 from writer_app import __version__
 from writer_app.cli_input import (
@@ -22,7 +23,7 @@ from writer_app.cli_input import (
 from writer_app.core.documents import DocumentError
 
 COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity",
-            "grammar-personalize", "serve", "evaluate")
+            "grammar-personalize", "serve", "continue", "evaluate")
 EXIT_USAGE = 2
 
 
@@ -70,9 +71,10 @@ def _command_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=_cmd_models)
     _add_grammar_commands(sub)
     _add_personalize_commands(sub)
-    from writer_app.commands import evaluate, serve
+    from writer_app.commands import continue_writing, evaluate, serve
 
     serve.register(sub)
+    continue_writing.register(sub)
     evaluate.register(sub)
     return parser
 
@@ -240,24 +242,22 @@ def _cmd_correct(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_as_sent(name: str) -> str:
+def _read_as_sent(name: str, limit: int) -> str:
     """The input exactly as it is (byte-order mark and line ends kept): JSON offsets
-    refer to it. Raises DocumentError."""
-    from writer_app.core.documents import DocumentError, read_text_document
+    refer to it. The same checks as every input; raises DocumentError."""
+    from writer_app.core.documents import decode_text, read_file_bytes
 
+    label = "standard input" if name == "-" else f"“{Path(name).name}”"
     if name != "-":
-        read_text_document(name)  # refuses a missing, binary or undecodable file
-        with open(name, "rb") as handle:
-            data = handle.read()
+        data = read_file_bytes(name, limit)
     else:
         raw = getattr(sys.stdin, "buffer", None)
-        if raw is None:  # a text stream (tests, embedding)
-            return sys.stdin.read()
-        data = raw.read()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DocumentError(f"standard input is not valid UTF-8 (byte {exc.start})") from None
+        data = raw.read(limit + 1) if raw is not None else sys.stdin.read().encode(
+            "utf-8", "surrogatepass")
+        if len(data) > limit:
+            raise DocumentError(f"standard input is larger than the limit of {limit} bytes.")
+    decode_text(data, label)  # refuses binary or undecodable input with its message
+    return data.decode("utf-8")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -268,8 +268,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from writer_app.core.gec.source_text import SourceText
 
     if args.json:
+        if option_problem(args):
+            return _error(option_problem(args))
         try:
-            source = SourceText.from_text(_read_as_sent(args.file))
+            source = SourceText.from_text(_read_as_sent(args.file, args.max_bytes))
         except DocumentError as exc:
             return _error(str(exc))
         checker, problem = _load_checker(args)

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from writer_app.core import paths
 from writer_app.core.dictionary import dictionary_file, load_dictionary, save_dictionary
 from writer_app.core.documents import DocumentError
+from writer_app.core.passage import PassageDrafts, passage_seed
 from writer_app.core.requests import (
     AlternativesResult,
     CompletionRequest,
@@ -42,6 +43,7 @@ from writer_app.inference.worker import BackendFactory, GrammarFactory, Inferenc
 from writer_app.serve_controller import ServeController
 
 _TEXT_AFTER_CHARS = 200
+_PEEK_CHARS = 80  # enough text around the cursor to decide whether to suggest
 GIL_SWITCH_INTERVAL_S = 0.001
 
 
@@ -201,6 +203,9 @@ class EditorController(QObject):
         self._shown_request: CompletionRequest | None = None  # of the inline suggestion
         self._alternatives: _Alternatives | None = None
         self._writing_id: int | None = None  # the last Continue writing request
+        self._drafts = PassageDrafts()  # passages written at the pending block's place
+        self._seed = 0  # the first passage's seed there; Try again adds the attempt
+        self._attempt = 0
         self._streaming = False  # its chunks still go into the pending block
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._on_typing_paused)
@@ -259,6 +264,7 @@ class EditorController(QObject):
         window.sig_preferences_requested.connect(self.open_preferences)
         window.action_continue.triggered.connect(self._on_continue_triggered)
         window.action_stop.triggered.connect(self._on_stop_triggered)
+        window.action_try_again.triggered.connect(self._on_try_again_triggered)
 
     def _apply_completion_settings(self) -> None:
         self._timer.setInterval(self.settings.completion.debounce_ms)
@@ -365,12 +371,17 @@ class EditorController(QObject):
             name = adapters.read_adapter(path).name if path else ""
         self.window.show_notice(f"Suggestions use your adapter “{name}”." if path
                                 else "Suggestions use the plain model.", 5000)
+        self.window.set_adapter_status(name)
 
     @Slot(str, str)
     def _on_adapter_failed(self, message: str, in_use: str) -> None:
         """The worker refused the adapter: keep (and remember) the one that serves."""
         self._remember_adapter(in_use)
         self.window.show_notice(message, 15000, error=True)
+        name = ""
+        with contextlib.suppress(adapters.AdapterError):
+            name = adapters.read_adapter(in_use).name if in_use else ""
+        self.window.set_adapter_status(name)
         if self.settings_dialog is not None:
             self.settings_dialog.adapter_refused(in_use, message)
 
@@ -502,8 +513,11 @@ class EditorController(QObject):
         self._reset_alternatives()
         self.stop_writing()  # typing takes over; what was streamed stays pending
         self._cancel()
-        if self.settings.completion.enabled:
+        # Only after the writer's own typing: a fix or a replacement is no place to suggest.
+        if self.settings.completion.enabled and self.editor.last_edit_typed:
             self._timer.start()
+        else:
+            self._timer.stop()
 
     @Slot()
     def _on_typing_paused(self) -> None:
@@ -515,7 +529,7 @@ class EditorController(QObject):
             return False
         if editor.textCursor().hasSelection():
             return False
-        before, after = editor.context_at_cursor()
+        before, after = editor.context_at_cursor(max_before=_PEEK_CHARS, max_after=_PEEK_CHARS)
         if not should_suggest(before, after):
             return False
         request, cancel = self._request_at_cursor(self.settings.completion.inline_params())
@@ -526,11 +540,16 @@ class EditorController(QObject):
         return True
 
     def _request_at_cursor(
-        self, params: GenerationParams
+        self, params: GenerationParams, position: int | None = None
     ) -> tuple[CompletionRequest, threading.Event]:
-        """A new current request for the text around the cursor (supersedes the last one)."""
+        """A new current request for the text around the cursor, or around `position`
+        (supersedes the last one)."""
         editor = self.editor
-        before, after = editor.context_at_cursor()
+        # Only the text the model reads is copied out of the document: in a large one,
+        # copying all of it on every request cost more than the suggestion itself.
+        before, after = editor.context_at_cursor(
+            position, max_before=self.settings.completion.context_chars + _PEEK_CHARS,
+            max_after=_TEXT_AFTER_CHARS)
         request_id, cancel = self._tracker.start(editor.revision)
         request = CompletionRequest(
             request_id=request_id,
@@ -602,7 +621,12 @@ class EditorController(QObject):
     # -- alternatives (Alt+] / Alt+[) -------------------------------------------------
     @Slot(int)
     def _on_alternative_requested(self, step: int) -> None:
-        """Cycle through other suggestions for the same place, fetched on the first press."""
+        """Cycle through other suggestions for the same place, fetched on the first press;
+        over a pending passage, through its drafts."""
+        if self.editor.has_pending():
+            if not self._streaming:
+                self._show_draft(step)
+            return
         if not self.editor.has_suggestion():
             return
         alternatives = self._alternatives
@@ -673,12 +697,38 @@ class EditorController(QObject):
         editor.keep_pending()
         self._timer.stop()
         editor.begin_pending()  # also clears any ghost text (cancelling its request)
-        request, cancel = self._request_at_cursor(self.settings.completion.continue_params())
+        self._drafts.clear()
+        self._seed, self._attempt = passage_seed(self.settings.completion.continue_seed), 0
+        self._start_passage()
+        self.window.show_notice("Enter or Tab keeps the new text, Esc removes it; "
+                                "Ctrl+Shift+Enter tries again.", 15000)
+        return True
+
+    def try_again(self) -> bool:
+        """Write another passage in place of the pending one (which is kept among the
+        drafts that Alt+] and Alt+[ cycle through)."""
+        editor = self.editor
+        if self.model_info is None or self._streaming or not editor.has_pending():
+            return False
+        self._drafts.add(editor.pending_text())
+        self._attempt += 1
+        editor.set_pending_text("")
+        self._start_passage()
+        return True
+
+    def _start_passage(self) -> None:
+        """Stream a passage into the (empty) pending block, written after the text
+        before it."""
+        params = self.settings.completion.continue_params(self._seed + self._attempt)
+        request, cancel = self._request_at_cursor(params, self.editor.pending_range()[0])
         self._writing_id = request.request_id
         self._set_streaming(True)
-        self.window.show_notice("Enter or Tab keeps the new text, Esc removes it.", 15000)
         self.sig_request_completion.emit(request, cancel)
-        return True
+
+    def _show_draft(self, step: int) -> None:
+        text = self._drafts.step(step)
+        if text is not None and self.editor.set_pending_text(text):
+            self.window.set_alternative_index(self._drafts.index, len(self._drafts.texts))
 
     def stop_writing(self) -> None:
         """End the stream within a token; the text so far stays pending."""
@@ -687,17 +737,27 @@ class EditorController(QObject):
         self._tracker.cancel_current()
         self._set_streaming(False)
         if self.editor.has_pending() and not self.editor.pending_text():
+            self._show_draft(0)  # Try again stopped early: the last draft comes back
+        if self.editor.has_pending() and not self.editor.pending_text():
             self.editor.discard_pending()  # nothing arrived: nothing to keep
 
     def _set_streaming(self, streaming: bool) -> None:
         self._streaming = streaming
-        self.window.set_writing_state(available=self.model_info is not None,
-                                      streaming=streaming)
+        self._update_writing_state()
         self.window.set_state("writing…" if streaming else "ready")
+
+    def _update_writing_state(self) -> None:
+        self.window.set_writing_state(available=self.model_info is not None,
+                                      streaming=self._streaming,
+                                      pending=self.editor.has_pending())
 
     @Slot()
     def _on_continue_triggered(self) -> None:
         self.continue_writing()
+
+    @Slot()
+    def _on_try_again_triggered(self) -> None:
+        self.try_again()
 
     @Slot()
     def _on_stop_triggered(self) -> None:
@@ -706,6 +766,9 @@ class EditorController(QObject):
     @Slot(bool)
     def _on_pending_closed(self, _kept: bool) -> None:
         self.stop_writing()  # Enter, Tab or Esc while streaming: the stream ends too
+        self._drafts.clear()
+        self.window.set_alternative_index(None)
+        self._update_writing_state()
 
     def _on_writing_chunk(self, request_id: int, text: str) -> None:
         if (self._streaming and self._tracker.pending_id == request_id
@@ -720,8 +783,16 @@ class EditorController(QObject):
             self._set_streaming(False)
             self.window.set_latency(result.first_token_ms if result.text else None)
             if not self.editor.pending_text():
+                self._show_draft(0)  # Try again wrote nothing: the last draft comes back
+            if not self.editor.pending_text():
                 self.editor.discard_pending()
                 self.window.show_notice("The model had nothing to add here.", 5000)
+            else:
+                self._drafts.add(self.editor.pending_text())
+                if len(self._drafts.texts) > 1:
+                    self.window.set_alternative_index(self._drafts.index,
+                                                      len(self._drafts.texts))
+            self._update_writing_state()
         self.sig_writing_finished.emit(result)
 
     # -- model state ------------------------------------------------------------------
@@ -738,7 +809,7 @@ class EditorController(QObject):
         self._active_spec = self._loads.popleft() if self._loads else self._active_spec
         self.window.set_model_status(info.name, _device_text(info))
         self.window.set_state("writing…" if self._streaming else "ready")
-        self.window.set_writing_state(available=True, streaming=self._streaming)
+        self._update_writing_state()
         self.window.show_notice(info.note or f"{info.name} ready ({info.load_seconds:.1f} s)")
         self.sig_model_ready.emit(info)
 

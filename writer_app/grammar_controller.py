@@ -14,6 +14,7 @@ EditorController builds it and hands it the worker (see connect_worker).
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -35,6 +36,7 @@ from writer_app.core.grammar_check import (
     knobs_for,
     units_to_check,
 )
+from writer_app.core.large_document import check_region, is_large
 from writer_app.core.settings import GrammarSettings
 
 PROGRESS_MIN_UNITS = 12  # a check this big shows its progress in the status bar
@@ -85,6 +87,7 @@ class GrammarController(QObject):
         self._next_id = -1
         self._current: tuple[int, threading.Event] | None = None
         self._progress: tuple[int, int] | None = None  # (checked, total) of a big check
+        self._whole = False  # Check Document: the whole of a large document, until an edit
         self._ignored: dict[str, set[tuple]] = {}  # document key -> issue keys
         self._filter = IssueFilter()
         self._apply_filter_settings()
@@ -116,6 +119,9 @@ class GrammarController(QObject):
         editor.sig_rule_ignored.connect(self._on_rule_ignored)
         editor.sig_word_added.connect(self.add_word)
         self.window.sig_document_replaced.connect(self._on_document_replaced)
+        self.window.action_check_document.triggered.connect(self._on_check_document)
+        # A large document is checked around the view: scrolling brings more in.
+        editor.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     def _apply_delay(self) -> None:
         self._timer.setInterval(self.settings.check_delay_ms)
@@ -181,15 +187,18 @@ class GrammarController(QObject):
         self.window.show_notice(f"Added \u2018{word}\u2019 to the personal dictionary.", 4000)
         return True
 
-    def check_now(self) -> bool:
-        """Send the units without a result now (the cursor's first); True if any."""
+    def check_now(self, whole: bool = False) -> bool:
+        """Send the units without a result now (the cursor's first); True if any. In a
+        large document, only those around the visible text and the cursor, unless
+        `whole` (Tools › Check Document)."""
         self._timer.stop()
         if self._closed or not self.enabled or self._generation == 0 or self._broken:
             return False
-        text = self.editor.toPlainText()
+        text, base = self._view(whole)
         units = self._splitter.split(text)
-        self.render(units, text)
-        position = Utf16Positions(text).to_offset(self.editor.cursor_position())
+        self.render(units, text, base)
+        cursor = min(max(0, self.editor.cursor_position() - base), len(text))
+        position = Utf16Positions(text).to_offset(cursor)
         wanted = units_to_check(cursor_first(units, position), self.cache)
         self._cancel()
         if not wanted:
@@ -197,23 +206,40 @@ class GrammarController(QObject):
         self._next_id -= 1
         cancel = threading.Event()
         self._current = (self._next_id, cancel)
+        self._show_checking(True)
         request = GrammarRequest(self._next_id, self.editor.revision, self._generation,
                                  tuple((unit.key, unit.text) for unit in wanted))
         self._set_progress((0, len(wanted)) if len(wanted) >= PROGRESS_MIN_UNITS else None)
         self.sig_check.emit(request, cancel)
         return True
 
-    def render(self, units=None, text: str | None = None) -> list[DocIssue]:
-        """Underline the cached issues of the document as it is now."""
+    def _view(self, whole: bool = False) -> tuple[str, int]:
+        """(text, its first position): the whole document, or in a large one the whole
+        paragraphs around what is visible and the cursor (core/large_document.py)."""
+        editor = self.editor
+        length = editor.document().characterCount() - 1
+        if whole or self._whole or not is_large(length):
+            return editor.toPlainText(), 0
+        low, high = check_region(length, editor.visible_range(), editor.cursor_position())
+        return editor.paragraphs_text(low, high)
+
+    def render(self, units=None, text: str | None = None, base: int = 0) -> list[DocIssue]:
+        """Underline the cached issues of the document as it is now (in a large one, of
+        the region around the view; the underlines elsewhere stay as they are)."""
         self._render_timer.stop()
         if not self.enabled:
             self.editor.set_issues([])
             return []
-        text = self.editor.toPlainText() if text is None else text
+        if text is None:
+            text, base = self._view()
         units = self._splitter.split(text) if units is None else units
         to_position = Utf16Positions(text)
         issues = [to_position.issue(i) for i in document_issues(units, self.cache,
                                                                  self._filter)]
+        end = base + to_position(len(text))
+        if base or end < self.editor.document().characterCount() - 1:  # a region
+            issues = [i for i in self.editor.issues() if i.end < base or i.start > end] + [
+                replace(i, start=i.start + base, end=i.end + base) for i in issues]
         self.editor.set_issues(issues)
         return issues
 
@@ -243,6 +269,12 @@ class GrammarController(QObject):
             self._current[1].set()
             self._current = None
         self._set_progress(None)
+        self._show_checking(False)
+
+    def _show_checking(self, checking: bool) -> None:
+        panel = getattr(self.window, "issues_panel", None)
+        if panel is not None:
+            panel.set_checking(checking)
 
     def _set_progress(self, progress: tuple[int, int] | None) -> None:
         self._progress = progress
@@ -267,6 +299,7 @@ class GrammarController(QObject):
     # -- editor events ----------------------------------------------------------------
     @Slot()
     def _on_text_edited(self, *_args) -> None:
+        self._whole = False
         if self.enabled:
             self._timer.start()
 
@@ -276,6 +309,24 @@ class GrammarController(QObject):
         self._filter.ignored = self._ignored.setdefault(self._document_key(), set())
         self.editor.set_issues([])
         self.check_now()
+
+    @Slot()
+    def _on_check_document(self) -> None:
+        """Tools › Check Document: the issues panel, and a check of what is not checked."""
+        self.window.issues_panel.show()
+        self.window.issues_panel.raise_()
+        if not self.enabled:
+            self.window.show_notice("Grammar and spelling checking are off (Preferences).")
+        else:
+            self._whole = True  # results are drawn everywhere until the next edit
+            if not self.check_now(whole=True) and not self.is_checking():
+                self.render()
+
+    @Slot(int)
+    def _on_scrolled(self, _value: int) -> None:
+        if self.enabled and is_large(self.editor.document().characterCount()) \
+                and not self._timer.isActive():
+            self._timer.start()
 
     @Slot(object)
     def _on_issue_ignored(self, issue: DocIssue) -> None:
@@ -345,6 +396,7 @@ class GrammarController(QObject):
             if result.finished:
                 self._current = None
                 self._set_progress(None)
+                self._show_checking(False)
         if current and (result.finished or result.checked == len(result.results)):
             self.render()  # the first batch (the cursor's sentence) and the last at once
             self.sig_issues_updated.emit()
@@ -359,4 +411,5 @@ class GrammarController(QObject):
             return
         self._current = None
         self._set_progress(None)
+        self._show_checking(False)
         self.window.show_notice(f"Grammar check failed: {message}", 10000, error=True)

@@ -110,6 +110,7 @@ class ServeController(QObject):
         self.sig_clear.connect(self.queue._on_clear, Qt.ConnectionType.QueuedConnection)
         self._host = _QueueHost(self.sig_job)
         self._server = None
+        self._stopping = None  # stopped without waiting; its port may still be held
         self._wanted: tuple[ServerSettings, str] | None = None
 
     @property
@@ -123,9 +124,7 @@ class ServeController(QObject):
             return
         self._wanted = wanted
         old = self._server
-        # the same port is bound again at once: wait for the old server to let go of it
-        self._close_server(wait=settings.enabled and old is not None
-                           and old.port == settings.port)
+        self._close_server(wait=False)
         if settings.enabled:
             self._start(settings, variant)
         elif old is not None:
@@ -143,9 +142,12 @@ class ServeController(QObject):
             generation=GenerateService(self._host, self.queue.source.model_id,
                                        tokens_per_step=TOKENS_PER_STEP),
             default_variant=variant)
+        stopping, self._stopping = self._stopping, None
+        if stopping is not None and stopping.port == config.port:
+            stopping.stop(wait=True)  # the same port again: once the old server let go
         try:
             server = ServerThread(create_app(services, config), config.host, config.port)
-            server.start()
+            server.start(wait=False)  # the port is bound and listening: nothing to wait for
         except (OSError, RuntimeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             self._say(f"Other apps cannot use writer_app: port {settings.port} is not free "
@@ -164,6 +166,7 @@ class ServeController(QObject):
         server, self._server = self._server, None
         if server is not None:
             server.stop(wait=wait)  # without waiting, the GUI never stalls on it
+            self._stopping = None if wait else server
             self.sig_clear.emit()
 
     def _say(self, message: str, error: bool = False) -> None:

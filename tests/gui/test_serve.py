@@ -129,3 +129,33 @@ def test_a_port_in_use_is_reported(parts, qtbot):
         taken.listen()
         message, error = _serve(qtbot, controller, port=taken.getsockname()[1])
     assert error and "not free" in message and controller.serve.url is None
+
+
+def test_the_preferences_switch_starts_and_stops_serving(parts, qtbot):
+    window, controller = parts
+    dialog = controller.open_preferences()
+    page = dialog.server_page
+    dialog.show_page(page)
+    assert not page.enabled_box.isChecked()  # off by default
+    port = _free_port()
+    page.port_spin.setValue(port)
+    assert f"http://127.0.0.1:{port}/v2" in page.addresses.text()
+    assert f"http://127.0.0.1:{port}/v1" in page.addresses.text()
+    page.enabled_box.setChecked(True)
+    with qtbot.waitSignal(controller.serve.sig_state, timeout=10000):
+        dialog.apply_button.click()
+    assert controller.settings.server == ServerSettings(enabled=True, port=port)
+    assert controller.serve.url == f"http://127.0.0.1:{port}"
+    assert "enabled = true" in controller.settings_path.read_text(encoding="utf-8")
+    page.enabled_box.setChecked(False)
+    page.enabled_box.setChecked(True)
+    with qtbot.assertNotEmitted(controller.serve.sig_state, wait=300):
+        dialog.apply_button.click()  # nothing changed: still serving, no restart
+    page.enabled_box.setChecked(False)
+    with qtbot.waitSignal(controller.serve.sig_state, timeout=10000) as blocker:
+        dialog.apply_button.click()
+    assert "no longer" in blocker.args[0] and controller.serve.url is None
+    page.enabled_box.setChecked(True)  # at once on the same port again
+    with qtbot.waitSignal(controller.serve.sig_state, timeout=10000) as blocker:
+        dialog.apply_button.click()
+    assert not blocker.args[1] and controller.serve.url == f"http://127.0.0.1:{port}"

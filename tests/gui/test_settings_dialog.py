@@ -310,6 +310,19 @@ def test_line_width_narrows_the_text_column(prefs, qtbot):
     assert window.editor.viewportMargins().left() == 0
 
 
+def test_line_width_cannot_go_below_forty_characters(prefs, qtbot):
+    window, _controller, dialog = prefs
+    spin = _field(dialog.editor_page, "line_width")
+    spin.setValue(1)  # one letter a line is not a column: this reads "Window width"
+    assert spin.text() == "Window width"
+    spin.stepBy(1)
+    assert spin.value() == 40
+    dialog.apply_button.click()
+    assert window.settings.editor.line_width == 40
+    window.editor.set_line_width(3)
+    assert window.editor.line_width == 40
+
+
 def test_a_settings_file_that_cannot_be_written_is_reported(prefs, tmp_path):
     window, controller, dialog = prefs
     blocker = tmp_path / "not-a-folder"

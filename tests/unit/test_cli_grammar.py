@@ -155,3 +155,18 @@ def test_broken_model_and_unreadable_file_exit_2(capsys, tmp_path, input_file, c
 def test_both_layers_off_is_an_error(capsys, input_file):
     status, _, err = _run(capsys, "check", "--no-grammar", "--no-spelling", str(input_file))
     assert status == 2 and "nothing to check" in err
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_check_json_refuses_bad_input_in_one_line(capsys, monkeypatch, tmp_path, stdin):
+    for data, options, words in ((b"\xff\xfe\xfa not utf-8", [], "UTF-8"),
+                                 (b"bin\x00ary", [], "binary"),
+                                 (b"x" * 200, ["--max-bytes", "100"], "limit")):
+        path = tmp_path / "bad.txt"
+        path.write_bytes(data)
+        if stdin:
+            monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+        status, out, err = _run(capsys, "check", "--json", "--no-grammar", *options,
+                                "-" if stdin else str(path))
+        assert status == 2 and out == "" and err.count("\n") == 1, err
+        assert err.startswith("writer-app: error: ") and words in err

@@ -18,6 +18,12 @@ class GenerationParams:
     multiline: bool = False
     min_new_tokens: int = 0  # the end-of-text token is not chosen before this many
     seed: int = 0
+    # No n-gram of this many tokens is written twice (0 = off), counting the last
+    # tokens of the context too: the writer's own sentence is not said again.
+    no_repeat_ngram: int = 0
+    # "Continue writing": end at a sentence or paragraph end near max_new_tokens
+    # (decoding runs on a little past it; see core/passage.py).
+    end_at_boundary: bool = False
     # Show the suggestion only as far as the model's probability of it stays at or above
     # this (core/confidence.py); 0 shows everything.
     min_confidence: float = 0.0

@@ -67,6 +67,19 @@ class CompletionSettings:
                          "ones, fewer), balanced, or eager (more, less often right); a "
                          "suggestion is also cut where the model grows unsure",
                          choices=CONFIDENCE_CHOICES)
+    # Continue writing samples: greedy decoding of a long passage loops. The defaults
+    # were chosen by bench/continue_sampling.py (see docs/continue-writing.md).
+    continue_temperature: float = _f(0.8, "Continue writing: sampling temperature "
+                                     "(higher = more surprising words)", low=0.0, high=2.0)
+    continue_top_p: float = _f(0.9, "Continue writing: nucleus sampling cut-off",
+                               low=0.05, high=1.0)
+    continue_repetition_penalty: float = _f(1.1, "Continue writing: penalty for repeating "
+                                            "recent words (1 = none)", low=1.0, high=2.0)
+    continue_no_repeat_ngram: int = _f(4, "Continue writing: never repeat a run of this many "
+                                       "tokens (0 = off)", low=0, high=16)
+    continue_seed: int = _f(0, "Continue writing: random seed (0 = a new one each time; "
+                            "the same seed and text give the same passage)",
+                            low=0, high=2**31 - 1)
 
     def inline_params(self) -> GenerationParams:
         return GenerationParams(
@@ -78,32 +91,43 @@ class CompletionSettings:
             min_confidence=threshold_for(self.confidence),
         )
 
-    def continue_params(self) -> GenerationParams:
-        """'Continue writing': longer, across sentences and paragraphs."""
+    def continue_params(self, seed: int = 1) -> GenerationParams:
+        """'Continue writing': longer, sampled, across sentences and paragraphs, ending
+        at a sentence or paragraph end near continue_tokens."""
         return GenerationParams(
             max_new_tokens=self.continue_tokens,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            repetition_penalty=self.repetition_penalty,
+            temperature=self.continue_temperature,
+            top_p=self.continue_top_p,
+            repetition_penalty=self.continue_repetition_penalty,
+            no_repeat_ngram=self.continue_no_repeat_ngram,
+            seed=seed,
             stop_at_sentence_end=False,
             multiline=True,
+            end_at_boundary=True,
             # Instruct models like to end their turn after a finished sentence; the
             # writer asked for more text, so the end-of-text token waits a little.
             min_new_tokens=min(16, self.continue_tokens),
         )
 
 
+MIN_LINE_WIDTH = 40  # narrower columns put a word or two on each line
+
+
 @dataclass(frozen=True)
 class EditorSettings:
-    font_family: str = _f("", "Editor font family (empty = the system's fixed-width font)")
+    font_family: str = _f("", "Editor font family (empty = a proportional font for prose)")
     font_size: int = _f(12, "Editor font size in points", low=6, high=72)
     theme: str = _f("system", "Colour theme: system, light or dark",
                     choices=("system", "light", "dark"))
+    autosave_to_file: bool = _f(True, "Save a document that has a file automatically, "
+                                "every autosave interval (besides the recovery copies)")
     autosave_seconds: int = _f(30, "How often a recovery copy is written (seconds)",
                                low=5, high=3600)
-    line_width: int = _f(0, "Widest text column, in characters (0 = the window's width)",
-                         low=0, high=400)
+    line_width: int = _f(0, "Widest text column, in characters (0 = the window's width, "
+                         f"else at least {MIN_LINE_WIDTH})", low=0, high=400)
     focus_mode: bool = _f(False, "Dim every paragraph except the one being written")
+    session_word_goal: int = _f(0, "Words to write in a session, shown in the status bar "
+                                "(0 = no goal)", low=0, high=1_000_000)
 
 
 GRAMMAR_CATEGORIES = ("grammar", "spelling", "punctuation", "style", "word-choice")
@@ -180,6 +204,9 @@ def _coerce(section: str, spec: dataclasses.Field, value: Any, warnings: list[st
     if (low is not None and value < low) or (high is not None and value > high):
         warnings.append(f"{name}: {value!r} is outside {low}..{high}; using {default!r}")
         return default
+    if name == "editor.line_width" and 0 < value < MIN_LINE_WIDTH:
+        warnings.append(f"{name}: {value!r} is below {MIN_LINE_WIDTH}; using {MIN_LINE_WIDTH}")
+        return MIN_LINE_WIDTH
     return value
 
 

@@ -43,6 +43,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMenu, QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from writer_app.core.grammar_check import DocIssue, shift_issues
+from writer_app.core.large_document import (
+    ALL_UNDERLINES_UP_TO,
+    REGION_MARGIN_CHARS,
+    visible_indices,
+)
+from writer_app.core.settings import MIN_LINE_WIDTH
 from writer_app.core.text_ops import consume_typed, first_word
 from writer_app.gui.pending_block import PendingBlock, seal_undo_step
 from writer_app.gui.theme import dimmed_text_color, ghost_text_color, pending_text_background
@@ -54,6 +60,31 @@ ISSUE_COLOURS = {"spelling": QColor("#e53935"), "grammar": QColor("#1e88e5"),
                  "style": QColor("#f39c12")}
 _MAX_MENU_SUGGESTIONS = 5
 _MAX_INSERTED_LOOKUP = 64  # longer insertions count as touching the issues at their edges
+
+
+def document_context(document: QTextDocument, position: int, max_before: int | None,
+                     max_after: int | None) -> tuple[str, str]:
+    """Text before and after `position`, read paragraph by paragraph outwards until
+    each side has its limit (None: to the document's edge)."""
+    block = document.findBlock(position)
+    offset = position - block.position()
+    text = block.text()
+    before, after = [text[:offset]], [text[offset:]]
+    size, previous = offset, block.previous()
+    while previous.isValid() and (max_before is None or size < max_before):
+        before.append(previous.text())
+        size += previous.length()
+        previous = previous.previous()
+    size, following = len(text) - offset, block.next()
+    while following.isValid() and (max_after is None or size < max_after):
+        after.append(following.text())
+        size += following.length()
+        following = following.next()
+    return (_plain("\n".join(reversed(before))), _plain("\n".join(after)))
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u00a0", " ")  # as toPlainText: no-break spaces read as spaces
 
 
 class CompletionEditor(QPlainTextEdit):
@@ -79,6 +110,10 @@ class CompletionEditor(QPlainTextEdit):
         self._painting = False
         self._pending: PendingBlock | None = None
         self._editing_pending = False  # the change is the pending block's own, not the user's
+        self._typing = 0  # inside a key or input-method event, or accepting a suggestion
+        # Whether the last edit was typed (or an accepted suggestion): suggestions follow
+        # only those, never a programmatic edit such as a grammar fix or Replace all.
+        self.last_edit_typed = False
         self._focus_mode = False
         self._focus_block = -1  # the undimmed paragraph's block number
         self._line_width = 0  # characters; 0 = the viewport's width
@@ -91,6 +126,7 @@ class CompletionEditor(QPlainTextEdit):
         self.setAutoFillBackground(True)
         self.document().contentsChange.connect(self._on_contents_change)
         self.cursorPositionChanged.connect(self._on_cursor_moved)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -103,11 +139,18 @@ class CompletionEditor(QPlainTextEdit):
     def cursor_position(self) -> int:
         return self.textCursor().position()
 
-    def context_at_cursor(self) -> tuple[str, str]:
-        """Text before and after the cursor (whole document)."""
-        text = self.toPlainText()
-        position = self.cursor_position()
-        return text[:position], text[position:]
+    def context_at_cursor(self, position: int | None = None, *, max_before: int | None = None,
+                          max_after: int | None = None) -> tuple[str, str]:
+        """Text before and after the cursor (or `position`), as toPlainText has it.
+
+        With limits, at least that many characters on each side (whole paragraphs)
+        where the document has them: the cost follows the limits, not the document.
+        """
+        position = self.cursor_position() if position is None else position
+        if max_before is None and max_after is None:
+            text = self.toPlainText()
+            return text[:position], text[position:]
+        return document_context(self.document(), position, max_before, max_after)
 
     def show_suggestion(self, text: str, position: int, revision: int) -> bool:
         """Show `text` as ghost text if the cursor and document are as they were."""
@@ -135,10 +178,11 @@ class CompletionEditor(QPlainTextEdit):
         remaining = self._ghost[len(text) :]
         self._set_ghost("", -1)
         cursor = self.textCursor()
-        cursor.beginEditBlock()
-        cursor.insertText(text)
-        seal_undo_step(cursor)
-        cursor.endEditBlock()
+        with self._typed_edit():
+            cursor.beginEditBlock()
+            cursor.insertText(text)
+            seal_undo_step(cursor)
+            cursor.endEditBlock()
         self.setTextCursor(cursor)
         if remaining:
             self._set_ghost(remaining, cursor.position())
@@ -460,12 +504,48 @@ class CompletionEditor(QPlainTextEdit):
             self._update_extra_selections()
             self.sig_issues_changed.emit()
 
+    def paragraphs_text(self, low: int, high: int) -> tuple[str, int]:
+        """(text, first position) of the whole paragraphs that [low, high] touches, as
+        toPlainText has them: a region of a large document, without copying all of it."""
+        document = self.document()
+        block, last = document.findBlock(low), document.findBlock(high)
+        if not last.isValid():
+            last = document.lastBlock()
+        start, parts = block.position(), []
+        while block.isValid():
+            parts.append(block.text())
+            if block == last:
+                break
+            block = block.next()
+        return _plain("\n".join(parts)), start
+
+    def visible_range(self, margin: int = 0) -> tuple[int, int]:
+        """Document positions (first, last) shown in the viewport, widened by `margin`."""
+        first = self.cursorForPosition(QPoint(0, 0)).position()
+        corner = QPoint(self.viewport().width() - 1, self.viewport().height() - 1)
+        last = self.cursorForPosition(corner).position()
+        return max(0, first - margin), min(self._last_position(), last + margin)
+
+    def _drawn_issues(self) -> Iterable[DocIssue]:
+        """Every issue of a short list; of a long one, those in and near the view (the
+        underlines are rebuilt as the view scrolls)."""
+        if len(self._issues) <= ALL_UNDERLINES_UP_TO:
+            return self._issues
+        low, high = self.visible_range(REGION_MARGIN_CHARS)
+        starts = [issue.start for issue in self._issues]
+        ends = [issue.end for issue in self._issues]
+        return [self._issues[i] for i in visible_indices(starts, ends, low, high)]
+
+    def _on_scrolled(self, _value: int) -> None:
+        if len(self._issues) > ALL_UNDERLINES_UP_TO:
+            self._update_extra_selections()
+
     def _issue_selections(self) -> list[QTextEdit.ExtraSelection]:
         selections = []
         ghost_block = self._ghost_block.blockNumber() if self._ghost and self._ghost_block \
             else -1
         document = self.document()
-        for issue in self._issues:
+        for issue in self._drawn_issues():
             cursor = QTextCursor(document)
             cursor.setPosition(min(issue.start, self._last_position()))
             if ghost_block >= 0 and issue.start >= self._ghost_position \
@@ -530,8 +610,9 @@ class CompletionEditor(QPlainTextEdit):
         return self._line_width
 
     def set_line_width(self, characters: int) -> None:
-        """Wrap lines at about `characters` average characters (0 = the viewport's width)."""
-        self._line_width = max(0, characters)
+        """Wrap lines at about `characters` average characters (0 = the viewport's width;
+        otherwise at least MIN_LINE_WIDTH)."""
+        self._line_width = max(MIN_LINE_WIDTH, characters) if characters > 0 else 0
         self._update_column()
 
     def _update_column(self, relayout: bool = True) -> None:
@@ -560,7 +641,19 @@ class CompletionEditor(QPlainTextEdit):
         super().changeEvent(event)
 
     # -- keys -------------------------------------------------------------------------
+    @contextmanager
+    def _typed_edit(self) -> Iterator[None]:
+        self._typing += 1
+        try:
+            yield
+        finally:
+            self._typing -= 1
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        with self._typed_edit():
+            self._key_press(event)
+
+    def _key_press(self, event: QKeyEvent) -> None:
         if self._handle_issue_key(event):
             return
         if self._pending is not None and self._handle_pending_key(event):
@@ -624,7 +717,8 @@ class CompletionEditor(QPlainTextEdit):
 
     def inputMethodEvent(self, event) -> None:
         self._set_ghost("", -1)  # the pre-edit area belongs to the input method now
-        super().inputMethodEvent(event)
+        with self._typed_edit():
+            super().inputMethodEvent(event)
 
     # -- change tracking --------------------------------------------------------------
     def _on_contents_change(self, position: int, removed: int, added: int) -> None:
@@ -632,6 +726,7 @@ class CompletionEditor(QPlainTextEdit):
             return
         self.revision += 1
         self._shift_issues(position, removed, added)
+        self.last_edit_typed = self._typing > 0 and not self._editing_pending
         if self._editing_pending:
             return  # the pending block's own edits: not the user's
         if self._ghost:

@@ -1133,7 +1133,9 @@ class PersonalizePanel(QWidget):
             return False
         if self.store is None:
             return self._adapt_grammar() and self.grammar_box.start(self._items)
-        out_dir = self.store.new_dir(self.name_edit.text().strip() or "My style")
+        # A name already listed (say, of a run just cancelled) would make two alike.
+        self.name_edit.setText(self._unique_name(self.name_edit.text().strip() or "My style"))
+        out_dir = self.store.new_dir(self.name_edit.text())
         self._reset_run_view()
         self.runner.start(self.training_args(out_dir), out_dir)
         self._chain_grammar()
@@ -1162,10 +1164,19 @@ class PersonalizePanel(QWidget):
         self.failure_box.setVisible(False)
         self.report_box.setVisible(False)
 
+    def _unique_name(self, name: str) -> str:
+        """`name`, or `name (2)`, `name (3)`… when an adapter is listed under it."""
+        taken = {entry.name for entry in self.adapters()}
+        candidate, counter = name, 2
+        while candidate in taken:
+            candidate, counter = f"{name} ({counter})", counter + 1
+        return candidate
+
     def _on_show_progress(self) -> None:
+        # Shown in place, without scrolling: Cancel stays under the pointer while the
+        # run goes on (the page scrolls to the report once it is done).
         if self.runner.is_active() or self.runner.events:
             self.progress_box.setVisible(True)
-            self._scroll_to(self.progress_box)
 
     def _scroll_to(self, widget: QWidget) -> None:
         """Bring `widget` into view in the scroll area the page sits in (if any)."""
@@ -1187,6 +1198,8 @@ class PersonalizePanel(QWidget):
         if state in ("done", "cancelled", "failed"):
             self._progress_timer.stop()
             self.refresh_adapters()
+            if state == "done":  # the next run gets a name of its own
+                self.name_edit.setText(self._unique_name(time.strftime("My style %Y-%m-%d %H.%M")))
         self._update_buttons()
 
     def _set_outcome(self, text: str) -> None:
@@ -1327,6 +1340,8 @@ class PersonalizePanel(QWidget):
             self._adapter_message("Adapters are unavailable here.")
         elif self.adapter_list.count() == 0:
             self._adapter_message("No adapters yet: train one above.")
+        elif self.adapter_status.text() == "No adapters yet: train one above.":
+            self._adapter_message("")  # one is listed now
         self._update_adapter_buttons()
 
     def _list_adapters(self) -> Sequence[AdapterLike]:

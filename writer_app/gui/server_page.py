@@ -22,16 +22,19 @@ class ServerPage(SettingsPage):
         self._bind("allowed_origins", "Also allow web origins:", origins, origins.text,
                    origins.setText)
         self._finish()
-        self.note = _note("")
+        self.note = _note("Grammar checking and completion for LibreOffice, the LanguageTool "
+                          "browser add-on, Obsidian and AI tools, with the models loaded "
+                          "here; your typing keeps priority. Only this computer can "
+                          "connect, and no text is logged.")
         self.note.setObjectName("server_note")
         self.layout_.insertWidget(1, self.note)
+        self.addresses = _note("")
+        self.addresses.setObjectName("server_addresses")
+        self.layout_.insertWidget(3, self.addresses)
         self.port_spin.valueChanged.connect(self._show_addresses)
         self._show_addresses()
 
     def _show_addresses(self) -> None:
         base = f"http://127.0.0.1:{self.port_spin.value()}"
-        self.note.setText(
-            "Grammar checking and completion for LibreOffice, the LanguageTool browser "
-            "add-on, Obsidian and AI tools, with the models loaded here; your typing keeps "
-            f"priority. LanguageTool server: {base}/v2 · OpenAI base URL: {base}/v1. Only "
-            "this computer can connect, and no text is logged.")
+        self.addresses.setText(f"LanguageTool server:  {base}/v2\n"
+                               f"OpenAI base URL:  {base}/v1")

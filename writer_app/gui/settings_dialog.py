@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QStandardItemModel
+from PySide6.QtGui import QFont, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -48,6 +48,7 @@ from writer_app.core.grammar_check import SENSITIVITY_LEVELS, knobs_for
 from writer_app.core.requests import ModelInfo
 from writer_app.core.settings import (
     GRAMMAR_CATEGORIES,
+    MIN_LINE_WIDTH,
     CompletionSettings,
     EditorSettings,
     GrammarSettings,
@@ -62,6 +63,7 @@ from writer_app.gui.personalize_page import (
     PersonalizeRunner,
     scrolling,
 )
+from writer_app.gui.prose_font import prose_font
 from writer_app.gui.theme import error_color
 
 ADD_FOLDER = "\x00add-folder"  # the combo entry that opens a folder chooser
@@ -773,7 +775,7 @@ class EditorPage(SettingsPage):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.system_font = QCheckBox("Use the system's fixed-width font")
+        self.system_font = QCheckBox("Use the default prose font")
         self.font_combo = QFontComboBox()
         font_row = QWidget()
         column = QVBoxLayout(font_row)
@@ -784,10 +786,25 @@ class EditorPage(SettingsPage):
         self.system_font.toggled.connect(lambda on: self.font_combo.setEnabled(not on))
         self._spin("font_size", "Font size:", " pt")
         self._choice("theme", "Theme:", _THEME_LABELS)
-        self._spin("line_width", "Line width:", " characters", special="Window width")
+        self._line_width_spin()
         self._spin("autosave_seconds", "Recovery copy every:", " s")
+        self._check("autosave_to_file", "Also save documents that have a file at that "
+                    "interval")
         self._check("focus_mode", "Focus mode: dim all but the current paragraph")
+        self._spin("session_word_goal", "Session word goal:", " words", special="None")
         self._finish()
+
+    def _line_width_spin(self) -> None:
+        """0 (the window's width) or at least MIN_LINE_WIDTH characters: the value just
+        below that minimum stands for 0 and reads "Window width"."""
+        spin = QSpinBox(suffix=" characters", minimumWidth=_SHORT_WIDTH)
+        off = MIN_LINE_WIDTH - 1
+        spin.setRange(off, int(_meta(EditorSettings, "line_width")["high"]))
+        spin.setSpecialValueText("Window width")
+        self._bind("line_width", "Line width:", spin,
+                   lambda: 0 if spin.value() == off else spin.value(),
+                   lambda value: spin.setValue(value if value >= MIN_LINE_WIDTH else off),
+                   short=True)
 
     def _font_family(self) -> str:
         return "" if self.system_font.isChecked() else self.font_combo.currentFont().family()
@@ -795,8 +812,7 @@ class EditorPage(SettingsPage):
     def _set_font_family(self, family: str) -> None:
         self.system_font.setChecked(not family)
         self.font_combo.setEnabled(bool(family))
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.font_combo.setCurrentFont(QFont(family) if family else fixed)
+        self.font_combo.setCurrentFont(QFont(family) if family else prose_font())
 
 
 class PersonalizePage(SettingsPage):

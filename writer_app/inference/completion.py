@@ -24,6 +24,12 @@ from dataclasses import replace
 import torch
 
 from writer_app.core.confidence import confident_length, word_stops
+from writer_app.core.passage import (
+    cut_repeated_sentence,
+    decode_limit,
+    passage_complete,
+    trim_to_boundary,
+)
 from writer_app.core.requests import (
     AlternativesResult,
     CompletionRequest,
@@ -44,6 +50,9 @@ TextCallback = Callable[[str], None]
 # window (and the cache built on it) stays put while the user types on.
 _DROP_BLOCK = 128
 _PENALTY_WINDOW = 64
+# The no-repeat rule also looks this far back into the context: about the last
+# paragraph, so a passage does not say again what the writer just wrote.
+_NGRAM_WINDOW = 256
 _ALT_TEMPERATURE = 0.8
 
 
@@ -167,8 +176,9 @@ class CompletionEngine:
                 if cancel is not None and cancel.is_set():
                     stop = True
                     break
+                banned = _ngram_bans(ids[-_NGRAM_WINDOW:] + generated, params.no_repeat_ngram)
                 token = _choose(self._allowed(row, params, generated), params,
-                                ids[-_PENALTY_WINDOW:] + generated, generator)
+                                ids[-_PENALTY_WINDOW:] + generated, generator, banned)
                 if token in self._eos_ids:
                     stop = True
                     break
@@ -206,11 +216,14 @@ class CompletionEngine:
         cancel: threading.Event | None = None,
         on_text: TextCallback | None = None,
     ) -> CompletionResult:
-        """A short continuation of request.text_before, streamed through on_text.
+        """A continuation of request.text_before, streamed through on_text.
 
-        With params.min_confidence, the suggestion is shown only as far as the model's
-        probability of it stays at or above that (core/confidence.py): decoding stops at
-        the first token below it, and only whole words are streamed.
+        Inline suggestions end at the first sentence end or newline and never repeat
+        one of the writer's last sentences; a passage (params.end_at_boundary) ends at a
+        sentence or paragraph end near params.max_new_tokens. With params.min_confidence,
+        a suggestion is shown only as far as the model's probability of it stays at or
+        above that (core/confidence.py): decoding stops at the first token below it, and
+        only whole words are streamed.
         """
         started = time.perf_counter()
         prompt, trailing = split_trailing_space(request.text_before)
@@ -218,15 +231,21 @@ class CompletionEngine:
         params = request.params
         if not ids:
             return CompletionResult(request.request_id, request.revision, "", 0.0, 0.0, 0)
+        target = params.max_new_tokens
+        decode = replace(params, max_new_tokens=decode_limit(target)) \
+            if params.end_at_boundary else params
         threshold = params.min_confidence
-        state = {"text": "", "first": None, "unsure": False}
+        state = {"text": "", "first": None, "raw": "", "unsure": False}
         prefixes: list[str] = []
         probs: list[float] = []
 
         def visible(raw: str, finished: bool) -> str:
             if threshold > 0:
                 raw = raw[: confident_length(word_stops(prefixes, probs, finished), threshold)]
-            return _visible(raw, trailing, request.text_after, params)
+            text = _visible(raw, trailing, request.text_after, params)
+            if not params.multiline:
+                text = cut_repeated_sentence(text, request.text_before)
+            return text
 
         def show(text: str) -> None:
             if text != state["text"]:
@@ -244,16 +263,24 @@ class CompletionEngine:
             if threshold > 0 and math.prod(probs) < threshold:
                 state["unsure"] = True  # nothing from here on can be shown
                 return True
+            state["raw"] = raw
             done = (not params.multiline and "\n" in raw) or (
-                params.stop_at_sentence_end and has_sentence_end(raw))
+                params.stop_at_sentence_end and has_sentence_end(raw)) or (
+                params.end_at_boundary and passage_complete(raw, len(generated), target))
+            if not params.multiline:
+                text = _visible(raw, trailing, request.text_after, params)
+                done = done or cut_repeated_sentence(text, request.text_before) != text
             show(visible(raw, done))
             return done
 
-        generated = self.generate_ids(ids, params, cancel, on_token, probs)
-        finished = time.perf_counter()
+        generated = self.generate_ids(ids, decode, cancel, on_token, probs)
+        cancelled = bool(cancel is not None and cancel.is_set())
         if prefixes and not prefixes[-1].endswith("\ufffd"):
             # the last word is whole unless the model grew unsure within it
             show(visible(prefixes[-1], not state["unsure"]))
+        if params.end_at_boundary and not cancelled and len(generated) >= decode.max_new_tokens:
+            state["text"] = trim_to_boundary(state["text"])  # ran out: end where one did
+        finished = time.perf_counter()
         first = state["first"] or finished
         return CompletionResult(
             request_id=request.request_id,
@@ -262,7 +289,7 @@ class CompletionEngine:
             latency_ms=(finished - started) * 1000,
             first_token_ms=(first - started) * 1000,
             new_tokens=len(generated),
-            cancelled=bool(cancel is not None and cancel.is_set()),
+            cancelled=cancelled,
             stops=self._visible_stops(prefixes, probs, not state["unsure"], state["text"],
                                       trailing, request, params),
         )
@@ -342,13 +369,26 @@ def _generator(params: GenerationParams, device: torch.device) -> torch.Generato
     return generator
 
 
+def _ngram_bans(tokens: list[int], n: int) -> list[int]:
+    """Tokens that would complete an n-gram already in `tokens` (none when n < 2)."""
+    if n < 2 or len(tokens) < n:
+        return []
+    tail = tokens[len(tokens) - n + 1:]
+    return [tokens[i + n - 1] for i in range(len(tokens) - n + 1)
+            if tokens[i:i + n - 1] == tail]
+
+
 def _choose(
     logits: torch.Tensor,
     params: GenerationParams,
     recent: list[int],
     generator: torch.Generator | None,
+    banned: list[int] | None = None,
 ) -> int:
     logits = logits.float()
+    if banned:
+        logits = logits.clone()
+        logits[banned] = float("-inf")
     if params.repetition_penalty != 1.0 and recent:
         index = torch.tensor(sorted(set(recent)), device=logits.device)
         picked = logits[index]

@@ -18,6 +18,7 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host.strip("[]"), port))
+        sock.listen(128)  # connections wait in the backlog until uvicorn takes over
     except OSError:
         sock.close()
         raise
@@ -50,9 +51,13 @@ class ServerThread:
     def run(self) -> None:
         self.server.run(sockets=[self.socket])
 
-    def start(self, timeout: float = 10.0) -> None:
+    def start(self, timeout: float = 10.0, wait: bool = True) -> None:
+        """Serve from a thread of its own; with ``wait``, return once uvicorn is up
+        (without, requests wait in the socket's backlog until it is)."""
         self._thread = threading.Thread(target=self.run, name="serve-http", daemon=True)
         self._thread.start()
+        if not wait:
+            return
         deadline = time.monotonic() + timeout
         while not self.server.started and self._thread.is_alive():
             if time.monotonic() > deadline:

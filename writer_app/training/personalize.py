@@ -42,7 +42,7 @@ from pathlib import Path
 
 import torch
 
-from writer_app.core.doc_import import ImportResult, read_documents
+from writer_app.core.doc_import import MAX_CORPUS_BYTES, ImportResult, read_documents
 from writer_app.core.documents import atomic_write_text
 from writer_app.core.out_folder import (
     is_ours,
@@ -119,6 +119,7 @@ class FinetuneConfig:
     sample_tokens: int = 30
     threads: int | None = None
     allow_pickle: bool = False  # a base model with pickle weights only (--allow-pickle)
+    max_bytes: int = MAX_CORPUS_BYTES  # text read from the documents at most
     # windows per optimizer step across all processes (default: 2 per process on a CPU;
     # on a GPU 8 per process, doubled while the run keeps about 20 steps)
     windows_per_step: int | None = None
@@ -371,7 +372,7 @@ class Personalizer:
 
     def _documents(self) -> ImportResult:
         """The documents, read (and refused when there are none) before the model loads."""
-        result = read_documents(self.config.docs)
+        result = read_documents(self.config.docs, self.config.max_bytes)
         if not result.documents:
             reasons = "; ".join(f"{s.path}: {s.reason}" for s in result.skipped[:3])
             raise PersonalizeError("No readable documents were found"
@@ -698,7 +699,8 @@ class Personalizer:
         from writer_app.inference.registry import load_causal_lm
 
         def load_base():
-            spec = ModelSpec(self.config.model, str(self.device), "float32")
+            spec = ModelSpec(self.config.model, str(self.device), "float32",
+                             allow_pickle=self.config.allow_pickle)
             return load_causal_lm(spec).model
 
         text = report_eval.heldout_text(self.tokenizer, plan.valid)
@@ -828,6 +830,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     advanced.add_argument("--threads", type=int, default=None, metavar="N",
                           help="CPU threads (default: all available cores, shared out "
                                "among the processes of a torchrun launch)")
+    advanced.add_argument("--max-bytes", type=int, default=MAX_CORPUS_BYTES, metavar="N",
+                          help=f"read at most N bytes of text from the documents (default "
+                               f"{MAX_CORPUS_BYTES >> 20} MB)")
     advanced.add_argument("--windows-per-step", type=int, default=None, metavar="N",
                           help="training windows per optimizer step across all processes "
                                f"(default: {CPU_WINDOWS} per process on a CPU, 8-32 per "
@@ -840,7 +845,7 @@ def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
         epochs=args.epochs, preset=args.preset, resume=args.resume, name=args.name,
         seed=args.seed, device=args.device, dry_run=getattr(args, "dry_run", False),
         lr=args.lr, context=args.context, threads=args.threads,
-        allow_pickle=getattr(args, "allow_pickle", False),
+        allow_pickle=getattr(args, "allow_pickle", False), max_bytes=args.max_bytes,
         windows_per_step=getattr(args, "windows_per_step", None))
 
 
@@ -869,6 +874,7 @@ def argument_problem(args: argparse.Namespace) -> str:
               (args.lr is not None and args.lr <= 0, "--lr must be positive"),
               (args.context is not None and args.context < 8, "--context must be >= 8"),
               (args.threads is not None and args.threads < 1, "--threads must be >= 1"),
+              (args.max_bytes < 1, "--max-bytes must be >= 1"),
               (getattr(args, "windows_per_step", None) is not None
                and args.windows_per_step < 1, "--windows-per-step must be >= 1"))
     return next((message for bad, message in checks if bad), "")

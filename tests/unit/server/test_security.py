@@ -214,3 +214,31 @@ def test_the_text_is_never_logged(checker, tiny_engine, capfd):
     assert any("RuntimeError" in line for line in records)  # the failure is logged...
     assert not [line for line in records if SECRET in line]  # ...but never the text
     assert SECRET not in out and SECRET not in err
+
+
+def test_a_non_loopback_host_with_a_token_prints_a_warning(monkeypatch, capsys):
+    """(No socket is opened beyond loopback: the server is replaced by a recorder.)"""
+    from writer_app.commands import serve as command
+    from writer_app.server import runner
+    from writer_app.server.standalone import LoadedEngines
+
+    served = {}
+
+    class Recorder:
+        def __init__(self, app, host, port):
+            served.update(host=host, port=port)
+            self.url = f"http://{host}:{port}"
+
+        def use(self, app):
+            served["app"] = app
+
+        def run(self):
+            served["ran"] = True
+
+    monkeypatch.setattr(runner, "ServerThread", Recorder)
+    monkeypatch.setattr(command, "_load", lambda args: LoadedEngines(FakeGrammarChecker()))
+    status = cli.main(["serve", "--host", "192.0.2.7", "--token", "t", "--no-completion"])
+    err = capsys.readouterr().err
+    assert status == 0 and served["ran"] and served["host"] == "192.0.2.7"
+    assert "writer-app: warning: listening on 192.0.2.7" in err
+    assert "LanguageTool API at http://192.0.2.7:8081/v2" in err and "OpenAI" not in err
