@@ -139,8 +139,9 @@ class GrammarSettings:
     spelling_enabled: bool = _f(True, "Underline misspelled words")
     sensitivity: str = _f("balanced", "How readily to flag: relaxed, balanced or picky",
                           choices=("relaxed", "balanced", "picky"))
-    language_variant: str = _f("en-US", "English spelling variant: en-US or en-GB",
-                               choices=("en-US", "en-GB"))
+    language_variant: str = _f("auto", "English spelling variant: auto (from the system "
+                               "locale), en-US, en-GB, or en (accept both)",
+                               choices=("auto", "en-US", "en-GB", "en"))
     disabled_categories: str = _f("", "Comma-separated categories never to flag: "
                                   + ", ".join(GRAMMAR_CATEGORIES))
     check_delay_ms: int = _f(600, "Pause after typing before the changed sentences are "

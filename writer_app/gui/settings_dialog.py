@@ -569,7 +569,8 @@ class GrammarPage(SettingsPage):
         self._check("spelling_enabled", "Check spelling")
         self._build_sensitivity()
         self._choice("language_variant", "English variant:",
-                     {"en-US": "American (en-US)", "en-GB": "British (en-GB)"})
+                     {"auto": "From the system language", "en-US": "American (en-US)",
+                      "en-GB": "British (en-GB)", "en": "Accept both"})
         self._build_categories()
         self._spin("check_delay_ms", "Check after a pause of:", " ms")
         self.keep_spin = self._double("keep_confidence", "Keep bias (advanced):")

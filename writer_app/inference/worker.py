@@ -384,6 +384,14 @@ class InferenceWorker(QObject):
         self._grammar_job = (request, cancel, 0)  # supersedes a running one
         self._post_grammar_step()
 
+    def _share_language_model(self) -> None:
+        """The checker judges confusable words (their/there...) with the completion model
+        in use, whichever it is; with none loaded that layer is off."""
+        set_model = getattr(self._grammar, "set_language_model", None)
+        if set_model is not None:
+            backend = self._backend
+            set_model(getattr(backend, "model", None), getattr(backend, "tokenizer", None))
+
     def _post_grammar_step(self) -> None:
         if not self._grammar_step_posted:
             self._grammar_step_posted = True
@@ -400,6 +408,7 @@ class InferenceWorker(QObject):
             return
         batch = request.units[done:done + GRAMMAR_BATCH_UNITS]
         texts = [text for _key, text in batch]
+        self._share_language_model()
         try:
             found = self._grammar.check_many(texts)
             found = [_spelling_alternatives(self._grammar, text, list(edits))
