@@ -33,6 +33,8 @@ COMMANDS = {
                  "--max-steps", "1", "--device", "cpu", "--context", "16"],
     "grammar-personalize": ["grammar-personalize", "--docs", "FILE", "--out", "OUT",
                             "--max-steps", "1"],
+    "evaluate": ["evaluate", "FILE", "--model", "MODEL", "--device", "cpu", "--positions",
+                 "2", "--adapter", ""],
 }
 STDIN_COMMANDS = {
     "complete": ["complete", "-", "--model", "MODEL", "--device", "cpu",

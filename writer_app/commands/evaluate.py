@@ -10,6 +10,8 @@ import json
 import sys
 from dataclasses import replace
 
+from writer_app.cli_input import CHECK_MAX_BYTES, add_input_options, option_problem
+
 EXIT_USAGE = 2
 
 
@@ -34,6 +36,7 @@ def register(subparsers) -> None:
     parser.add_argument("--confidence", default="",
                         choices=("", "conservative", "balanced", "eager"),
                         help="the setting keystroke savings use (default: your settings)")
+    add_input_options(parser, pickle=False, max_bytes=CHECK_MAX_BYTES)
     parser.set_defaults(handler=run)
 
 
@@ -52,10 +55,12 @@ def run(args: argparse.Namespace) -> int:
     positions = DEFAULT_POSITIONS if args.positions is None else args.positions
     if positions < 1:
         return _error("--positions must be at least 1")
+    if option_problem(args):
+        return _error(option_problem(args))
     texts = []
     for name in args.files:
         try:
-            texts.append(read_document(name))
+            texts.append(read_document(name, args.max_bytes))
         except DocumentError as exc:
             return _error(str(exc))
     text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
