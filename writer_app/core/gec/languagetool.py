@@ -41,6 +41,7 @@ SOFTWARE = {"name": "writer_app", "version": __version__, "buildDate": "",
             "apiVersion": API_VERSION, "premium": False, "premiumHint": "", "status": ""}
 SHORT_MESSAGES = {
     Category.SPELLING: "Spelling mistake",
+    Category.VARIANT: "Spelling variant",
     Category.VERB_FORM: "Verb form",
     Category.AGREEMENT: "Agreement error",
     Category.ARTICLE: "Article or determiner",
@@ -56,6 +57,7 @@ SHORT_MESSAGES = {
 # LanguageTool's category ids and names for ours (the rest are GRAMMAR).
 LT_CATEGORIES = {
     Category.SPELLING: ("TYPOS", "Possible Typo"),
+    Category.VARIANT: ("TYPOS", "Possible Typo"),
     Category.PUNCTUATION: ("PUNCTUATION", "Punctuation"),
     Category.CAPITALISATION: ("CASING", "Capitalization"),
     Category.REDUNDANCY: ("REDUNDANCY", "Redundant Phrases"),
@@ -70,7 +72,7 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 def issue_type(category: Category) -> str:
     """LanguageTool's issueType (its ITS 2.0 localization-quality names)."""
-    if category is Category.SPELLING:
+    if category in (Category.SPELLING, Category.VARIANT):
         return "misspelling"
     if category in (Category.PUNCTUATION, Category.CAPITALISATION):
         return "typographical"
