@@ -56,6 +56,17 @@ _NGRAM_WINDOW = 256
 _ALT_TEMPERATURE = 0.8
 
 
+def position_limit(model) -> int | None:
+    """The longest sequence the model's position embeddings allow, when its config says
+    (rotary models list a maximum too)."""
+    config = getattr(model, "config", None)
+    for name in ("max_position_embeddings", "n_positions", "n_ctx"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
 class CompletionEngine:
     """Owns a model and tokenizer; not thread-safe (lives in the worker thread)."""
 
@@ -66,6 +77,12 @@ class CompletionEngine:
         self.base_model = model  # without any adapter
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
+        # The prompt and the new tokens must fit the model's positions: a model with few
+        # (GPT-2 has 1024) keeps room for the continuation after the prompt.
+        positions = position_limit(model)
+        if positions is not None:
+            max_context_tokens = min(max_context_tokens,
+                                     max(8, positions - min(positions // 2, 256)))
         self.max_context_tokens = max_context_tokens
         self._cached_ids: list[int] = []
         self._eos_ids = _eos_ids(model, tokenizer)
