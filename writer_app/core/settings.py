@@ -63,7 +63,7 @@ class CompletionSettings:
     context_chars: int = _f(4000, "How much text before the cursor the model reads",
                             low=200, high=32000)
     # Continue writing samples: greedy decoding of a long passage loops. The defaults
-    # were chosen by bench/continue_sampling.py (see docs/continue-writing.md).
+    # were chosen by bench/continue_sampling.py (its docstring gives the rule).
     continue_temperature: float = _f(0.8, "Continue writing: sampling temperature "
                                      "(higher = more surprising words)", low=0.0, high=2.0)
     continue_top_p: float = _f(0.9, "Continue writing: nucleus sampling cut-off",
