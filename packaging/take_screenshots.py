@@ -138,6 +138,8 @@ def take(out_dir: Path, timeout_s: float, status_bar: bool, theme: str) -> None:
         _wait_until(app, lambda: bool(checked) and bool(editor.issues()), timeout_s,
                     "the grammar check")
         editor.clear_suggestion()
+        _wait_until(app, lambda: window.issues_panel.tree.topLevelItemCount() > 0, timeout_s,
+                    "the Issues panel")
         _save(window, f"editor-issues{suffix}.png", out_dir)
         dialog = FixPreviewDialog(editor.toPlainText(), editor.issues(), window)
         dialog.show()
