@@ -33,6 +33,7 @@ from writer_app.core.settings import Settings, save_settings
 from writer_app.core.text_ops import clip_context, should_suggest
 from writer_app.core.tracker import RequestTracker
 from writer_app.core.units import human_size
+from writer_app.core.variant import resolve_variant
 from writer_app.grammar_controller import GrammarController
 from writer_app.gui.main_window import MainWindow
 from writer_app.gui.model_scan import ModelScan
@@ -234,7 +235,7 @@ class EditorController(QObject):
         # After the event loop turns: a completion model asked for right after this
         # constructor loads first.
         QTimer.singleShot(0, self.grammar.start)
-        self.serve.apply(settings.server, settings.grammar.language_variant)
+        self.serve.apply(settings.server, resolve_variant(settings.grammar.language_variant))
 
     # -- wiring -----------------------------------------------------------------------
     def _connect_worker(self) -> None:
@@ -291,7 +292,7 @@ class EditorController(QObject):
                 or old.models.device != settings.models.device):
             self.grammar.apply_settings(settings.grammar, settings.models.grammar_model,
                                         settings.models.device)
-        self.serve.apply(settings.server, settings.grammar.language_variant)
+        self.serve.apply(settings.server, resolve_variant(settings.grammar.language_variant))
 
     def open_personalize(self) -> SettingsDialog:
         """Tools › Personalize…: Preferences, opened at its Personalize page."""
@@ -478,7 +479,7 @@ class EditorController(QObject):
         # Its package loads the tagger's torch modules: only when a review asks.
         from writer_app.inference.grammar.spelling import SpellingChecker
 
-        return SpellingChecker(self.settings.grammar.language_variant).load()
+        return SpellingChecker(resolve_variant(self.settings.grammar.language_variant)).load()
 
     @Slot(str)
     def _on_personalize_state(self, state: str) -> None:

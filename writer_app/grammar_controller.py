@@ -38,6 +38,7 @@ from writer_app.core.grammar_check import (
 )
 from writer_app.core.large_document import check_region, is_large
 from writer_app.core.settings import GrammarSettings
+from writer_app.core.variant import resolve_variant
 
 PROGRESS_MIN_UNITS = 12  # a check this big shows its progress in the status bar
 RENDER_INTERVAL_MS = 150  # while a big check runs, underlines are refreshed this often
@@ -48,7 +49,7 @@ def grammar_config(settings: GrammarSettings, device: str = "cpu",
     """`model` is ModelSettings.grammar_model: "default", a folder or a cached HF id."""
     knobs = knobs_for(settings.sensitivity, settings.keep_confidence,
                       settings.min_error_probability)
-    return GrammarConfig(variant=settings.language_variant,
+    return GrammarConfig(variant=resolve_variant(settings.language_variant),
                          spelling=settings.spelling_enabled, grammar=settings.grammar_enabled,
                          keep_confidence=knobs.keep_confidence,
                          min_error_probability=knobs.min_error_probability, device=device,

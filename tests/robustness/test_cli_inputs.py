@@ -176,3 +176,11 @@ def _lines(text: str) -> int:
     """Lines `correct` prints for `text`: one per line, none for no text."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return len(text.removesuffix("\n").split("\n")) if text else 0
+
+
+@pytest.mark.parametrize("command", ["finetune", "grammar-personalize"])
+def test_training_reads_at_most_max_bytes(command, inputs, tiny_gpt2, tmp_path):
+    argv = [*_argv(COMMANDS[command], inputs["scripts"], tiny_gpt2, tmp_path / "out"),
+            "--max-bytes", "20"]
+    line = run_cli(argv).assert_one_clear_error()
+    assert "limit is 20 bytes" in line

@@ -125,6 +125,7 @@ def knobs_for(sensitivity: str, keep_confidence: float = -1.0,
 # The settings' coarse categories (GRAMMAR_CATEGORIES) and the engine's fine ones.
 _SETTING_OF = {
     Category.SPELLING: "spelling",
+    Category.VARIANT: "spelling",
     Category.PUNCTUATION: "punctuation",
     Category.CAPITALISATION: "punctuation",
     Category.REDUNDANCY: "style",
@@ -135,6 +136,7 @@ _COLOUR_GROUP = {"spelling": "spelling", "punctuation": "style", "style": "style
 
 CATEGORY_TITLES = {
     Category.SPELLING: "Spelling",
+    Category.VARIANT: "Spelling variant",
     Category.VERB_FORM: "Verb form",
     Category.AGREEMENT: "Subject\u2013verb agreement",
     Category.ARTICLE: "Article or determiner",

@@ -59,6 +59,7 @@ from writer_app.core.doc_import import SUPPORTED_SUFFIXES, read_documents
 from writer_app.core.units import human_count
 from writer_app.core.vocabulary import SpellerLike, VocabularyEntry, build_vocabulary
 from writer_app.gui.loss_chart import LossChartWidget
+from writer_app.gui.personalize_report import PersonalizeReportView
 from writer_app.gui.theme import error_color
 
 TRAINING_MODULE = "writer_app.training.personalize"
@@ -818,6 +819,8 @@ class PersonalizePanel(QWidget):
     def _build_report(self) -> QGroupBox:
         self.report_box = QGroupBox("Result")
         layout = QVBoxLayout(self.report_box)
+        self.report_view = PersonalizeReportView()
+        layout.addWidget(self.report_view)
         self.report_label = _caption("")
         self.report_label.setObjectName("report_label")
         layout.addWidget(self.report_label)
@@ -1269,11 +1272,8 @@ class PersonalizePanel(QWidget):
         self.warnings_label.setVisible(True)
 
     def _on_report_event(self, event: dict) -> None:
-        before, after = float(event["ppl_before"]), float(event["ppl_after"])
-        change = (after - before) / before * 100 if before else 0.0
+        self.report_view.show_report(event)  # perplexity is in its details
         self.report_label.setText(
-            f"Perplexity on your held-out text: {before:.1f} → {after:.1f} "
-            f"({change:+.0f}%; lower means the model predicts your writing better)\n"
             f"{event.get('documents', 0)} document(s) · "
             f"{human_count(int(event.get('tokens', 0)))} tokens · "
             f"{duration_text(float(event.get('seconds', 0)))}")
