@@ -674,6 +674,7 @@ def finetune(config: FinetuneConfig, emit: Emit = print_event) -> int:
     from writer_app.training.tagger_training import stop_signals
 
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notes
+    warnings.filterwarnings("ignore", message=".*fan_in_fan_out.*")  # GPT-2's Conv1D layers
     problem = out_problem(config.out, config.docs)
     if problem:  # refused before anything is loaded or written
         emit("error", message=problem)
