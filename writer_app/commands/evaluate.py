@@ -10,9 +10,8 @@ import json
 import sys
 from dataclasses import replace
 
-from writer_app.cli_input import CHECK_MAX_BYTES, add_input_options, option_problem
-
 EXIT_USAGE = 2
+MAX_POSITIONS = 100_000
 
 
 def register(subparsers) -> None:
@@ -36,7 +35,9 @@ def register(subparsers) -> None:
     parser.add_argument("--confidence", default="",
                         choices=("", "conservative", "balanced", "eager"),
                         help="the setting keystroke savings use (default: your settings)")
-    add_input_options(parser, pickle=False, max_bytes=CHECK_MAX_BYTES)
+    from writer_app.cli_input import CHECK_MAX_BYTES, add_input_options
+
+    add_input_options(parser, max_bytes=CHECK_MAX_BYTES)
     parser.set_defaults(handler=run)
 
 
@@ -46,6 +47,7 @@ def _error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from writer_app.cli_input import option_problem
     from writer_app.core.doc_import import read_document
     from writer_app.core.documents import DocumentError
     from writer_app.core.paths import settings_file
@@ -55,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     positions = DEFAULT_POSITIONS if args.positions is None else args.positions
     if positions < 1:
         return _error("--positions must be at least 1")
+    if positions > MAX_POSITIONS:
+        return _error(f"--positions must be at most {MAX_POSITIONS}")
     if option_problem(args):
         return _error(option_problem(args))
     texts = []
@@ -72,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         completion = replace(completion, confidence=args.confidence)
     models = settings.models
     spec = replace(models.completion_spec(), reference=args.model or models.completion_model,
-                   device=args.device or models.device)
+                   device=args.device or models.device, allow_pickle=args.allow_pickle)
     adapter = models.adapter if args.adapter is None else args.adapter
     engine, problem = _engine(spec, adapter)
     if engine is None:
@@ -91,7 +95,12 @@ def _engine(spec, adapter: str):
         loaded = load_causal_lm(spec, lambda message: print(message, file=sys.stderr))
     except (ModelLoadError, DeviceError) as exc:
         return None, str(exc)
-    engine = CompletionEngine(loaded.model, loaded.tokenizer)
+    from writer_app.cli_input import model_context
+
+    # the editor's context, within what the model's positions allow
+    context = model_context(loaded.model)
+    limit = 1024 if context is None else max(16, min(1024, context - 80))
+    engine = CompletionEngine(loaded.model, loaded.tokenizer, max_context_tokens=limit)
     engine.base_name = loaded.info.name
     engine.base_fingerprint = model_fingerprint(loaded.info.path)
     if adapter:

@@ -68,12 +68,12 @@ class CompletionSettings:
                          "suggestion is also cut where the model grows unsure",
                          choices=CONFIDENCE_CHOICES)
     # Continue writing samples: greedy decoding of a long passage loops. The defaults
-    # were chosen by bench/continue_sampling.py (see docs/continue-writing.md).
-    continue_temperature: float = _f(0.8, "Continue writing: sampling temperature "
+    # were chosen by bench/continue_sampling.py (its docstring gives the rule).
+    continue_temperature: float = _f(0.7, "Continue writing: sampling temperature "
                                      "(higher = more surprising words)", low=0.0, high=2.0)
     continue_top_p: float = _f(0.9, "Continue writing: nucleus sampling cut-off",
                                low=0.05, high=1.0)
-    continue_repetition_penalty: float = _f(1.1, "Continue writing: penalty for repeating "
+    continue_repetition_penalty: float = _f(1.0, "Continue writing: penalty for repeating "
                                             "recent words (1 = none)", low=1.0, high=2.0)
     continue_no_repeat_ngram: int = _f(4, "Continue writing: never repeat a run of this many "
                                        "tokens (0 = off)", low=0, high=16)

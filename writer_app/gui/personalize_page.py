@@ -73,6 +73,8 @@ QUICK_STEPS = 40  # what the quick preset caps training at
 # CPU_WINDOWS), plus loading, evaluations and the report's samples (bench/finetune.py).
 CPU_TOKENS_PER_S = 95.0
 RUN_OVERHEAD_S = 60.0
+# The report's comparison of the base and personalized models (training/report_eval.py).
+REPORT_COMPARISON_S = 90.0
 TOKENS_PER_WORD = 1.35
 TOKENS_PER_STEP = 2 * 256
 SHOW_PROGRESS_AFTER_MS = 500  # a run that fails at once never flashes a progress bar
@@ -106,7 +108,8 @@ def estimate_seconds(words: int, quick: bool) -> tuple[int, float]:
     steps = max(1, math.ceil(epochs * tokens / TOKENS_PER_STEP))
     if quick:
         steps = min(steps, QUICK_STEPS)
-    return steps, steps * TOKENS_PER_STEP / CPU_TOKENS_PER_S + RUN_OVERHEAD_S
+    return steps, (steps * TOKENS_PER_STEP / CPU_TOKENS_PER_S + RUN_OVERHEAD_S
+                   + REPORT_COMPARISON_S)
 
 
 def duration_text(seconds: float | None) -> str:

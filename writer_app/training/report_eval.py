@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 
 from writer_app.training.lora_data import Window
 
-REPORT_POSITIONS = 24
-REPORT_CHARS = 8000  # the held-out text compared, at most
+REPORT_POSITIONS = 20
+REPORT_CHARS = 6000  # the held-out text compared, at most
 # A sampled position costs about as much as this many training-window forward passes.
 POSITION_COST_WINDOWS = 2.5
 
