@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from writer_app.inference.grammar.checker import GrammarChecker
 
-    checker = GrammarChecker.load()
+    checker = GrammarChecker.load(variant="en")
     checker.set_language_model(*lm)
     figures = {**confusion_figures(checker), **false_alarms(checker)}
     print(json.dumps(figures))
