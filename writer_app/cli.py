@@ -23,7 +23,7 @@ from writer_app.cli_input import (
 from writer_app.core.documents import DocumentError
 
 COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity",
-            "grammar-personalize", "serve", "continue")
+            "grammar-personalize", "serve", "continue", "evaluate")
 EXIT_USAGE = 2
 
 
@@ -71,10 +71,11 @@ def _command_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=_cmd_models)
     _add_grammar_commands(sub)
     _add_personalize_commands(sub)
-    from writer_app.commands import continue_writing, serve
+    from writer_app.commands import continue_writing, evaluate, serve
 
     serve.register(sub)
     continue_writing.register(sub)
+    evaluate.register(sub)
     return parser
 
 

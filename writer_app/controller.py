@@ -266,6 +266,7 @@ class EditorController(QObject):
         window.action_continue.triggered.connect(self._on_continue_triggered)
         window.action_stop.triggered.connect(self._on_stop_triggered)
         window.action_try_again.triggered.connect(self._on_try_again_triggered)
+        window.action_personalize.triggered.connect(self.open_personalize)
 
     def _apply_completion_settings(self) -> None:
         self._timer.setInterval(self.settings.completion.debounce_ms)
@@ -292,6 +293,12 @@ class EditorController(QObject):
             self.grammar.apply_settings(settings.grammar, settings.models.grammar_model,
                                         settings.models.device)
         self.serve.apply(settings.server, resolve_variant(settings.grammar.language_variant))
+
+    def open_personalize(self) -> SettingsDialog:
+        """Tools › Personalize…: Preferences, opened at its Personalize page."""
+        dialog = self.open_preferences()
+        dialog.page_list.setCurrentRow(dialog.pages.index(dialog.personalize_page))
+        return dialog
 
     def open_preferences(self) -> SettingsDialog:
         """Show Edit > Preferences (window-modal), or raise it if it is open."""

@@ -397,11 +397,11 @@ class GrammarController(QObject):
             if result.finished:
                 self._current = None
                 self._set_progress(None)
-                self._show_checking(False)
         if current and (result.finished or result.checked == len(result.results)):
             self.render()  # the first batch (the cursor's sentence) and the last at once
             self.sig_issues_updated.emit()
             if result.finished:
+                self._show_checking(False)  # after the underlines: no empty list between
                 self.sig_check_finished.emit()
         elif not self._render_timer.isActive():
             self._render_timer.start()

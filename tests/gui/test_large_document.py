@@ -14,7 +14,7 @@ PARAGRAPH = "Paragraph {n} has teh word and then some more words to read here."
 def large(app_parts, qtbot, grammar_checker):
     window, controller = app_parts
     window.show()
-    qtbot.waitUntil(lambda: controller.grammar.status is not None, timeout=15000)
+    qtbot.waitUntil(lambda: controller.grammar.status is not None, timeout=60000)
     count = LARGE_DOCUMENT_CHARS // len(PARAGRAPH) + 200
     text = "\n".join(PARAGRAPH.format(n=n) for n in range(count))
     grammar_checker.calls.clear()
@@ -49,9 +49,9 @@ def test_scrolling_and_jumping_check_more_and_check_document_checks_all(large, q
     cursor = editor.textCursor()
     cursor.movePosition(QTextCursor.MoveOperation.End)
     editor.setTextCursor(cursor)  # scrolls to the end
-    qtbot.waitUntil(lambda: count - 1 in _checked(grammar_checker), timeout=15000)
+    qtbot.waitUntil(lambda: count - 1 in _checked(grammar_checker), timeout=60000)
     assert len(_checked(grammar_checker)) < count // 10
     assert any(i.start > editor.document().characterCount() - 20_000 for i in editor.issues())
-    with qtbot.waitSignal(controller.grammar.sig_check_finished, timeout=60000):
+    with qtbot.waitSignal(controller.grammar.sig_check_finished, timeout=120000):
         window.action_check_document.trigger()
     assert len(editor.issues()) == count  # every paragraph's issue, on demand

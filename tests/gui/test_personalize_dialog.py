@@ -199,3 +199,13 @@ def test_the_status_bar_shows_the_active_adapter(adapter_backend, app_parts, qtb
     assert "mine" in window.label_adapter.text()
     assert controller.activate_adapter("") is None
     qtbot.waitUntil(window.label_adapter.isHidden, timeout=3000)
+
+
+def test_tools_personalize_opens_the_personalize_page(app_parts, qtbot):
+    window, controller = app_parts
+    assert window.action_personalize in window.menu_tools.actions()
+    window.action_personalize.trigger()
+    dialog = controller.settings_dialog
+    assert dialog is not None
+    assert dialog.stack.currentWidget() is dialog.personalize_page
+    dialog.reject()

@@ -167,8 +167,20 @@ def test_a_run_shows_progress_chart_and_report(make_panel, docs, monkeypatch, qt
     assert "Loading checkpoint shards: 100%" in panel.runner.log_tail  # not an event
     report = panel.report_label.text()
     assert panel.report_box.isVisible()
-    assert "42.0 → 30.5" in report and "-27%" in report
     assert "3.3K tokens" in report
+    # base against personalized in plain words and bars; perplexity in the details
+    view = panel.report_view
+    assert view.headline.text().startswith("Suggestions would have saved you 14% of keystrokes")
+    assert "up from 11%" in view.headline.text()
+    assert "right 34% of the time (up from 30%)" in view.accuracy.text()
+    assert "BLEU 12.3 (base model 9.8)" in view.overlap.text()
+    assert "ROUGE-L 25% (base model 21%)" in view.overlap.text()
+    assert [name for name, _, _ in view.bars.metrics][:2] == ["keystrokes saved", "next word"]
+    assert view.bars.metrics[0][1:] == (0.11, 0.14) and view.bars.isVisible()
+    assert not view.details.isVisible() and "42.0 → 30.5" in view.details.text()
+    assert "-27%" in view.details.text() and "Perplexity" not in view.headline.text()
+    qtbot.mouseClick(view.details_button, Qt.MouseButton.LeftButton)
+    assert view.details.isVisible() and "24 sampled places" in view.details.text()
     prompts = [w.text() for w in panel.report_box.findChildren(type(panel.report_label),
                                                                "sample_prompt")]
     bases = [w.text() for w in panel.report_box.findChildren(type(panel.report_label),

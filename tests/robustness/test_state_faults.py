@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -221,3 +222,36 @@ def _alive(pid: int) -> bool:
         return False
     status = Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].split()[0]
     return status != "Z"
+
+
+def test_out_of_memory_while_writing_moves_the_model_to_the_cpu(qtbot):
+    """A CUDA out-of-memory error in the middle of a suggestion: that request fails with
+    the reason, and the model is loaded again on the CPU with a note that says why."""
+    from dataclasses import replace
+
+    from tests.fakes import FakeBackend, fake_factory
+    from writer_app.core.requests import CompletionRequest, ModelSpec
+    from writer_app.inference.worker import InferenceWorker
+
+    def script(request):
+        if factory.specs[-1].device.startswith("cuda"):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 MiB")
+        return " on the CPU."
+
+    backend = FakeBackend(script)
+    factory = fake_factory(backend)
+    worker = InferenceWorker(factory)
+    ready, failed = [], []
+    worker.sig_model_ready.connect(ready.append)
+    worker.sig_request_failed.connect(lambda rid, message: failed.append(message))
+    worker._on_load_model(ModelSpec("default", "cuda", "float16"))
+    backend.info = replace(backend.info, device="cuda:0")
+    worker._on_complete(CompletionRequest(1, 0, "The keeper"), threading.Event())
+    assert "out of memory" in failed[0]
+    assert [(s.device, s.dtype) for s in factory.specs] == [("cuda", "float16"),
+                                                            ("cpu", "float32")]
+    assert ready[-1].note == "GPU ran out of memory; running on CPU"
+    done = []
+    worker.sig_completion_done.connect(done.append)
+    worker._on_complete(CompletionRequest(2, 0, "The keeper"), threading.Event())
+    assert done[0].text == " on the CPU."

@@ -17,6 +17,7 @@ from typing import Any
 
 import tomli_w
 
+from writer_app.core.confidence import CONFIDENCE_CHOICES, threshold_for
 from writer_app.core.documents import DocumentError, atomic_write_text
 from writer_app.core.requests import GenerationParams, ModelSpec
 
@@ -62,13 +63,17 @@ class CompletionSettings:
                                    low=1.0, high=2.0)
     context_chars: int = _f(4000, "How much text before the cursor the model reads",
                             low=200, high=32000)
+    confidence: str = _f("balanced", "Which suggestions to show: conservative (only likely "
+                         "ones, fewer), balanced, or eager (more, less often right); a "
+                         "suggestion is also cut where the model grows unsure",
+                         choices=CONFIDENCE_CHOICES)
     # Continue writing samples: greedy decoding of a long passage loops. The defaults
-    # were chosen by bench/continue_sampling.py (see docs/continue-writing.md).
-    continue_temperature: float = _f(0.8, "Continue writing: sampling temperature "
+    # were chosen by bench/continue_sampling.py (its docstring gives the rule).
+    continue_temperature: float = _f(0.7, "Continue writing: sampling temperature "
                                      "(higher = more surprising words)", low=0.0, high=2.0)
     continue_top_p: float = _f(0.9, "Continue writing: nucleus sampling cut-off",
                                low=0.05, high=1.0)
-    continue_repetition_penalty: float = _f(1.1, "Continue writing: penalty for repeating "
+    continue_repetition_penalty: float = _f(1.0, "Continue writing: penalty for repeating "
                                             "recent words (1 = none)", low=1.0, high=2.0)
     continue_no_repeat_ngram: int = _f(4, "Continue writing: never repeat a run of this many "
                                        "tokens (0 = off)", low=0, high=16)
@@ -83,6 +88,7 @@ class CompletionSettings:
             top_p=self.top_p,
             repetition_penalty=self.repetition_penalty,
             stop_at_sentence_end=True,
+            min_confidence=threshold_for(self.confidence),
         )
 
     def continue_params(self, seed: int = 1) -> GenerationParams:

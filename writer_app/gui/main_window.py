@@ -245,6 +245,9 @@ class MainWindow(QMainWindow):
         self.action_check_document = self._action(
             "&Check Document", None, "F7",
             tip="Check the whole document and list its issues, with Fix all after a review")
+        self.action_personalize = self._action(  # the controller connects it
+            "&Personalize…", None, tip="Train suggestions on your own writing: pick "
+            "documents, Start, watch the progress, then use the new adapter")
         self.action_shortcuts = self._action("&Keyboard Shortcuts", self._show_shortcuts,
                                              ["F1", "Ctrl+/"])
         self._build_writing_actions()
@@ -301,7 +304,7 @@ class MainWindow(QMainWindow):
         self.menu_view.addAction(self.action_status_bar)
 
         self.menu_tools = bar.addMenu("&Tools")
-        self.menu_tools.addAction(self.action_check_document)
+        self.menu_tools.addActions([self.action_check_document, self.action_personalize])
 
         self.menu_help = bar.addMenu("&Help")
         self.menu_help.addActions([self.action_shortcuts, self.action_about])

@@ -541,6 +541,9 @@ class CompletionPage(SettingsPage):
         self._check("enabled", "Show suggestions while typing")
         self._spin("debounce_ms", "Wait before suggesting:", " ms")
         self._spin("max_new_tokens", "Suggestion length:", " tokens")
+        self._choice("confidence", "Show suggestions:",
+                     {"conservative": "Conservative: only likely ones",
+                      "balanced": "Balanced", "eager": "Eager: more, less often right"})
         self._spin("continue_tokens", "Continue writing length:", " tokens")
         self._spin("alternatives", "Alternatives:")
         self._double("temperature", "Temperature:")

@@ -148,6 +148,13 @@ def load_transformers_backend(
     return engine
 
 
+def _gpu_out_of_memory(exc: BaseException, backend) -> bool:
+    """A CUDA out-of-memory error from a model on a GPU (then the CPU takes over)."""
+    device = str(getattr(getattr(backend, "info", None), "device", "") or "")
+    oom = type(exc).__name__ == "OutOfMemoryError" or "out of memory" in str(exc).lower()
+    return oom and device.startswith("cuda")
+
+
 class InferenceWorker(QObject):
     sig_model_loading = Signal(str)
     sig_model_ready = Signal(object)  # ModelInfo
@@ -177,6 +184,8 @@ class InferenceWorker(QObject):
         self._grammar_job: tuple[GrammarRequest, threading.Event, int] | None = None
         self._grammar_step_posted = False
         self._adapter = ""  # wanted adapter folder; applied to every model that loads
+        self._spec: ModelSpec | None = None  # what the serving model was loaded from
+        self._fallback_note = ""  # said with the next model once the GPU ran out of memory
 
     # Read by the serve queue (writer_app/inference/serve_queue.py) in this thread.
     @property
@@ -206,12 +215,15 @@ class InferenceWorker(QObject):
             self.sig_model_failed.emit(f"Could not load “{spec.reference}”: {one_line(exc)}")
             return
         old, self._backend = self._backend, backend
+        self._spec = spec
         old_device = getattr(getattr(old, "info", None), "device", None)
         replaced = old is not None and old is not backend
         del old  # the last reference: the old model can now be collected
         if replaced:
             _free_memory(old_device or "")
         info = _with_device_facts(backend.info)
+        if self._fallback_note:
+            info, self._fallback_note = replace(info, note=self._fallback_note), ""
         backend.info = info
         self.sig_model_ready.emit(info)
         if self._adapter:
@@ -276,6 +288,9 @@ class InferenceWorker(QObject):
             if reset is not None:
                 reset()  # the cache may hold half a step
             self.sig_request_failed.emit(request.request_id, one_line(exc))
+            if _gpu_out_of_memory(exc, backend) and self._spec is not None:
+                self._fallback_note = "GPU ran out of memory; running on CPU"
+                self._on_load_model(replace(self._spec, device="cpu", dtype="float32"))
             return
         done_signal.emit(result)
 

@@ -86,6 +86,14 @@ def autocast(device: torch.device):
 def mean_nll(model, windows: Sequence[Window], micro_batch: int, pad_id: int,
              device: torch.device) -> float:
     """Mean negative log-likelihood per predicted token over `windows`."""
+    total, count = nll_sum(model, windows, micro_batch, pad_id, device)
+    return total / max(1, count)
+
+
+@torch.no_grad()
+def nll_sum(model, windows: Sequence[Window], micro_batch: int, pad_id: int,
+            device: torch.device) -> tuple[float, int]:
+    """(summed negative log-likelihood, predicted tokens) over `windows`."""
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
@@ -101,7 +109,7 @@ def mean_nll(model, windows: Sequence[Window], micro_batch: int, pad_id: int,
             count += n
     finally:
         model.train(was_training)
-    return total / max(1, count)
+    return total, count
 
 
 def text_perplexity(model, tokenizer, text: str, context: int = 512) -> tuple[float, int]:
