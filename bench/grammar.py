@@ -95,10 +95,10 @@ def default_model_folder() -> Path:
     return default_model_path()
 
 
-def spelling_corrector() -> Corrector:
+def spelling_corrector(variant: str = "en") -> Corrector:
     from writer_app.inference.grammar.spelling import SpellingChecker
 
-    checker = SpellingChecker().load()
+    checker = SpellingChecker(variant).load()
 
     def correct(texts: Sequence[str]) -> list[str]:
         checker.clear_caches()  # timed as unseen text, like ours
@@ -113,6 +113,7 @@ def model_corrector(
     min_error_probability: float | None = None,
     rules: bool = True,
     language_model=None,
+    variant: str = "en",
 ) -> tuple[Corrector, Corrector]:
     """(batched, one sentence at a time) correctors for the model in ``folder``: the
     GrammarChecker the app uses (spelling candidates chosen in context, then the tagger);
@@ -122,7 +123,7 @@ def model_corrector(
 
     checker = GrammarChecker.load(
         folder, keep_confidence=keep_confidence, min_error_probability=min_error_probability,
-        rules=rules,
+        rules=rules, variant=variant,
     )
     if language_model is not None:
         checker.set_language_model(*language_model)
@@ -145,7 +146,7 @@ def model_corrector(
 
 
 def load_ours(model: str | None, overrides: dict[str, float], rules: bool = True,
-              language_model=None) -> tuple[Corrector, Corrector] | None:
+              language_model=None, variant: str = "en") -> tuple[Corrector, Corrector] | None:
     """(batched, single) correctors for ``model`` (the shipped default when None), or None
     after saying why not."""
     folder = Path(model) if model else default_model_folder()
@@ -154,7 +155,7 @@ def load_ours(model: str | None, overrides: dict[str, float], rules: bool = True
         return None
     try:
         return model_corrector(str(folder), **overrides, rules=rules,
-                               language_model=language_model)
+                               language_model=language_model, variant=variant)
     except Exception as error:  # noqa: BLE001 - any load failure: report the baselines
         print(f"model {folder} not loaded ({error}); reporting the baselines only")
         return None
@@ -304,6 +305,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="override the model's min_error_probability")
     parser.add_argument("--threads", type=int, default=THREADS,
                         help="torch CPU threads (default: %(default)s)")
+    parser.add_argument("--variant", default="en", choices=("en", "en-US", "en-GB"),
+                        help="English variant of the checker (default: en, both accepted, "
+                        "as the app runs where the system names neither; the sets mix "
+                        "British and American spelling)")
     parser.add_argument("--no-confusions", action="store_true",
                         help="leave out the confusion layer (the completion model)")
     parser.add_argument("--no-editor", action="store_true",
@@ -324,14 +329,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     knobs = {"keep_confidence": args.keep_confidence,
              "min_error_probability": args.min_error_probability}
     overrides = {name: value for name, value in knobs.items() if value is not None}
-    spelling = spelling_corrector()
+    spelling = spelling_corrector(args.variant)
     language_model = None if args.no_confusions else grammar_trust.load_language_model()
-    ours = load_ours(args.model, overrides, language_model=language_model)
+    ours = load_ours(args.model, overrides, language_model=language_model,
+                     variant=args.variant)
     systems: dict[str, Corrector] = {"no change": list, "spelling only": spelling}
     if ours:
         # The same checker without the pattern rules (core/gec/rules.py): what the tagger
         # and the spelling layer achieve alone.
-        tagger_only = load_ours(args.model, overrides, rules=False)
+        tagger_only = load_ours(args.model, overrides, rules=False, variant=args.variant)
         if tagger_only:
             systems["tagger only"] = tagger_only[0]
         systems["ours"] = ours[0]
@@ -351,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = str(args.model or default_model_folder()) if ours else None
     editor = editor_figures(args.no_editor)
     print(json.dumps({**summary(results, sets, speed, threads, model), **trust,
+                      "variant": args.variant,
                       "confusion_layer": language_model is not None, **overrides, **editor}))
     return 0
 

@@ -115,17 +115,33 @@ def calibration_sentences(limit: int, seed: int) -> list[str]:
 
 
 def calibrate(scorer, sentences: Sequence[str], seed: int) -> list[dict]:
-    """Gains of correct uses (negatives) and of swapped words (positives)."""
+    """Precision and recall per margin: the gains of correct uses (negatives) and of the
+    original word back in place of a swapped one (positives), scored in one batch."""
     rng = random.Random(seed)
-    negatives, positives = [], []
+    originals = list(enumerate(sentences))
+    swapped_texts, swapped_at = [], []
     for sentence in sentences:
-        for found, _best, gain in scorer.gains(sentence):
-            negatives.append(gain)
-            wrong = rng.choice(found.alternatives)
-            swapped = sentence[: found.start] + wrong + sentence[found.end :]
-            for again, best, back in scorer.gains(swapped):
-                if again.start == found.start:
-                    positives.append(back if best == found.word else float("-inf"))
+        for found in scorer._trials(0, sentence, frozenset()):
+            wrong = rng.choice(found.found.alternatives)
+            start, end = found.found.start, found.found.end
+            swapped_texts.append(sentence[:start] + wrong + sentence[end:])
+            swapped_at.append((start, found.found.word))
+    trials = [t for i, text in originals for t in scorer._trials(i, text, frozenset())]
+    negatives = [_best_gain(t, scores)[1] for t, scores in zip(trials, scorer.score(trials),
+                                                               strict=True)]
+    wanted, rights = [], []
+    for k, text in enumerate(swapped_texts):
+        start, right = swapped_at[k]
+        for trial in scorer._trials(k, text, frozenset()):
+            if trial.found.start == start:
+                wanted.append(trial)
+                rights.append(right)
+    positives = []
+    for trial, right, scores in zip(wanted, rights, scorer.score(wanted), strict=True):
+        best, gain = _best_gain(trial, scores)
+        positives.append(gain if best == right else float("-inf"))
+    # a swapped word the layer does not even consider is a miss too
+    positives += [float("-inf")] * (len(swapped_texts) - len(wanted))
     rows = []
     for margin in [x / 2 for x in range(0, 13)]:
         hits = sum(g > margin for g in positives)
@@ -134,6 +150,11 @@ def calibrate(scorer, sentences: Sequence[str], seed: int) -> list[dict]:
                      if hits + alarms else 1.0,
                      "recall": round(hits / len(positives), 3) if positives else 0.0})
     return rows
+
+
+def _best_gain(trial, scores) -> tuple[str, float]:
+    best = max(range(1, len(scores)), key=scores.__getitem__)
+    return trial.choices[best], scores[best] - scores[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from writer_app.inference.grammar.checker import GrammarChecker
 
-    checker = GrammarChecker.load()
+    checker = GrammarChecker.load(variant="en")
     checker.set_language_model(*lm)
     figures = {**confusion_figures(checker), **false_alarms(checker)}
     print(json.dumps(figures))
