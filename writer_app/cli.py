@@ -8,7 +8,7 @@ import sys
 from writer_app import __version__
 
 COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity",
-            "grammar-personalize")
+            "grammar-personalize", "synonyms")
 EXIT_USAGE = 2
 
 
@@ -55,6 +55,9 @@ def _command_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=_cmd_models)
     _add_grammar_commands(sub)
     _add_personalize_commands(sub)
+    from writer_app.commands import synonyms
+
+    synonyms.register(sub)
     return parser
 
 

@@ -39,6 +39,7 @@ from writer_app.gui.personalize_page import GRAMMAR_MODULE, PersonalizeRunner
 from writer_app.gui.settings_dialog import SettingsDialog, with_adapter
 from writer_app.inference import adapters
 from writer_app.inference.worker import BackendFactory, GrammarFactory, InferenceWorker
+from writer_app.word_choice_controller import WordChoiceController
 
 _TEXT_AFTER_CHARS = 200
 GIL_SWITCH_INTERVAL_S = 0.001
@@ -204,6 +205,9 @@ class EditorController(QObject):
                                          device=settings.models.device)
         self.grammar.connect_worker(self._worker)
         self.grammar.sig_model_kept.connect(self._on_grammar_model_kept)
+        self.word_choice = WordChoiceController(
+            window, self, lambda: self.settings.completion.context_chars)
+        self.word_choice.connect_worker(self._worker)
         # The worker runs pure-Python text checking next to the event loop; at the default
         # 5 ms GIL switch interval the window stalled 127 ms during a full check of a
         # 5,000-word document, at 1 ms 32 ms (bench/grammar_editor.py).
