@@ -28,11 +28,13 @@ def run_gui(path: str | None = None) -> int:
     import writer_app.inference.registry  # noqa: F401
     from writer_app.controller import EditorController
     from writer_app.core import paths
+    from writer_app.core.lifeline import mark_parent
     from writer_app.core.recovery import RecoveryStore
     from writer_app.core.settings import ensure_settings_file
     from writer_app.gui.main_window import MainWindow
     from writer_app.gui.resources import app_icon
 
+    mark_parent()  # training and conversion processes end with the app
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)

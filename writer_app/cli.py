@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
+from pathlib import Path
 
 from writer_app import __version__
+from writer_app.cli_input import (
+    CHECK_MAX_BYTES,
+    MAX_CONTEXT,
+    MAX_NEW_TOKENS,
+    PROMPT_MAX_BYTES,
+    add_input_options,
+    line_pieces,
+    model_context,
+    option_problem,
+    read_stdin,
+    tokens_problem,
+)
+from writer_app.core.documents import DocumentError
 
 COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity",
-            "grammar-personalize", "synonyms")
+            "grammar-personalize", "serve", "continue", "synonyms")
 EXIT_USAGE = 2
 
 
@@ -49,12 +64,17 @@ def _command_parser() -> argparse.ArgumentParser:
     complete.add_argument("--dtype", default="auto")
     complete.add_argument("--adapter", default="", metavar="DIR",
                           help="a personal adapter folder (from 'writer-app finetune')")
+    add_input_options(complete, max_bytes=PROMPT_MAX_BYTES)
     complete.set_defaults(handler=_cmd_complete)
     models = sub.add_parser("models", help="list known models and devices")
     models.add_argument("--json", action="store_true", help="machine-readable output")
     models.set_defaults(handler=_cmd_models)
     _add_grammar_commands(sub)
     _add_personalize_commands(sub)
+    from writer_app.commands import continue_writing, serve
+
+    serve.register(sub)
+    continue_writing.register(sub)
     from writer_app.commands import synonyms
 
     synonyms.register(sub)
@@ -71,30 +91,45 @@ def _cmd_complete(args: argparse.Namespace) -> int:
     from writer_app.inference.devices import DeviceError
     from writer_app.inference.registry import ModelLoadError, load_causal_lm
 
-    # `echo TEXT | writer-app complete -` ends the text with a newline it does not mean
-    text = sys.stdin.read().removesuffix("\n") if args.text == "-" else args.text
+    problem = option_problem(args) or tokens_problem(
+        "--max-new-tokens", args.max_new_tokens, 1, MAX_NEW_TOKENS)
+    if problem:
+        return _error(problem)
+    try:
+        # `echo TEXT | writer-app complete -` ends the text with a newline it does not mean
+        text = read_stdin(args.max_bytes).removesuffix("\n") if args.text == "-" else args.text
+    except DocumentError as exc:
+        return _error(str(exc))
+    if "\x00" in text:
+        return _error("TEXT holds NUL characters")
     if not text.strip():
         return _error("nothing to continue: TEXT is empty")
-    if args.max_new_tokens < 1:
-        return _error("--max-new-tokens must be at least 1")
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr)
 
     try:
-        loaded = load_causal_lm(ModelSpec(args.model, args.device, args.dtype), progress)
+        loaded = load_causal_lm(ModelSpec(args.model, args.device, args.dtype,
+                                          allow_pickle=args.allow_pickle), progress)
     except (ModelLoadError, DeviceError) as exc:
         return _error(str(exc))
+    context = model_context(loaded.model)
+    if context is not None and args.max_new_tokens >= context:
+        return _error(f"--max-new-tokens {args.max_new_tokens} does not fit this model's "
+                      f"context of {context} tokens")
     from writer_app.inference.completion import CompletionEngine
 
     engine = CompletionEngine(loaded.model, loaded.tokenizer)
+    if context is not None:  # the prompt and the new tokens together fit the positions
+        engine.max_context_tokens = min(engine.max_context_tokens,
+                                        context - args.max_new_tokens)
     if args.adapter:
         from writer_app.inference.adapters import AdapterError, model_fingerprint
 
         engine.base_name = loaded.info.name
         engine.base_fingerprint = model_fingerprint(loaded.info.path)
         try:
-            engine.set_adapter(args.adapter)
+            engine.set_adapter(args.adapter, allow_pickle=args.allow_pickle)
         except AdapterError as exc:
             return _error(str(exc))
     params = GenerationParams(
@@ -129,24 +164,15 @@ def _add_grammar_commands(sub) -> None:
         parser.add_argument("--variant", default="en-US", choices=("en-US", "en-GB"))
         parser.add_argument("--no-spelling", action="store_true", help="skip the spelling layer")
         parser.add_argument("--no-grammar", action="store_true", help="skip the grammar model")
+        add_input_options(parser, max_bytes=CHECK_MAX_BYTES)
         parser.set_defaults(handler=handler)
 
 
-def _read_input(name: str) -> str:
+def _read_input(name: str, limit: int) -> str:
     """The input text (UTF-8) with \n line ends; raises DocumentError."""
-    from writer_app.core.documents import DocumentError, read_text_document
+    from writer_app.core.documents import read_text_document
 
-    if name != "-":
-        return read_text_document(name)
-    raw = getattr(sys.stdin, "buffer", None)
-    if raw is None:  # a text stream (tests, embedding)
-        text = sys.stdin.read()
-    else:
-        try:
-            text = raw.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DocumentError(f"standard input is not valid UTF-8 (byte {exc.start})") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return read_stdin(limit) if name == "-" else read_text_document(name, limit)
 
 
 def _load_checker(args: argparse.Namespace):
@@ -158,9 +184,15 @@ def _load_checker(args: argparse.Namespace):
     from writer_app.inference.registry import resolve_grammar_model
 
     try:
-        model = resolve_grammar_model(args.model) if not args.no_grammar else None
+        words = load_dictionary()
+    except DocumentError as exc:  # checked without it rather than not at all
+        print(f"writer-app: warning: {exc}; checking without it", file=sys.stderr)
+        words = []
+    try:
+        model = (resolve_grammar_model(args.model, allow_pickle=args.allow_pickle)
+                 if not args.no_grammar else None)
         return GrammarChecker.load(
-            model, device=args.device, personal_words=load_dictionary(),
+            model, device=args.device, personal_words=words,
             variant=args.variant, spelling=not args.no_spelling, grammar=not args.no_grammar,
         ), None
     except (ModelLoadError, DocumentError, ValueError) as exc:
@@ -171,8 +203,11 @@ def _grammar_input(args: argparse.Namespace):
     """(text, checker, None), or (None, None, exit status) after printing the error."""
     from writer_app.core.documents import DocumentError
 
+    problem = option_problem(args)
+    if problem:
+        return None, None, _error(problem)
     try:
-        text = _read_input(args.file)
+        text = _read_input(args.file, args.max_bytes)
     except DocumentError as exc:
         return None, None, _error(str(exc))
     checker, problem = _load_checker(args)
@@ -185,10 +220,14 @@ _BATCH_LINES = 256  # lines per call: a long file streams instead of waiting for
 
 
 def _checked_lines(checker, lines: list[str]):
-    """(line index, edits into that line) for every line, in order, batched."""
-    for begin in range(0, len(lines), _BATCH_LINES):
-        chunk = lines[begin : begin + _BATCH_LINES]
-        yield from enumerate(checker.check_many(chunk), start=begin)
+    """(line index, piece start, piece end, edits into the piece) for every piece of every
+    line, in order, batched; a long line comes in several pieces (line_pieces)."""
+    units = ((index, start, end) for index, line in enumerate(lines)
+             for start, end in line_pieces(line))
+    while batch := list(itertools.islice(units, _BATCH_LINES)):
+        found = checker.check_many([lines[index][start:end] for index, start, end in batch])
+        for (index, start, end), edits in zip(batch, found, strict=True):
+            yield index, start, end, edits
 
 
 def _cmd_correct(args: argparse.Namespace) -> int:
@@ -198,32 +237,68 @@ def _cmd_correct(args: argparse.Namespace) -> int:
     if status is not None:
         return status
     lines = text.removesuffix("\n").split("\n") if text else []
-    for index, edits in _checked_lines(checker, lines):
-        print(apply_edits(lines[index], edits))
+    for index, start, end, edits in _checked_lines(checker, lines):
+        last = end == len(lines[index])
+        print(apply_edits(lines[index][start:end], edits), end="\n" if last else "",
+              flush=last)
     return 0
+
+
+def _read_as_sent(name: str, limit: int) -> str:
+    """The input exactly as it is (byte-order mark and line ends kept): JSON offsets
+    refer to it. The same checks as every input; raises DocumentError."""
+    from writer_app.core.documents import decode_text, read_file_bytes
+
+    label = "standard input" if name == "-" else f"“{Path(name).name}”"
+    if name != "-":
+        data = read_file_bytes(name, limit)
+    else:
+        raw = getattr(sys.stdin, "buffer", None)
+        data = raw.read(limit + 1) if raw is not None else sys.stdin.read().encode(
+            "utf-8", "surrogatepass")
+        if len(data) > limit:
+            raise DocumentError(f"standard input is larger than the limit of {limit} bytes.")
+    decode_text(data, label)  # refuses binary or undecodable input with its message
+    return data.decode("utf-8")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     import json
 
-    from writer_app.core.gec.languagetool import to_languagetool
+    from writer_app.core.documents import DocumentError
+    from writer_app.core.gec.languagetool import RuleSelection, to_languagetool
+    from writer_app.core.gec.source_text import SourceText
 
-    text, checker, status = _grammar_input(args)
-    if status is not None:
-        return status
+    if args.json:
+        if option_problem(args):
+            return _error(option_problem(args))
+        try:
+            source = SourceText.from_text(_read_as_sent(args.file, args.max_bytes))
+        except DocumentError as exc:
+            return _error(str(exc))
+        checker, problem = _load_checker(args)
+        if checker is None:
+            return _error(problem)
+        text = source.plain
+    else:
+        text, checker, status = _grammar_input(args)
+        if status is not None:
+            return status
     lines = text.split("\n")
     starts = [0]
     for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
     found = []
-    for index, edits in _checked_lines(checker, lines):
+    for index, start, _end, edits in _checked_lines(checker, lines):
         for edit in edits:
             if args.json:
-                found.append(_shifted(edit, starts[index]))
+                found.append(_shifted(edit, starts[index] + start))
             else:
-                print(_describe(lines[index], index, edit))
+                print(_describe(lines[index], index, _shifted(edit, start)))
     if args.json:
-        print(json.dumps(to_languagetool(text, found, args.variant), ensure_ascii=False))
+        result = to_languagetool(source, found, args.variant,
+                                 selection=RuleSelection(picky=True))
+        print(json.dumps(result, ensure_ascii=False))
     return 0
 
 
@@ -249,6 +324,7 @@ def _add_personalize_commands(sub) -> None:
     add_arguments(finetune)
     finetune.add_argument("--json-progress", action="store_true",
                           help="print progress as JSON lines on stdout")
+    add_input_options(finetune, max_bytes=None)
     finetune.set_defaults(handler=_cmd_finetune)
     perplexity = sub.add_parser("perplexity", help="perplexity of a document under the model")
     perplexity.add_argument("file", help="a .txt, .md, .docx or .odt document")
@@ -259,6 +335,7 @@ def _add_personalize_commands(sub) -> None:
     perplexity.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     perplexity.add_argument("--context", type=int, default=512, metavar="N",
                             help="tokens per window (half of each is carried-over context)")
+    add_input_options(perplexity, max_bytes=CHECK_MAX_BYTES)
     perplexity.set_defaults(handler=_cmd_perplexity)
     from writer_app.training import grammar_personalize
 
@@ -275,8 +352,20 @@ def _cmd_grammar_personalize(args: argparse.Namespace) -> int:
 
     if module.argument_problem(args):
         return _error(module.argument_problem(args))
-    emit = module.json_event if args.json_progress else module.text_event
-    return module.personalize(module.config_from_args(args), emit)
+    failed: list[str] = []
+
+    def emit(event: str, **fields) -> None:
+        if event == "error":
+            failed.append(fields.get("message", ""))
+        if args.json_progress:
+            module.json_event(event, **fields)
+        elif event == "error":
+            _error(fields.get("message", ""))
+        else:
+            module.text_event(event, **fields)
+
+    code = module.personalize(module.config_from_args(args), emit)
+    return EXIT_USAGE if failed else code
 
 
 def _cmd_finetune(args: argparse.Namespace) -> int:
@@ -296,10 +385,14 @@ def _cmd_finetune(args: argparse.Namespace) -> int:
         events[event] = fields
         if args.json_progress:
             print_event(event, **fields)
-        elif event in ("start", "progress", "eval", "saved", "warning", "error"):
+        elif event == "error":
+            _error(fields.get("message", ""))
+        elif event in ("start", "progress", "eval", "saved", "warning"):
             print(_progress_line(event, fields), file=sys.stderr, flush=True)
 
     code = finetune(config_from_args(args), emit)
+    if "error" in events:
+        return EXIT_USAGE
     if "report" in events:
         print(format_report(events["report"]), file=sys.stderr if args.json_progress else None)
     elif not args.json_progress and events.get("done", {}).get("interrupted"):
@@ -338,23 +431,28 @@ def _cmd_perplexity(args: argparse.Namespace) -> int:
     from writer_app.inference.registry import ModelLoadError, load_causal_lm
     from writer_app.training.personalize import text_perplexity
 
-    if args.context < 8:
-        return _error("--context must be at least 8")
+    problem = option_problem(args) or tokens_problem("--context", args.context, 8, MAX_CONTEXT)
+    if problem:
+        return _error(problem)
     try:
-        text = read_document(args.file)
+        text = read_document(args.file, args.max_bytes)
     except DocumentError as exc:
         return _error(str(exc))
     try:
-        loaded = load_causal_lm(ModelSpec(args.model, args.device, "float32"),
+        loaded = load_causal_lm(ModelSpec(args.model, args.device, "float32",
+                                          allow_pickle=args.allow_pickle),
                                 lambda m: print(m, file=sys.stderr))
     except (ModelLoadError, DeviceError) as exc:
         return _error(str(exc))
     model = loaded.model
+    problem = tokens_problem("--context", args.context, 8, MAX_CONTEXT, model)
+    if problem:
+        return _error(problem)
     try:
         if args.adapter:
             check_compatible(read_adapter(args.adapter), model_fingerprint(loaded.info.path),
                              loaded.info.name)
-            model = merged_model(model, args.adapter)
+            model = merged_model(model, args.adapter, allow_pickle=args.allow_pickle)
     except AdapterError as exc:
         return _error(str(exc))
     value, tokens = text_perplexity(model, loaded.tokenizer, text, args.context)

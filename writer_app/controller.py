@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from writer_app.core import paths
 from writer_app.core.dictionary import dictionary_file, load_dictionary, save_dictionary
 from writer_app.core.documents import DocumentError
+from writer_app.core.passage import PassageDrafts, passage_seed
 from writer_app.core.requests import (
     AlternativesResult,
     CompletionRequest,
@@ -39,9 +40,11 @@ from writer_app.gui.personalize_page import GRAMMAR_MODULE, PersonalizeRunner
 from writer_app.gui.settings_dialog import SettingsDialog, with_adapter
 from writer_app.inference import adapters
 from writer_app.inference.worker import BackendFactory, GrammarFactory, InferenceWorker
+from writer_app.serve_controller import ServeController
 from writer_app.word_choice_controller import WordChoiceController
 
 _TEXT_AFTER_CHARS = 200
+_PEEK_CHARS = 80  # enough text around the cursor to decide whether to suggest
 GIL_SWITCH_INTERVAL_S = 0.001
 
 
@@ -71,10 +74,20 @@ def _known_grammar_models() -> list:
 
 
 def _validate_grammar_folder(folder: Path) -> str | None:
-    """None for a folder that holds a grammar model (config and label maps), else why not."""
-    from writer_app.inference.registry import grammar_folder_problem
+    """None for a folder that holds a grammar model (config and label maps), else why not
+    (a ConsentNeeded when only the writer's consent to pickle weights is missing)."""
+    from writer_app.core.trusted import ConsentNeeded
+    from writer_app.inference.errors import ModelLoadError
+    from writer_app.inference.registry import validate_grammar_folder
+    from writer_app.inference.trust import PickleOnlyError
 
-    return grammar_folder_problem(folder, folder.name)
+    try:
+        validate_grammar_folder(folder, folder.name)
+    except PickleOnlyError as exc:
+        return ConsentNeeded(str(exc), exc.folder)
+    except ModelLoadError as exc:
+        return str(exc)
+    return None
 
 
 def _devices() -> list:
@@ -85,11 +98,15 @@ def _devices() -> list:
 
 def _validate_folder(folder: Path) -> str | None:
     """None for a folder that holds a usable text-generation model, else why not."""
+    from writer_app.core.trusted import ConsentNeeded
     from writer_app.inference.errors import ModelLoadError
     from writer_app.inference.registry import validate_model_folder
+    from writer_app.inference.trust import PickleOnlyError
 
     try:
         validate_model_folder(folder, folder.name)
+    except PickleOnlyError as exc:
+        return ConsentNeeded(str(exc), exc.folder)
     except ModelLoadError as exc:
         return str(exc)
     return None
@@ -187,6 +204,9 @@ class EditorController(QObject):
         self._shown_request: CompletionRequest | None = None  # of the inline suggestion
         self._alternatives: _Alternatives | None = None
         self._writing_id: int | None = None  # the last Continue writing request
+        self._drafts = PassageDrafts()  # passages written at the pending block's place
+        self._seed = 0  # the first passage's seed there; Try again adds the attempt
+        self._attempt = 0
         self._streaming = False  # its chunks still go into the pending block
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self._on_typing_paused)
@@ -205,6 +225,8 @@ class EditorController(QObject):
                                          device=settings.models.device)
         self.grammar.connect_worker(self._worker)
         self.grammar.sig_model_kept.connect(self._on_grammar_model_kept)
+        # "Let other apps use writer_app": served by this worker's engines.
+        self.serve = ServeController(self._worker, self._thread, window, self)
         self.word_choice = WordChoiceController(
             window, self, lambda: self.settings.completion.context_chars)
         self.word_choice.connect_worker(self._worker)
@@ -216,6 +238,7 @@ class EditorController(QObject):
         # After the event loop turns: a completion model asked for right after this
         # constructor loads first.
         QTimer.singleShot(0, self.grammar.start)
+        self.serve.apply(settings.server, settings.grammar.language_variant)
 
     # -- wiring -----------------------------------------------------------------------
     def _connect_worker(self) -> None:
@@ -245,6 +268,7 @@ class EditorController(QObject):
         window.sig_preferences_requested.connect(self.open_preferences)
         window.action_continue.triggered.connect(self._on_continue_triggered)
         window.action_stop.triggered.connect(self._on_stop_triggered)
+        window.action_try_again.triggered.connect(self._on_try_again_triggered)
 
     def _apply_completion_settings(self) -> None:
         self._timer.setInterval(self.settings.completion.debounce_ms)
@@ -270,6 +294,7 @@ class EditorController(QObject):
                 or old.models.device != settings.models.device):
             self.grammar.apply_settings(settings.grammar, settings.models.grammar_model,
                                         settings.models.device)
+        self.serve.apply(settings.server, settings.grammar.language_variant)
 
     def open_preferences(self) -> SettingsDialog:
         """Show Edit > Preferences (window-modal), or raise it if it is open."""
@@ -278,11 +303,12 @@ class EditorController(QObject):
             dialog.raise_()
             dialog.activateWindow()
             return dialog
+        problem = ""
         try:
             words = load_dictionary(self.dictionary_path)
         except DocumentError as exc:
-            words = []
-            self.window.show_notice(str(exc), 15000, error=True)
+            words, problem = [], str(exc)
+            self.window.show_notice(problem, 15000, error=True)
         scan = self.model_scan
         scan.start()  # the cache may have changed: the dialog updates when this ends
         dialog = SettingsDialog(
@@ -294,6 +320,8 @@ class EditorController(QObject):
             dictionary_words=words, personalize_runner=self.personalize_runner,
             adapter_store=AdapterStore(), activate_adapter=self.activate_adapter,
             parent=self.window)
+        if problem:  # shown, and locked: an edit must not overwrite the unread file
+            dialog.grammar_page.lock_dictionary(problem)
         dialog.sig_settings_applied.connect(self._on_settings_applied)
         dialog.sig_dictionary_applied.connect(self._on_dictionary_applied)
         dialog.finished.connect(self._on_preferences_closed)
@@ -377,6 +405,7 @@ class EditorController(QObject):
         self.personalize_runner.stop_now()
         self.grammar_personalize_runner.stop_now()
         self.grammar.shutdown()
+        self.serve.stop()
         self._thread.quit()
         self._thread.wait()
         self.model_scan.wait(10.0)
@@ -483,8 +512,11 @@ class EditorController(QObject):
         self._reset_alternatives()
         self.stop_writing()  # typing takes over; what was streamed stays pending
         self._cancel()
-        if self.settings.completion.enabled:
+        # Only after the writer's own typing: a fix or a replacement is no place to suggest.
+        if self.settings.completion.enabled and self.editor.last_edit_typed:
             self._timer.start()
+        else:
+            self._timer.stop()
 
     @Slot()
     def _on_typing_paused(self) -> None:
@@ -496,7 +528,7 @@ class EditorController(QObject):
             return False
         if editor.textCursor().hasSelection():
             return False
-        before, after = editor.context_at_cursor()
+        before, after = editor.context_at_cursor(max_before=_PEEK_CHARS, max_after=_PEEK_CHARS)
         if not should_suggest(before, after):
             return False
         request, cancel = self._request_at_cursor(self.settings.completion.inline_params())
@@ -507,11 +539,16 @@ class EditorController(QObject):
         return True
 
     def _request_at_cursor(
-        self, params: GenerationParams
+        self, params: GenerationParams, position: int | None = None
     ) -> tuple[CompletionRequest, threading.Event]:
-        """A new current request for the text around the cursor (supersedes the last one)."""
+        """A new current request for the text around the cursor, or around `position`
+        (supersedes the last one)."""
         editor = self.editor
-        before, after = editor.context_at_cursor()
+        # Only the text the model reads is copied out of the document: in a large one,
+        # copying all of it on every request cost more than the suggestion itself.
+        before, after = editor.context_at_cursor(
+            position, max_before=self.settings.completion.context_chars + _PEEK_CHARS,
+            max_after=_TEXT_AFTER_CHARS)
         request_id, cancel = self._tracker.start(editor.revision)
         request = CompletionRequest(
             request_id=request_id,
@@ -583,7 +620,12 @@ class EditorController(QObject):
     # -- alternatives (Alt+] / Alt+[) -------------------------------------------------
     @Slot(int)
     def _on_alternative_requested(self, step: int) -> None:
-        """Cycle through other suggestions for the same place, fetched on the first press."""
+        """Cycle through other suggestions for the same place, fetched on the first press;
+        over a pending passage, through its drafts."""
+        if self.editor.has_pending():
+            if not self._streaming:
+                self._show_draft(step)
+            return
         if not self.editor.has_suggestion():
             return
         alternatives = self._alternatives
@@ -654,12 +696,38 @@ class EditorController(QObject):
         editor.keep_pending()
         self._timer.stop()
         editor.begin_pending()  # also clears any ghost text (cancelling its request)
-        request, cancel = self._request_at_cursor(self.settings.completion.continue_params())
+        self._drafts.clear()
+        self._seed, self._attempt = passage_seed(self.settings.completion.continue_seed), 0
+        self._start_passage()
+        self.window.show_notice("Enter or Tab keeps the new text, Esc removes it; "
+                                "Ctrl+Shift+Enter tries again.", 15000)
+        return True
+
+    def try_again(self) -> bool:
+        """Write another passage in place of the pending one (which is kept among the
+        drafts that Alt+] and Alt+[ cycle through)."""
+        editor = self.editor
+        if self.model_info is None or self._streaming or not editor.has_pending():
+            return False
+        self._drafts.add(editor.pending_text())
+        self._attempt += 1
+        editor.set_pending_text("")
+        self._start_passage()
+        return True
+
+    def _start_passage(self) -> None:
+        """Stream a passage into the (empty) pending block, written after the text
+        before it."""
+        params = self.settings.completion.continue_params(self._seed + self._attempt)
+        request, cancel = self._request_at_cursor(params, self.editor.pending_range()[0])
         self._writing_id = request.request_id
         self._set_streaming(True)
-        self.window.show_notice("Enter or Tab keeps the new text, Esc removes it.", 15000)
         self.sig_request_completion.emit(request, cancel)
-        return True
+
+    def _show_draft(self, step: int) -> None:
+        text = self._drafts.step(step)
+        if text is not None and self.editor.set_pending_text(text):
+            self.window.set_alternative_index(self._drafts.index, len(self._drafts.texts))
 
     def stop_writing(self) -> None:
         """End the stream within a token; the text so far stays pending."""
@@ -668,17 +736,27 @@ class EditorController(QObject):
         self._tracker.cancel_current()
         self._set_streaming(False)
         if self.editor.has_pending() and not self.editor.pending_text():
+            self._show_draft(0)  # Try again stopped early: the last draft comes back
+        if self.editor.has_pending() and not self.editor.pending_text():
             self.editor.discard_pending()  # nothing arrived: nothing to keep
 
     def _set_streaming(self, streaming: bool) -> None:
         self._streaming = streaming
-        self.window.set_writing_state(available=self.model_info is not None,
-                                      streaming=streaming)
+        self._update_writing_state()
         self.window.set_state("writing…" if streaming else "ready")
+
+    def _update_writing_state(self) -> None:
+        self.window.set_writing_state(available=self.model_info is not None,
+                                      streaming=self._streaming,
+                                      pending=self.editor.has_pending())
 
     @Slot()
     def _on_continue_triggered(self) -> None:
         self.continue_writing()
+
+    @Slot()
+    def _on_try_again_triggered(self) -> None:
+        self.try_again()
 
     @Slot()
     def _on_stop_triggered(self) -> None:
@@ -687,6 +765,9 @@ class EditorController(QObject):
     @Slot(bool)
     def _on_pending_closed(self, _kept: bool) -> None:
         self.stop_writing()  # Enter, Tab or Esc while streaming: the stream ends too
+        self._drafts.clear()
+        self.window.set_alternative_index(None)
+        self._update_writing_state()
 
     def _on_writing_chunk(self, request_id: int, text: str) -> None:
         if (self._streaming and self._tracker.pending_id == request_id
@@ -701,8 +782,16 @@ class EditorController(QObject):
             self._set_streaming(False)
             self.window.set_latency(result.first_token_ms if result.text else None)
             if not self.editor.pending_text():
+                self._show_draft(0)  # Try again wrote nothing: the last draft comes back
+            if not self.editor.pending_text():
                 self.editor.discard_pending()
                 self.window.show_notice("The model had nothing to add here.", 5000)
+            else:
+                self._drafts.add(self.editor.pending_text())
+                if len(self._drafts.texts) > 1:
+                    self.window.set_alternative_index(self._drafts.index,
+                                                      len(self._drafts.texts))
+            self._update_writing_state()
         self.sig_writing_finished.emit(result)
 
     # -- model state ------------------------------------------------------------------
@@ -719,7 +808,7 @@ class EditorController(QObject):
         self._active_spec = self._loads.popleft() if self._loads else self._active_spec
         self.window.set_model_status(info.name, _device_text(info))
         self.window.set_state("writing…" if self._streaming else "ready")
-        self.window.set_writing_state(available=True, streaming=self._streaming)
+        self._update_writing_state()
         self.window.show_notice(info.note or f"{info.name} ready ({info.load_seconds:.1f} s)")
         self.sig_model_ready.emit(info)
 

@@ -116,6 +116,7 @@ class GrammarController(QObject):
         editor.sig_rule_ignored.connect(self._on_rule_ignored)
         editor.sig_word_added.connect(self.add_word)
         self.window.sig_document_replaced.connect(self._on_document_replaced)
+        self.window.action_check_document.triggered.connect(self._on_check_document)
 
     def _apply_delay(self) -> None:
         self._timer.setInterval(self.settings.check_delay_ms)
@@ -197,6 +198,7 @@ class GrammarController(QObject):
         self._next_id -= 1
         cancel = threading.Event()
         self._current = (self._next_id, cancel)
+        self._show_checking(True)
         request = GrammarRequest(self._next_id, self.editor.revision, self._generation,
                                  tuple((unit.key, unit.text) for unit in wanted))
         self._set_progress((0, len(wanted)) if len(wanted) >= PROGRESS_MIN_UNITS else None)
@@ -243,6 +245,12 @@ class GrammarController(QObject):
             self._current[1].set()
             self._current = None
         self._set_progress(None)
+        self._show_checking(False)
+
+    def _show_checking(self, checking: bool) -> None:
+        panel = getattr(self.window, "issues_panel", None)
+        if panel is not None:
+            panel.set_checking(checking)
 
     def _set_progress(self, progress: tuple[int, int] | None) -> None:
         self._progress = progress
@@ -276,6 +284,16 @@ class GrammarController(QObject):
         self._filter.ignored = self._ignored.setdefault(self._document_key(), set())
         self.editor.set_issues([])
         self.check_now()
+
+    @Slot()
+    def _on_check_document(self) -> None:
+        """Tools › Check Document: the issues panel, and a check of what is not checked."""
+        self.window.issues_panel.show()
+        self.window.issues_panel.raise_()
+        if not self.enabled:
+            self.window.show_notice("Grammar and spelling checking are off (Preferences).")
+        elif not self.check_now() and not self.is_checking():
+            self.render()
 
     @Slot(object)
     def _on_issue_ignored(self, issue: DocIssue) -> None:
@@ -345,6 +363,7 @@ class GrammarController(QObject):
             if result.finished:
                 self._current = None
                 self._set_progress(None)
+                self._show_checking(False)
         if current and (result.finished or result.checked == len(result.results)):
             self.render()  # the first batch (the cursor's sentence) and the last at once
             self.sig_issues_updated.emit()
@@ -359,4 +378,5 @@ class GrammarController(QObject):
             return
         self._current = None
         self._set_progress(None)
+        self._show_checking(False)
         self.window.show_notice(f"Grammar check failed: {message}", 10000, error=True)

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontDatabase, QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import EditorSettings, Settings
 from writer_app.gui import theme as theme_module
 from writer_app.gui.main_window import MAX_RECENT, MainWindow
+from writer_app.gui.prose_font import is_proportional, prose_font
 from writer_app.gui.resources import app_icon, resource_path
 from writer_app.gui.theme import (
     apply_theme,
@@ -501,8 +502,8 @@ def test_pending_text_tint_is_soft_and_keeps_text_readable(dark: bool) -> None:
 
 def test_font_comes_from_settings_and_zoom_changes_it(make_window) -> None:
     window, _ = make_window(Settings(editor=EditorSettings(font_size=13)))
-    fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    assert window.editor.font().family() == fixed.family()
+    assert window.editor.font().family() == prose_font().family()
+    assert is_proportional(window.editor.font())  # prose, not code
     assert window.editor.font().pointSize() == 13
     window.action_zoom_in.trigger()
     window.action_zoom_in.trigger()
@@ -541,8 +542,10 @@ def test_status_bar_labels_and_non_modal_notices(window: MainWindow) -> None:
 
 
 def test_writing_toolbar_and_alternative_label_without_a_model(window: MainWindow) -> None:
-    assert window.toolbar.actions() == [window.action_continue, window.action_stop]
+    assert window.toolbar.actions() == [window.action_continue, window.action_try_again,
+                                        window.action_stop]
     assert not window.action_continue.isEnabled() and not window.action_stop.isEnabled()
+    assert not window.action_try_again.isEnabled()
     assert {s.toString() for s in window.action_continue.shortcuts()} == {
         "Ctrl+Return", "Ctrl+Enter"}
     assert not window.action_continue.icon().isNull()
@@ -550,6 +553,9 @@ def test_writing_toolbar_and_alternative_label_without_a_model(window: MainWindo
     assert window.action_stop.isEnabled() and not window.action_continue.isEnabled()
     window.set_writing_state(available=True, streaming=False)
     assert window.action_continue.isEnabled() and not window.action_stop.isEnabled()
+    assert not window.action_try_again.isEnabled()  # nothing pending to write again
+    window.set_writing_state(available=True, streaming=False, pending=True)
+    assert window.action_try_again.isEnabled()
 
     window.set_alternative_index(1, 3)
     assert window._label_alternative.text() == "2/3"

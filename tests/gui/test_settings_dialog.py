@@ -57,7 +57,8 @@ def _apply_and_wait_for_model(qtbot, controller, dialog, signal="ready"):
 def test_dialog_has_every_page_and_every_field_a_tooltip(prefs):
     _window, _controller, dialog = prefs
     titles = [dialog.page_list.item(row).text() for row in range(dialog.page_list.count())]
-    assert titles == ["Models", "Completion", "Grammar and spelling", "Editor", "Personalize"]
+    assert titles == ["Models", "Completion", "Grammar and spelling", "Editor", "Personalize",
+                      "Other apps"]
     for page in dialog.pages:
         for name in page._bindings:
             assert _field(page, name).toolTip(), f"{page.title}: {name} has no tooltip"
@@ -307,6 +308,19 @@ def test_line_width_narrows_the_text_column(prefs, qtbot):
     _field(dialog.editor_page, "line_width").setValue(0)
     dialog.apply_button.click()
     assert window.editor.viewportMargins().left() == 0
+
+
+def test_line_width_cannot_go_below_forty_characters(prefs, qtbot):
+    window, _controller, dialog = prefs
+    spin = _field(dialog.editor_page, "line_width")
+    spin.setValue(1)  # one letter a line is not a column: this reads "Window width"
+    assert spin.text() == "Window width"
+    spin.stepBy(1)
+    assert spin.value() == 40
+    dialog.apply_button.click()
+    assert window.settings.editor.line_width == 40
+    window.editor.set_line_width(3)
+    assert window.editor.line_width == 40
 
 
 def test_a_settings_file_that_cannot_be_written_is_reported(prefs, tmp_path):

@@ -7,6 +7,8 @@ import json
 import re
 
 import pytest
+from language_tool_python.match import Match
+from language_tool_python.utils import correct as lt_correct
 
 from tests.unit.grammar.conftest import make_tokenizer, random_tagger
 from writer_app import cli
@@ -63,11 +65,9 @@ def test_correct_with_a_model_keeps_line_count_and_matches_check(capsys, input_f
     status, out, _ = _run(capsys, "check", "--json", "--model", str(model_dir), str(input_file))
     result = json.loads(out)
     text = input_file.read_text(encoding="utf-8")
-    edits = sorted(result["matches"], key=lambda m: m["offset"], reverse=True)
-    for match in edits:  # applying the JSON's matches gives what `correct` printed
-        end = match["offset"] + match["length"]
-        text = text[: match["offset"]] + match["replacements"][0]["value"] + text[end:]
-    assert text.split("\n")[:-1] == corrected
+    # language_tool_python applying the JSON's matches gives what `correct` printed
+    matches = [Match(dict(m), text) for m in result["matches"]]
+    assert lt_correct(text, matches).split("\n")[:-1] == corrected
 
 
 def test_correct_reads_standard_input(capsys, monkeypatch):
@@ -80,17 +80,37 @@ def test_check_json_schema_and_whole_input_offsets(capsys, input_file):
     status, out, err = _run(capsys, "check", "--json", "--no-grammar", str(input_file))
     assert status == 0, err
     result = json.loads(out)
-    assert set(result) == {"software", "language", "matches"}
+    assert set(result) == {"software", "warnings", "language", "matches"}
     assert result["software"]["apiVersion"] == 1
     text = input_file.read_text(encoding="utf-8")
-    found = [(text[m["offset"] : m["offset"] + m["length"]], m["replacements"][0]["value"])
+    found = [(_utf16(text, m["offset"], m["length"]), m["replacements"][0]["value"])
              for m in result["matches"]]
     assert found == [("recieved", "received"), ("teh", "the"), ("wrold", "world"),
                      ("scool", "school")]
     for match in result["matches"]:
         assert set(match) == {"message", "shortMessage", "offset", "length", "replacements",
-                              "context", "sentence", "rule"}
+                              "context", "sentence", "rule", "type",
+                              "ignoreForIncompleteSentence", "contextForSureMatch"}
         assert match["rule"]["issueType"] == "misspelling"
+        assert match["rule"]["id"] == "SPELLING"
+
+
+def _utf16(text: str, offset: int, length: int) -> str:
+    return text.encode("utf-16-le")[2 * offset : 2 * (offset + length)].decode("utf-16-le")
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_check_json_offsets_refer_to_the_bytes_as_sent(capsys, monkeypatch, tmp_path, stdin):
+    sent = "\ufeffOk 😀 then.\r\nI recieved teh box.\r\n"
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(sent.encode("utf-8"))
+    if stdin:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(sent.encode("utf-8"))))
+    status, out, err = _run(capsys, "check", "--json", "--no-grammar",
+                            "-" if stdin else str(path))
+    assert status == 0, err
+    matches = json.loads(out)["matches"]
+    assert [_utf16(sent, m["offset"], m["length"]) for m in matches] == ["recieved", "teh"]
 
 
 def test_check_readable_list_has_line_and_column(capsys, input_file):
@@ -135,3 +155,18 @@ def test_broken_model_and_unreadable_file_exit_2(capsys, tmp_path, input_file, c
 def test_both_layers_off_is_an_error(capsys, input_file):
     status, _, err = _run(capsys, "check", "--no-grammar", "--no-spelling", str(input_file))
     assert status == 2 and "nothing to check" in err
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_check_json_refuses_bad_input_in_one_line(capsys, monkeypatch, tmp_path, stdin):
+    for data, options, words in ((b"\xff\xfe\xfa not utf-8", [], "UTF-8"),
+                                 (b"bin\x00ary", [], "binary"),
+                                 (b"x" * 200, ["--max-bytes", "100"], "limit")):
+        path = tmp_path / "bad.txt"
+        path.write_bytes(data)
+        if stdin:
+            monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+        status, out, err = _run(capsys, "check", "--json", "--no-grammar", *options,
+                                "-" if stdin else str(path))
+        assert status == 2 and out == "" and err.count("\n") == 1, err
+        assert err.startswith("writer-app: error: ") and words in err

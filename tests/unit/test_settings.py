@@ -53,12 +53,14 @@ def test_corrupt_file_loads_defaults_and_is_kept_aside(tmp_path):
 
 
 def test_continue_params_run_on_across_sentences_and_lines():
-    completion = dataclasses.replace(CompletionSettings(), continue_tokens=120, temperature=0.4)
-    params = completion.continue_params()
-    assert params.max_new_tokens == 120 and params.temperature == 0.4
-    assert params.top_p == completion.top_p
-    assert params.repetition_penalty == completion.repetition_penalty
-    assert params.multiline and not params.stop_at_sentence_end
+    completion = dataclasses.replace(CompletionSettings(), continue_tokens=120,
+                                     continue_temperature=0.4)
+    params = completion.continue_params(seed=7)
+    assert params.max_new_tokens == 120 and params.temperature == 0.4 and params.seed == 7
+    assert params.top_p == completion.continue_top_p
+    assert params.repetition_penalty == completion.continue_repetition_penalty
+    assert params.no_repeat_ngram == completion.continue_no_repeat_ngram
+    assert params.multiline and not params.stop_at_sentence_end and params.end_at_boundary
     inline = completion.inline_params()
     assert not inline.multiline and inline.stop_at_sentence_end
 
@@ -116,3 +118,10 @@ def test_missing_grammar_section_uses_defaults(tmp_path):
 def test_disabled_set_trims_and_ignores_blanks():
     grammar = GrammarSettings(disabled_categories=" Style, ,spelling,")
     assert grammar.disabled_set() == {"style", "spelling"}
+
+
+def test_a_line_width_under_forty_becomes_forty(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("[editor]\nline_width = 1\n")
+    settings, warnings = load_settings(path)
+    assert settings.editor.line_width == 40 and "below 40" in warnings[0]

@@ -18,6 +18,7 @@ import json
 import sys
 
 EXIT_USAGE = 2
+MAX_TOP = 50
 
 
 def register(subparsers) -> None:
@@ -50,8 +51,10 @@ def _queries(args: argparse.Namespace) -> list[tuple[str, str]]:
         return [(args.sentence, args.word)]
     if args.word:
         raise ValueError("with '-', sentences and words come from standard input only")
+    from writer_app.cli_input import CHECK_MAX_BYTES, read_stdin
+
     pairs = []
-    for number, line in enumerate(sys.stdin.read().splitlines(), start=1):
+    for number, line in enumerate(read_stdin(CHECK_MAX_BYTES).splitlines(), start=1):
         if not line.strip():
             continue
         sentence, tab, word = line.rpartition("\t")
@@ -66,12 +69,14 @@ def _queries(args: argparse.Namespace) -> list[tuple[str, str]]:
 def run(args: argparse.Namespace) -> int:
     from writer_app.core.substitutes import find_target
 
-    if args.top < 1:
-        return _error("--top must be at least 1")
+    from writer_app.core.documents import DocumentError
+
+    if not 1 <= args.top <= MAX_TOP:
+        return _error(f"--top must be between 1 and {MAX_TOP}")
     try:
         queries = _queries(args)
-    except ValueError as exc:
-        return _error(str(exc))
+    except (ValueError, DocumentError) as exc:
+        return _error(str(exc).rstrip("."))
     targets = []
     for sentence, word in queries:
         target = find_target(sentence, word)

@@ -15,11 +15,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from writer_app.core.documents import DocumentError, read_text_document
+from writer_app.core.documents import (
+    MAX_DOCUMENT_BYTES,
+    MB,
+    DocumentError,
+    read_file_bytes,
+    read_text_document,
+    size_text,
+)
 
 PLAIN_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 SUPPORTED_SUFFIXES = (*PLAIN_SUFFIXES, ".docx", ".odt")
 _WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
+MAX_CORPUS_BYTES = 200 * MB  # text read for one training run; files beyond it are skipped
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class SkippedFile:
 class ImportResult:
     documents: list[ImportedDocument] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    budget: int = MAX_CORPUS_BYTES  # bytes of text that may still be read
 
     @property
     def words(self) -> int:
@@ -49,14 +58,17 @@ def count_words(text: str) -> int:
     return len(_WORD_RE.findall(text))
 
 
-def read_documents(paths: Iterable[str | os.PathLike[str]]) -> ImportResult:
+def read_documents(paths: Iterable[str | os.PathLike[str]],
+                   max_bytes: int = MAX_CORPUS_BYTES) -> ImportResult:
     """Read every supported file among `paths` (folders searched recursively).
 
     A file named twice (directly and through its folder) is read once. Inside folders,
     files of other types are silently passed over (folders hold images, spreadsheets…);
-    a file named directly with an unsupported type is reported as skipped.
+    a file named directly with an unsupported type is reported as skipped. Once the
+    texts read reach `max_bytes` (UTF-8), the remaining files are skipped with the reason.
     """
     result = ImportResult()
+    result.budget = max_bytes
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser()
@@ -93,11 +105,16 @@ def _read_into(path: Path, result: ImportResult, seen: set[Path]) -> None:
     if key in seen:
         return
     seen.add(key)
+    if result.budget <= 0:
+        result.skipped.append(SkippedFile(str(path), "the limit on text read at once "
+                                          "was reached"))
+        return
     try:
-        text = read_document(path)
+        text = read_document(path, min(MAX_DOCUMENT_BYTES, result.budget))
     except DocumentError as exc:
         result.skipped.append(SkippedFile(str(path), str(exc)))
         return
+    result.budget -= len(text.encode("utf-8", "replace"))
     words = count_words(text)
     if words == 0:
         result.skipped.append(SkippedFile(str(path), "no text in it"))
@@ -105,20 +122,20 @@ def _read_into(path: Path, result: ImportResult, seen: set[Path]) -> None:
     result.documents.append(ImportedDocument(str(path), text, words))
 
 
-def read_document(path: str | os.PathLike[str]) -> str:
-    """The plain text of one document; raises DocumentError with the reason."""
+def read_document(path: str | os.PathLike[str], limit: int = MAX_DOCUMENT_BYTES) -> str:
+    """The plain text of one document of at most `limit` bytes; raises DocumentError
+    with the reason."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".docx":
-        return _read_container(path, _docx_text, "Word document")
+        return _read_container(path, _docx_text, "Word document", limit)
     if suffix == ".odt":
-        return _read_container(path, _odt_text, "OpenDocument text")
-    return read_text_document(path)
+        return _read_container(path, _odt_text, "OpenDocument text", limit)
+    return read_text_document(path, limit)
 
 
-def _read_container(path: Path, reader, kind: str) -> str:
-    if not os.access(path, os.R_OK):
-        raise DocumentError(f"“{path.name}” cannot be read: permission denied.")
+def _read_container(path: Path, reader, kind: str, limit: int) -> str:
+    read_file_bytes(path, limit)  # a regular file within the limit (else DocumentError)
     if not zipfile.is_zipfile(path):
         raise DocumentError(f"“{path.name}” is not a valid {kind} (damaged or mislabelled).")
     try:
@@ -126,7 +143,10 @@ def _read_container(path: Path, reader, kind: str) -> str:
     except Exception as exc:  # noqa: BLE001 - the parsers raise many kinds on bad files
         raise DocumentError(f"“{path.name}” is not a readable {kind}: "
                             f"{type(exc).__name__}.") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > limit:  # a small archive can hold much text
+        raise DocumentError(f"“{path.name}” holds more text than the limit of "
+                            f"{size_text(limit)}.")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
 def _docx_text(path: Path) -> str:

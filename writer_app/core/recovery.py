@@ -2,13 +2,16 @@
 
 Layout of the recovery folder::
 
-    <folder>/<session id>/session.json      {"pid": 1234, "started": 1700000000.0}
+    <folder>/<session id>/session.json      {"pid": 1234, "started": 1700000000.0,
+                                             "boot_id": "…", "process_start": 123456}
     <folder>/<session id>/<key hash>.txt     the document text
     <folder>/<session id>/<key hash>.json    {"doc_key", "original_path", "saved_at"}
 
 Each running app instance owns one session folder. A session whose process is no
 longer alive crashed (a clean exit removes its folder), so its entries are
-"pending". Anything unreadable is skipped: recovery must never stop the app.
+"pending". A process is identified by its pid together with the boot id and its start
+time (Linux), so a pid reused after a crash or a reboot does not hide the entries.
+Anything unreadable is skipped: recovery must never stop the app.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class RecoveryStore:
         # pid and session_id are overridable so tests can fake a crashed session.
         self.folder = Path(folder)
         self.pid = os.getpid() if pid is None else pid
+        self.identity = process_identity(self.pid)
         self.session_id = session_id or f"{self.pid}-{uuid.uuid4().hex[:12]}"
         self.session_dir = self.folder / self.session_id
 
@@ -87,7 +91,8 @@ class RecoveryStore:
             raise DocumentError(
                 f"Cannot create the recovery folder {self.session_dir}: {exc.strerror or exc}."
             ) from None
-        atomic_write_text(marker, json.dumps({"pid": self.pid, "started": time.time()}))
+        atomic_write_text(marker, json.dumps({"pid": self.pid, "started": time.time(),
+                                              **self.identity}))
 
     def _files(self, doc_key: str) -> tuple[Path, Path]:
         stem = hashlib.sha256(doc_key.encode("utf-8")).hexdigest()[:24]
@@ -162,11 +167,40 @@ def _read_entry(text_file: Path) -> RecoveryEntry | None:
 
 def _session_is_dead(session_dir: Path) -> bool:
     try:
-        pid = int(json.loads((session_dir / _SESSION_FILE).read_text(encoding="utf-8"))["pid"])
+        data = json.loads((session_dir / _SESSION_FILE).read_text(encoding="utf-8"))
+        pid = int(data["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         # No readable marker but documents: the process died while writing it.
         return any(session_dir.glob("*.txt"))
-    return not pid_alive(pid)
+    if not pid_alive(pid):
+        return True
+    recorded = {key: data.get(key) for key in ("boot_id", "process_start")}
+    now = process_identity(pid)
+    # The same pid in another boot, or started at another time: another process.
+    return any(recorded[key] is not None and now.get(key) is not None
+               and recorded[key] != now[key] for key in recorded)
+
+
+def boot_id() -> str | None:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
+    except OSError:
+        return None
+
+
+def process_start(pid: int) -> int | None:
+    """The process's start time in clock ticks after boot (Linux /proc), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat[stat.rindex(")") + 2 :].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def process_identity(pid: int) -> dict:
+    """What tells this process apart from a later one with the same pid."""
+    identity = {"boot_id": boot_id(), "process_start": process_start(pid)}
+    return {key: value for key, value in identity.items() if value is not None}
 
 
 def pid_alive(pid: int) -> bool:

@@ -18,6 +18,12 @@ class GenerationParams:
     multiline: bool = False
     min_new_tokens: int = 0  # the end-of-text token is not chosen before this many
     seed: int = 0
+    # No n-gram of this many tokens is written twice (0 = off), counting the last
+    # tokens of the context too: the writer's own sentence is not said again.
+    no_repeat_ngram: int = 0
+    # "Continue writing": end at a sentence or paragraph end near max_new_tokens
+    # (decoding runs on a little past it; see core/passage.py).
+    end_at_boundary: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class ModelSpec:
     device: str = "auto"
     dtype: str = "auto"
     threads: int = 0
+    allow_pickle: bool = False  # load a folder with pickle weights only (--allow-pickle)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,15 @@ cannot be parsed is copied aside before anything overwrites it.
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 import time
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from writer_app.core.documents import DocumentError, atomic_write_text
 from writer_app.core.requests import GenerationParams, ModelSpec
@@ -59,6 +62,19 @@ class CompletionSettings:
                                    low=1.0, high=2.0)
     context_chars: int = _f(4000, "How much text before the cursor the model reads",
                             low=200, high=32000)
+    # Continue writing samples: greedy decoding of a long passage loops. The defaults
+    # were chosen by bench/continue_sampling.py (see docs/continue-writing.md).
+    continue_temperature: float = _f(0.8, "Continue writing: sampling temperature "
+                                     "(higher = more surprising words)", low=0.0, high=2.0)
+    continue_top_p: float = _f(0.9, "Continue writing: nucleus sampling cut-off",
+                               low=0.05, high=1.0)
+    continue_repetition_penalty: float = _f(1.1, "Continue writing: penalty for repeating "
+                                            "recent words (1 = none)", low=1.0, high=2.0)
+    continue_no_repeat_ngram: int = _f(4, "Continue writing: never repeat a run of this many "
+                                       "tokens (0 = off)", low=0, high=16)
+    continue_seed: int = _f(0, "Continue writing: random seed (0 = a new one each time; "
+                            "the same seed and text give the same passage)",
+                            low=0, high=2**31 - 1)
 
     def inline_params(self) -> GenerationParams:
         return GenerationParams(
@@ -69,32 +85,41 @@ class CompletionSettings:
             stop_at_sentence_end=True,
         )
 
-    def continue_params(self) -> GenerationParams:
-        """'Continue writing': longer, across sentences and paragraphs."""
+    def continue_params(self, seed: int = 1) -> GenerationParams:
+        """'Continue writing': longer, sampled, across sentences and paragraphs, ending
+        at a sentence or paragraph end near continue_tokens."""
         return GenerationParams(
             max_new_tokens=self.continue_tokens,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            repetition_penalty=self.repetition_penalty,
+            temperature=self.continue_temperature,
+            top_p=self.continue_top_p,
+            repetition_penalty=self.continue_repetition_penalty,
+            no_repeat_ngram=self.continue_no_repeat_ngram,
+            seed=seed,
             stop_at_sentence_end=False,
             multiline=True,
+            end_at_boundary=True,
             # Instruct models like to end their turn after a finished sentence; the
             # writer asked for more text, so the end-of-text token waits a little.
             min_new_tokens=min(16, self.continue_tokens),
         )
 
 
+MIN_LINE_WIDTH = 40  # narrower columns put a word or two on each line
+
+
 @dataclass(frozen=True)
 class EditorSettings:
-    font_family: str = _f("", "Editor font family (empty = the system's fixed-width font)")
+    font_family: str = _f("", "Editor font family (empty = a proportional font for prose)")
     font_size: int = _f(12, "Editor font size in points", low=6, high=72)
     theme: str = _f("system", "Colour theme: system, light or dark",
                     choices=("system", "light", "dark"))
     autosave_seconds: int = _f(30, "How often a recovery copy is written (seconds)",
                                low=5, high=3600)
-    line_width: int = _f(0, "Widest text column, in characters (0 = the window's width)",
-                         low=0, high=400)
+    line_width: int = _f(0, "Widest text column, in characters (0 = the window's width, "
+                         f"else at least {MIN_LINE_WIDTH})", low=0, high=400)
     focus_mode: bool = _f(False, "Dim every paragraph except the one being written")
+    session_word_goal: int = _f(0, "Words to write in a session, shown in the status bar "
+                                "(0 = no goal)", low=0, high=1_000_000)
 
 
 GRAMMAR_CATEGORIES = ("grammar", "spelling", "punctuation", "style", "word-choice")
@@ -125,11 +150,25 @@ class GrammarSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    enabled: bool = _f(False, "Let other apps use writer_app: grammar checking (LanguageTool "
+                       "API) and completion (OpenAI API) on this computer only")
+    port: int = _f(8081, "Port other apps connect to on 127.0.0.1 (8081 is LanguageTool's)",
+                   low=1024, high=65535)
+    allowed_origins: str = _f("", "Comma-separated web origins also allowed to call "
+                              "(browser extensions always are), e.g. app://obsidian.md")
+
+    def origins(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.allowed_origins.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     models: ModelSettings = field(default_factory=ModelSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     editor: EditorSettings = field(default_factory=EditorSettings)
     grammar: GrammarSettings = field(default_factory=GrammarSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
 
 _SECTIONS: dict[str, type] = {f.name: f.default_factory for f in fields(Settings)}  # type: ignore[misc]
@@ -145,6 +184,9 @@ def _coerce(section: str, spec: dataclasses.Field, value: Any, warnings: list[st
     if type(value) is not expected:
         warnings.append(f"{name}: expected {expected.__name__}, got {value!r}; using {default!r}")
         return default
+    if expected is float and not math.isfinite(value):
+        warnings.append(f"{name}: {value!r} is not a number; using {default!r}")
+        return default
     meta = spec.metadata
     if meta.get("choices") and value not in meta["choices"]:
         warnings.append(f"{name}: {value!r} is not one of {', '.join(meta['choices'])}; "
@@ -154,6 +196,9 @@ def _coerce(section: str, spec: dataclasses.Field, value: Any, warnings: list[st
     if (low is not None and value < low) or (high is not None and value > high):
         warnings.append(f"{name}: {value!r} is outside {low}..{high}; using {default!r}")
         return default
+    if name == "editor.line_width" and 0 < value < MIN_LINE_WIDTH:
+        warnings.append(f"{name}: {value!r} is below {MIN_LINE_WIDTH}; using {MIN_LINE_WIDTH}")
+        return MIN_LINE_WIDTH
     return value
 
 
@@ -181,14 +226,21 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
         return Settings(), []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError,
+            MemoryError) as exc:
         backup = _backup(path)
         note = f"; a copy was kept as {backup.name}" if backup else ""
-        return Settings(), [f"{path.name} could not be read ({exc}); using defaults{note}"]
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else one_line(exc)
+        return Settings(), [f"{path.name} could not be read ({reason}); using defaults{note}"]
     settings, warnings = settings_from_dict(data)
     if warnings:
         _backup(path)
     return settings, warnings
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] + ("…" if len(text) > 200 else "")
 
 
 def _backup(path: Path) -> Path | None:
@@ -200,15 +252,6 @@ def _backup(path: Path) -> Path | None:
     return backup
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
 def settings_to_toml(settings: Settings) -> str:
     lines = ["# writer_app settings. Edit while the app is closed, or use Edit > Preferences.",
              "# A bad value falls back to its default with a warning.", ""]
@@ -217,7 +260,8 @@ def settings_to_toml(settings: Settings) -> str:
         values = getattr(settings, section)
         for spec in fields(values):
             lines.append(f"# {spec.metadata['doc']}")
-            lines.append(f"{spec.name} = {_toml_value(getattr(values, spec.name))}")
+            # tomli_w escapes what TOML needs (newlines, control characters, quotes)
+            lines.append(tomli_w.dumps({spec.name: getattr(values, spec.name)}).rstrip("\n"))
         lines.append("")
     return "\n".join(lines)
 

@@ -43,6 +43,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMenu, QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from writer_app.core.grammar_check import DocIssue, shift_issues
+from writer_app.core.settings import MIN_LINE_WIDTH
 from writer_app.core.text_ops import consume_typed, first_word
 from writer_app.gui.pending_block import PendingBlock, seal_undo_step
 from writer_app.gui.theme import dimmed_text_color, ghost_text_color, pending_text_background
@@ -54,6 +55,31 @@ ISSUE_COLOURS = {"spelling": QColor("#e53935"), "grammar": QColor("#1e88e5"),
                  "style": QColor("#f39c12")}
 _MAX_MENU_SUGGESTIONS = 5
 _MAX_INSERTED_LOOKUP = 64  # longer insertions count as touching the issues at their edges
+
+
+def document_context(document: QTextDocument, position: int, max_before: int | None,
+                     max_after: int | None) -> tuple[str, str]:
+    """Text before and after `position`, read paragraph by paragraph outwards until
+    each side has its limit (None: to the document's edge)."""
+    block = document.findBlock(position)
+    offset = position - block.position()
+    text = block.text()
+    before, after = [text[:offset]], [text[offset:]]
+    size, previous = offset, block.previous()
+    while previous.isValid() and (max_before is None or size < max_before):
+        before.append(previous.text())
+        size += previous.length()
+        previous = previous.previous()
+    size, following = len(text) - offset, block.next()
+    while following.isValid() and (max_after is None or size < max_after):
+        after.append(following.text())
+        size += following.length()
+        following = following.next()
+    return (_plain("\n".join(reversed(before))), _plain("\n".join(after)))
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u00a0", " ")  # as toPlainText: no-break spaces read as spaces
 
 
 class CompletionEditor(QPlainTextEdit):
@@ -80,6 +106,10 @@ class CompletionEditor(QPlainTextEdit):
         self._painting = False
         self._pending: PendingBlock | None = None
         self._editing_pending = False  # the change is the pending block's own, not the user's
+        self._typing = 0  # inside a key or input-method event, or accepting a suggestion
+        # Whether the last edit was typed (or an accepted suggestion): suggestions follow
+        # only those, never a programmatic edit such as a grammar fix or Replace all.
+        self.last_edit_typed = False
         self._focus_mode = False
         self._focus_block = -1  # the undimmed paragraph's block number
         self._line_width = 0  # characters; 0 = the viewport's width
@@ -104,11 +134,18 @@ class CompletionEditor(QPlainTextEdit):
     def cursor_position(self) -> int:
         return self.textCursor().position()
 
-    def context_at_cursor(self) -> tuple[str, str]:
-        """Text before and after the cursor (whole document)."""
-        text = self.toPlainText()
-        position = self.cursor_position()
-        return text[:position], text[position:]
+    def context_at_cursor(self, position: int | None = None, *, max_before: int | None = None,
+                          max_after: int | None = None) -> tuple[str, str]:
+        """Text before and after the cursor (or `position`), as toPlainText has it.
+
+        With limits, at least that many characters on each side (whole paragraphs)
+        where the document has them: the cost follows the limits, not the document.
+        """
+        position = self.cursor_position() if position is None else position
+        if max_before is None and max_after is None:
+            text = self.toPlainText()
+            return text[:position], text[position:]
+        return document_context(self.document(), position, max_before, max_after)
 
     def show_suggestion(self, text: str, position: int, revision: int) -> bool:
         """Show `text` as ghost text if the cursor and document are as they were."""
@@ -136,10 +173,11 @@ class CompletionEditor(QPlainTextEdit):
         remaining = self._ghost[len(text) :]
         self._set_ghost("", -1)
         cursor = self.textCursor()
-        cursor.beginEditBlock()
-        cursor.insertText(text)
-        seal_undo_step(cursor)
-        cursor.endEditBlock()
+        with self._typed_edit():
+            cursor.beginEditBlock()
+            cursor.insertText(text)
+            seal_undo_step(cursor)
+            cursor.endEditBlock()
         self.setTextCursor(cursor)
         if remaining:
             self._set_ghost(remaining, cursor.position())
@@ -532,8 +570,9 @@ class CompletionEditor(QPlainTextEdit):
         return self._line_width
 
     def set_line_width(self, characters: int) -> None:
-        """Wrap lines at about `characters` average characters (0 = the viewport's width)."""
-        self._line_width = max(0, characters)
+        """Wrap lines at about `characters` average characters (0 = the viewport's width;
+        otherwise at least MIN_LINE_WIDTH)."""
+        self._line_width = max(MIN_LINE_WIDTH, characters) if characters > 0 else 0
         self._update_column()
 
     def _update_column(self, relayout: bool = True) -> None:
@@ -562,7 +601,19 @@ class CompletionEditor(QPlainTextEdit):
         super().changeEvent(event)
 
     # -- keys -------------------------------------------------------------------------
+    @contextmanager
+    def _typed_edit(self) -> Iterator[None]:
+        self._typing += 1
+        try:
+            yield
+        finally:
+            self._typing -= 1
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        with self._typed_edit():
+            self._key_press(event)
+
+    def _key_press(self, event: QKeyEvent) -> None:
         if self._handle_issue_key(event):
             return
         if self._pending is not None and self._handle_pending_key(event):
@@ -626,7 +677,8 @@ class CompletionEditor(QPlainTextEdit):
 
     def inputMethodEvent(self, event) -> None:
         self._set_ghost("", -1)  # the pre-edit area belongs to the input method now
-        super().inputMethodEvent(event)
+        with self._typed_edit():
+            super().inputMethodEvent(event)
 
     # -- change tracking --------------------------------------------------------------
     def _on_contents_change(self, position: int, removed: int, added: int) -> None:
@@ -634,6 +686,7 @@ class CompletionEditor(QPlainTextEdit):
             return
         self.revision += 1
         self._shift_issues(position, removed, added)
+        self.last_edit_typed = self._typing > 0 and not self._editing_pending
         if self._editing_pending:
             return  # the pending block's own edits: not the user's
         if self._ghost:

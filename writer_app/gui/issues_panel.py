@@ -4,11 +4,16 @@ A dock beside the editor. Clicking an issue selects it in the text; "Fix" applie
 first suggestion; "Fix all" applies the first suggestion of every issue of a category,
 after a confirmation, as one undo step. The list follows the editor's underlines and is
 rebuilt shortly after they change, only while the dock is visible.
+
+After a Fix, the keyboard goes back to the editor, and the fixed row stays in place
+(greyed, ticked) while the pointer is over the panel, so the rows under it do not
+move and a second click lands on the row the writer aimed at. While a check runs,
+an empty list says "Checking…", not "No issues found".
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -23,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from writer_app.core.grammar_check import DocIssue
 from writer_app.gui.editor import ISSUE_COLOURS, CompletionEditor
+from writer_app.gui.fix_preview import FixPreviewDialog
 
 _ISSUE_ROLE = Qt.ItemDataRole.UserRole
 _REBUILD_MS = 120
@@ -54,10 +60,17 @@ class IssuesPanel(QDockWidget):
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         self.summary = QLabel()
+        self.fix_everything = QToolButton(text="Fix all…", autoRaise=True)
+        self.fix_everything.setToolTip("Review every suggested change of the document, "
+                                       "then apply them as one undo step")
+        self.fix_everything.clicked.connect(self.review_all)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
+        head = QHBoxLayout()
+        head.addWidget(self.summary, 1)
+        head.addWidget(self.fix_everything)
+        layout.addLayout(head)
         layout.addWidget(self.tree, 1)
         self.setWidget(body)
         self._rebuild_timer = QTimer(self, singleShot=True, interval=_REBUILD_MS)
@@ -66,7 +79,53 @@ class IssuesPanel(QDockWidget):
         self.tree.itemActivated.connect(self._on_item_clicked)
         editor.sig_issues_changed.connect(self._on_issues_changed)
         self.visibilityChanged.connect(self._on_visibility_changed)
+        self._checking = False
+        self._pointer_inside = False
+        # Fixed rows kept in place while the pointer is over the panel: (title, row, label)
+        self._settled: list[tuple[str, int, str]] = []
+        self._settled_groups: list[tuple[str, str]] = []  # (title, underline group)
         self.rebuild()
+
+    def set_checking(self, checking: bool) -> None:
+        """A grammar check is running (or not): an empty list is not final yet."""
+        if checking != self._checking:
+            self._checking = checking
+            self._update_summary(sum(len(i) for i in self.groups().values()),
+                                 len(self.groups()))
+
+    def review_all(self) -> int:
+        """Fix all, document-wide, after the writer has reviewed the changes."""
+        issues = [i for i in self.editor.issues() if i.suggestions]
+        if not issues:
+            return 0
+        chosen = self._review(issues)
+        fixed = self.editor.apply_fixes(chosen) if chosen else 0
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        return fixed
+
+    def _review(self, issues: list[DocIssue]) -> list[tuple[DocIssue, str]]:
+        """The changes the writer kept in the preview (overridden in tests)."""
+        dialog = FixPreviewDialog(self.editor.toPlainText(), issues, self)
+        return dialog.chosen() if dialog.exec() == FixPreviewDialog.DialogCode.Accepted else []
+
+    def _update_summary(self, total: int, categories: int) -> None:
+        self.fix_everything.setEnabled(any(i.suggestions for i in self.editor.issues()))
+        if not total:
+            self.summary.setText("Checking…" if self._checking else "No issues found.")
+            return
+        self.summary.setText(f"{total} issue{'s' if total != 1 else ''} in "
+                             f"{categories} categor{'ies' if categories != 1 else 'y'}")
+
+    def event(self, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Enter:
+            self._pointer_inside = True
+        elif kind == QEvent.Type.Leave:
+            self._pointer_inside = False
+            if self._settled:
+                self._settled, self._settled_groups = [], []
+                self.rebuild()
+        return super().event(event)
 
     # -- building ---------------------------------------------------------------------
     def groups(self) -> dict[str, list[DocIssue]]:
@@ -79,15 +138,17 @@ class IssuesPanel(QDockWidget):
     def rebuild(self) -> None:
         self._rebuild_timer.stop()
         tree = self.tree
+        scroll = tree.verticalScrollBar().value()
         tree.clear()
         groups = self.groups()
         total = sum(len(issues) for issues in groups.values())
-        self.summary.setText("No issues found." if not total else
-                             f"{total} issue{'s' if total != 1 else ''} in "
-                             f"{len(groups)} categor{'ies' if len(groups) != 1 else 'y'}")
-        for title, issues in groups.items():
+        self._update_summary(total, len(groups))
+        settled_titles = {title: self._settled_group(title) for title, _r, _l in self._settled}
+        for title in sorted(set(groups) | set(settled_titles)):
+            issues = groups.get(title, [])
+            group = issues[0].group if issues else settled_titles[title]
             top = QTreeWidgetItem([f"{title} ({len(issues)})"])
-            top.setForeground(0, ISSUE_COLOURS.get(issues[0].group, ISSUE_COLOURS["grammar"]))
+            top.setForeground(0, ISSUE_COLOURS.get(group, ISSUE_COLOURS["grammar"]))
             font = top.font(0)
             font.setBold(True)
             top.setFont(0, font)
@@ -104,7 +165,9 @@ class IssuesPanel(QDockWidget):
                     tree.setItemWidget(child, 1, self._button(
                         "Fix", "Apply the first suggestion",
                         lambda _=False, i=issue: self.fix(i)))
+            self._insert_settled(top, title)
             top.setExpanded(True)
+        tree.verticalScrollBar().setValue(scroll)
         tree.resizeColumnToContents(1)
         tree.header().setStretchLastSection(False)
         tree.header().setSectionResizeMode(0, tree.header().ResizeMode.Stretch)
@@ -120,18 +183,49 @@ class IssuesPanel(QDockWidget):
         row.addWidget(button)
         return holder
 
+    def _settled_group(self, title: str) -> str:
+        return next((group for t, group in self._settled_groups if t == title), "grammar")
+
+    def _insert_settled(self, top: QTreeWidgetItem, title: str) -> None:
+        """Put the fixed rows of this category back where they were, greyed."""
+        for settled_title, row, label in sorted(self._settled, key=lambda s: s[1]):
+            if settled_title != title:
+                continue
+            item = QTreeWidgetItem(["\u2713 " + label])
+            item.setDisabled(True)
+            item.setToolTip(0, "Fixed")
+            top.insertChild(min(row, top.childCount()), item)
+
     # -- actions ----------------------------------------------------------------------
     def fix(self, issue: DocIssue) -> bool:
         current = self._current(issue)
-        return current is not None and bool(current.suggestions) and \
-            self.editor.apply_suggestion(current, current.suggestions[0])
+        if current is None or not current.suggestions:
+            return False
+        row = self._row_of(issue)
+        fixed = self.editor.apply_suggestion(current, current.suggestions[0])
+        if fixed and row is not None and self._pointer_inside:
+            self._settled.append((current.title, row, issue_label(current)))
+            self._settled_groups.append((current.title, current.group))
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)  # typing goes on in the text
+        return fixed
+
+    def _row_of(self, issue: DocIssue) -> int | None:
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            for j in range(top.childCount()):
+                shown = top.child(j).data(0, _ISSUE_ROLE)
+                if shown is not None and shown.key == issue.key:
+                    return j
+        return None
 
     def fix_all(self, title: str) -> int:
         """Fix every issue of a category after confirmation, as one undo step."""
         issues = [i for i in self.groups().get(title, []) if i.suggestions]
         if not issues or not self._confirm_fix_all(title, len(issues)):
             return 0
-        return self.editor.apply_fixes([(issue, issue.suggestions[0]) for issue in issues])
+        fixed = self.editor.apply_fixes([(issue, issue.suggestions[0]) for issue in issues])
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        return fixed
 
     def _current(self, issue: DocIssue) -> DocIssue | None:
         """The issue as the editor has it now (positions move with edits)."""

@@ -19,41 +19,38 @@ from PySide6.QtGui import (
     QCloseEvent,
     QColor,
     QFont,
-    QFontDatabase,
-    QIcon,
-    QKeyEvent,
     QKeySequence,
-    QPalette,
-    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
-    QStyle,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from writer_app import APP_DISPLAY_NAME, __version__
-from writer_app.core.documents import DocumentError, atomic_write_text, read_text_document
+from writer_app.core.document_file import DocumentFile
+from writer_app.core.documents import DocumentError
 from writer_app.core.paths import config_dir
 from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import Settings
+from writer_app.gui.disk_guard import SAVED, SAVED_ELSEWHERE, DiskGuard
 from writer_app.gui.editor import CompletionEditor
+from writer_app.gui.find_bar import FindBar
 from writer_app.gui.issues_panel import IssuesPanel
+from writer_app.gui.prose_font import prose_font
 from writer_app.gui.resources import app_icon
-from writer_app.gui.theme import THEMES, apply_theme, error_color, tinted_icon
+from writer_app.gui.shortcuts import EMPTY_HINT, ShortcutsDialog
+from writer_app.gui.theme import THEMES, apply_theme, error_color
+from writer_app.gui.word_count import WordCountLabel
+from writer_app.gui.writing_actions import WritingActions
 
 FILE_FILTER = "Text and Markdown (*.txt *.md *.markdown);;All files (*)"
 MAX_RECENT = 10
@@ -98,89 +95,6 @@ def _short_dir(path: Path) -> str:
     return folder
 
 
-class FindBar(QWidget):
-    """An inline find bar under the editor: Enter finds the next match, Esc closes."""
-
-    def __init__(self, editor: CompletionEditor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._editor = editor
-        self.line_edit = QLineEdit(placeholderText="Find in document")
-        self.line_edit.setClearButtonEnabled(True)
-        self.match_case = QCheckBox("Match case")
-        self.status_label = QLabel()
-        self.status_label.setMinimumWidth(90)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(QLabel("Find:"))
-        layout.addWidget(self.line_edit, 1)
-        layout.addWidget(self._button("Previous", "Previous match (Shift+F3)",
-                                      lambda: self.find(backward=True)))
-        layout.addWidget(self._button("Next", "Next match (Enter, F3)", self.find))
-        layout.addWidget(self.match_case)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self._button("✕", "Close (Esc)", self.close_bar))
-        self.line_edit.returnPressed.connect(self.find)
-        self.line_edit.textEdited.connect(self._on_text_edited)
-        self.hide()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        # The line edit and buttons leave Esc unhandled, so it reaches the bar.
-        if event.key() == Qt.Key.Key_Escape:
-            self.close_bar()
-            return
-        super().keyPressEvent(event)
-
-    def _button(self, text: str, tip: str, slot) -> QToolButton:
-        button = QToolButton(text=text, toolTip=tip, autoRaise=True)
-        button.clicked.connect(slot)
-        return button
-
-    def open_bar(self) -> None:
-        """Show the bar, seeded with the editor's one-line selection."""
-        selected = self._editor.textCursor().selectedText()
-        if selected and "\u2029" not in selected:
-            self.line_edit.setText(selected)
-        self.show()
-        self.line_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.line_edit.selectAll()
-
-    def close_bar(self) -> None:
-        self.hide()
-        self._editor.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def find(self, backward: bool = False) -> bool:
-        """Select the next (or previous) match, wrapping around the document."""
-        needle = self.line_edit.text()
-        if not needle:
-            self.status_label.clear()
-            return False
-        flags = QTextDocument.FindFlag(0)
-        if backward:
-            flags |= QTextDocument.FindFlag.FindBackward
-        if self.match_case.isChecked():
-            flags |= QTextDocument.FindFlag.FindCaseSensitively
-        found = self._editor.find(needle, flags) or self._find_wrapped(needle, flags, backward)
-        self.status_label.setText("" if found else "No matches")
-        return found
-
-    def _find_wrapped(self, needle: str, flags, backward: bool) -> bool:
-        saved = self._editor.textCursor()
-        cursor = self._editor.textCursor()
-        cursor.movePosition(cursor.MoveOperation.End if backward else cursor.MoveOperation.Start)
-        self._editor.setTextCursor(cursor)
-        if self._editor.find(needle, flags):
-            return True
-        self._editor.setTextCursor(saved)
-        return False
-
-    def _on_text_edited(self, _text: str) -> None:
-        # Search as you type from the start of the current match, so it grows in place.
-        cursor = self._editor.textCursor()
-        cursor.setPosition(cursor.selectionStart())
-        self._editor.setTextCursor(cursor)
-        self.find()
-
-
 class MainWindow(QMainWindow):
     """The writer's window. Usable without a controller or model."""
 
@@ -194,6 +108,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._recovery = recovery
         self._path: Path | None = None
+        self._disk = DiskGuard(self, self._on_reloaded_from_disk, self.save_as)
         self._doc_key = uuid.uuid4().hex
         self._zoom = 0
         self._recovery_dirty = False
@@ -206,6 +121,7 @@ class MainWindow(QMainWindow):
         # The margin is a (recorded) document edit: forget it so the new document is clean.
         document = self.editor.document()
         document.setDocumentMargin(14)
+        self.editor.setPlaceholderText(EMPTY_HINT)  # shown while the document is empty
         document.clearUndoRedoStacks()
         document.setModified(False)
         self.find_bar = FindBar(self.editor)
@@ -250,6 +166,8 @@ class MainWindow(QMainWindow):
                                              textVisible=False)
         self.grammar_progress.setToolTip("Checking the document's grammar and spelling")
         self.grammar_progress.hide()
+        self.word_count = WordCountLabel(self.editor)
+        bar.addPermanentWidget(self.word_count)
         bar.addPermanentWidget(self.grammar_progress)
         bar.addPermanentWidget(self._label_grammar)
         for label in (self._label_alternative, self._label_model, self._label_device,
@@ -297,6 +215,8 @@ class MainWindow(QMainWindow):
         for action in (self.action_undo, self.action_redo, self.action_cut, self.action_copy):
             action.setEnabled(False)
         self.action_find = self._action("&Find…", self.find_bar.open_bar, keys.Find)
+        self.action_replace = self._action("R&eplace…", self.find_bar.open_replace,
+                                           "Ctrl+H")
         self.action_find_next = self._action("Find &Next", self._on_find_next, keys.FindNext)
         self.action_find_previous = self._action("Find Pre&vious", self._on_find_previous,
                                                  keys.FindPrevious)
@@ -315,6 +235,12 @@ class MainWindow(QMainWindow):
         self._build_theme_actions()
         self.action_about = self._action(f"&About {APP_DISPLAY_NAME}", self._show_about,
                                          role=roles.AboutRole)
+        # The grammar controller connects it: check everything, then list it.
+        self.action_check_document = self._action(
+            "&Check Document", None, "F7",
+            tip="Check the whole document and list its issues, with Fix all after a review")
+        self.action_shortcuts = self._action("&Keyboard Shortcuts", self._show_shortcuts,
+                                             ["F1", "Ctrl+/"])
         self._build_writing_actions()
 
     def _on_preferences_triggered(self) -> None:
@@ -322,30 +248,10 @@ class MainWindow(QMainWindow):
 
     def _build_writing_actions(self) -> None:
         # The controller connects these and enables them once a model is ready.
-        self.action_continue = self._action(
-            "Continue &Writing", None, ["Ctrl+Return", "Ctrl+Enter"],
-            tip="Let the model write on from the cursor; Enter or Tab keeps the text, "
-                "Esc removes it")
-        self.action_continue.setIconText("Continue writing")
-        self.action_continue.setToolTip("Continue writing (Ctrl+Enter)")
-        self.action_stop = self._action(
-            "St&op Writing", None, tip="Stop writing and keep what was written so far "
-                                       "(Esc stops and removes it)")
-        self.action_stop.setIconText("Stop")
-        self.action_stop.setToolTip("Stop writing (Esc stops and removes the new text)")
-        self.action_continue.setEnabled(False)
-        self.action_stop.setEnabled(False)
-        self._update_writing_icons()
-
-    def _update_writing_icons(self) -> None:
-        palette = self.palette()
-        disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
-        play = _theme_icon("media-playback-start", QStyle.StandardPixmap.SP_MediaPlay)
-        stop = _theme_icon("media-playback-stop", QStyle.StandardPixmap.SP_MediaStop)
-        self.action_continue.setIcon(
-            tinted_icon(play, palette.color(QPalette.ColorRole.Highlight), disabled))
-        self.action_stop.setIcon(
-            tinted_icon(stop, palette.color(QPalette.ColorRole.ButtonText), disabled))
+        self.writing_actions = WritingActions(self)
+        self.action_continue = self.writing_actions.continue_
+        self.action_try_again = self.writing_actions.try_again
+        self.action_stop = self.writing_actions.stop
 
     def _build_theme_actions(self) -> None:
         self._theme_group = QActionGroup(self)
@@ -373,10 +279,10 @@ class MainWindow(QMainWindow):
         self.menu_edit.addActions([self.action_cut, self.action_copy, self.action_paste,
                                    self.action_select_all])
         self.menu_edit.addSeparator()
-        self.menu_edit.addActions([self.action_find, self.action_find_next,
-                                   self.action_find_previous])
+        self.menu_edit.addActions([self.action_find, self.action_replace,
+                                   self.action_find_next, self.action_find_previous])
         self.menu_edit.addSeparator()
-        self.menu_edit.addActions([self.action_continue, self.action_stop])
+        self.menu_edit.addActions(self.writing_actions.all())
         self.menu_edit.addSeparator()
         self.menu_edit.addAction(self.action_preferences)
 
@@ -388,15 +294,18 @@ class MainWindow(QMainWindow):
         self.menu_theme.addActions(list(self.theme_actions.values()))
         self.menu_view.addAction(self.action_status_bar)
 
+        self.menu_tools = bar.addMenu("&Tools")
+        self.menu_tools.addAction(self.action_check_document)
+
         self.menu_help = bar.addMenu("&Help")
-        self.menu_help.addAction(self.action_about)
+        self.menu_help.addActions([self.action_shortcuts, self.action_about])
 
     def _build_toolbar(self) -> None:
         self.toolbar = QToolBar("Writing toolbar", self)
         self.toolbar.setObjectName("writingToolbar")  # saveState() needs a name
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toolbar.addActions([self.action_continue, self.action_stop])
+        self.toolbar.addActions(self.writing_actions.all())
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         action = self.toolbar.toggleViewAction()
         action.setText("Tool&bar")
@@ -427,6 +336,7 @@ class MainWindow(QMainWindow):
         self._apply_font()
         self.editor.set_line_width(settings.editor.line_width)
         self.editor.set_focus_mode(settings.editor.focus_mode)
+        self.word_count.set_goal(settings.editor.session_word_goal)
         self.autosave_timer.setInterval(max(1, settings.editor.autosave_seconds) * 1000)
         if self._recovery is not None:
             self.autosave_timer.start()
@@ -450,10 +360,7 @@ class MainWindow(QMainWindow):
 
     def _editor_font(self) -> QFont:
         prefs = self._settings.editor
-        if prefs.font_family:
-            font = QFont(prefs.font_family)
-        else:
-            font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font = QFont(prefs.font_family) if prefs.font_family else prose_font()
         size = prefs.font_size + self._zoom
         font.setPointSize(min(MAX_FONT_SIZE, max(MIN_FONT_SIZE, size)))
         return font
@@ -519,10 +426,12 @@ class MainWindow(QMainWindow):
                                         "by category (F8 / Shift+F8 go through them)")
         self.menu_view.insertAction(self.action_status_bar, self.action_issues)
 
-    def set_writing_state(self, *, available: bool, streaming: bool) -> None:
-        """Enable Continue writing when a model is ready and Stop while it streams."""
-        self.action_continue.setEnabled(available and not streaming)
-        self.action_stop.setEnabled(streaming)
+    def set_writing_state(self, *, available: bool, streaming: bool,
+                          pending: bool = False) -> None:
+        """Continue writing when a model is ready, Try again over new text, Stop while
+        it streams."""
+        self.writing_actions.set_state(available=available, streaming=streaming,
+                                       pending=pending)
 
     def show_notice(self, message: str, timeout_ms: int = 8000, *, error: bool = False) -> None:
         """A non-modal message in the status bar; errors are red, with a tooltip."""
@@ -558,7 +467,9 @@ class MainWindow(QMainWindow):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._style_state_label()
             self._style_notice()
-            self._update_writing_icons()
+            self.writing_actions.update_icons()
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            QTimer.singleShot(0, self._disk.check)  # changed on disk while away?
         super().changeEvent(event)
 
     # --- document state -----------------------------------------------------------
@@ -581,15 +492,19 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self._display_name()}[*] — {APP_DISPLAY_NAME}")
         self.setWindowModified(self.is_modified())
 
-    def _replace_document(self, text: str, path: Path | None, *, modified: bool) -> None:
-        """Swap in another document; its recovery copy starts afresh under a new key."""
+    def _replace_document(self, text: str, path: Path | None, *, modified: bool,
+                          file: DocumentFile | None = None) -> None:
+        """Swap in another document; its recovery copy starts afresh under a new key.
+        `file` is the file it was read from (line ends, BOM, state on disk)."""
         self._discard_recovery_copy()
         self.editor.setPlainText(text)  # also clears undo history and the modified flag
         self._path = path
+        self._disk.adopt(file) if file is not None else self._disk.forget(path)
         self._doc_key = uuid.uuid4().hex
         self._recovery_dirty = modified
         self.editor.document().setModified(modified)
         self._update_title()
+        self.word_count.start_session()
         self.sig_document_replaced.emit()
 
     def _maybe_save(self) -> bool:
@@ -637,11 +552,11 @@ class MainWindow(QMainWindow):
         if not self._maybe_save():
             return False
         try:
-            text = read_text_document(path)
+            text, file = self._disk.read(path)
         except DocumentError as exc:
             self._show_error("Cannot open file", str(exc))
             return False
-        self._replace_document(text, path, modified=False)
+        self._replace_document(text, path, modified=False, file=file)
         self._add_recent(path)
         return True
 
@@ -656,16 +571,22 @@ class MainWindow(QMainWindow):
         """Write the document atomically; on failure it stays modified and in the editor."""
         path = Path(os.path.abspath(path))
         try:
-            atomic_write_text(path, self.document_text())
+            outcome = self._disk.write(path, self.document_text())
         except DocumentError as exc:
             self._show_error("Cannot save file", str(exc))
             return False
+        if outcome != SAVED:  # the writer chose another way (Save As saved it)
+            return outcome == SAVED_ELSEWHERE
         self._path = path
         self.editor.document().setModified(False)
         self._update_title()
         self._add_recent(path)
         self.show_notice(f"Saved {path.name}", 3000)
         return True
+
+    def _on_reloaded_from_disk(self, text: str, file: DocumentFile) -> None:
+        self._replace_document(text, file.path, modified=False, file=file)
+        self.show_notice(f"Loaded the changed {file.path.name} from disk.", 5000)
 
     def _on_find_next(self) -> None:
         if self.find_bar.line_edit.text():
@@ -841,20 +762,16 @@ class MainWindow(QMainWindow):
     def _show_error(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
 
+    def _show_shortcuts(self) -> None:
+        ShortcutsDialog([self.menu_file, self.menu_edit, self.menu_view, self.menu_help],
+                        self).exec()
+
     def _show_about(self) -> None:
         QMessageBox.about(
             self, f"About {APP_DISPLAY_NAME}",
             f"<h3>{APP_DISPLAY_NAME} {__version__}</h3>"
             "<p>A private writing assistant: suggestions and grammar checks run "
             "on this computer; your text never leaves it.</p>")
-
-
-def _theme_icon(name: str, fallback: QStyle.StandardPixmap) -> QIcon:
-    """The icon theme's icon, else the style's built-in one (no theme on Windows/macOS)."""
-    icon = QIcon.fromTheme(name)
-    if icon.isNull():
-        icon = QApplication.style().standardIcon(fallback)
-    return icon
 
 
 def _set_text_color(widget: QWidget, color: QColor | None) -> None:

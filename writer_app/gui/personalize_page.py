@@ -76,6 +76,7 @@ TOKENS_PER_WORD = 1.35
 TOKENS_PER_STEP = 2 * 256
 SHOW_PROGRESS_AFTER_MS = 500  # a run that fails at once never flashes a progress bar
 KILL_AFTER_MS = 3000
+SAVE_WAITS = 20  # a cancel waits up to this many more KILL_AFTER_MS for a checkpoint save
 LOG_LINES = 20
 
 
@@ -247,6 +248,7 @@ class PersonalizeRunner(QObject):
         self._stderr = b""
         self._cancelled = False
         self._then: tuple[PersonalizeRunner, list[str], Path] | None = None
+        self._save_waits = 0
         self._kill_timer = QTimer(self, singleShot=True, interval=KILL_AFTER_MS)
         self._kill_timer.timeout.connect(self._on_kill_timeout)
 
@@ -284,6 +286,7 @@ class PersonalizeRunner(QObject):
         self._cancelled = True
         self._set_state("stopping")
         self._process.terminate()
+        self._save_waits = 0
         self._kill_timer.start()
 
     def stop_now(self) -> None:
@@ -293,7 +296,15 @@ class PersonalizeRunner(QObject):
             return
         self._cancelled = True
         process.terminate()
-        if not process.waitForFinished(KILL_AFTER_MS):
+        finished = process.waitForFinished(KILL_AFTER_MS)
+        for _ in range(SAVE_WAITS):  # a checkpoint being written is finished first
+            if finished:
+                break
+            self._on_stdout()
+            if not self._saving():
+                break
+            finished = process.waitForFinished(KILL_AFTER_MS)
+        if not finished:
             process.kill()
             process.waitForFinished(KILL_AFTER_MS)
 
@@ -389,8 +400,21 @@ class PersonalizeRunner(QObject):
             self._log(self.failure)
             self._set_state("failed")
 
+    def _saving(self) -> bool:
+        """Whether the process is writing a checkpoint ("saving" not yet followed)."""
+        for event in reversed(self.events):
+            if event.get("event") == "saving":
+                return True
+            if event.get("event") in ("saved", "done", "error"):
+                return False
+        return False
+
     def _on_kill_timeout(self) -> None:
         if self._process is not None and self.is_active():
+            if self._saving() and self._save_waits < SAVE_WAITS:  # never kill mid-save
+                self._save_waits += 1
+                self._kill_timer.start()
+                return
             self._log("The training process did not stop within 3 s; it was killed.")
             self._process.kill()
 

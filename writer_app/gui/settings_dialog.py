@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QStandardItemModel
+from PySide6.QtGui import QFont, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -47,12 +48,14 @@ from writer_app.core.grammar_check import SENSITIVITY_LEVELS, knobs_for
 from writer_app.core.requests import ModelInfo
 from writer_app.core.settings import (
     GRAMMAR_CATEGORIES,
+    MIN_LINE_WIDTH,
     CompletionSettings,
     EditorSettings,
     GrammarSettings,
     ModelSettings,
     Settings,
 )
+from writer_app.core.trusted import ConsentNeeded
 from writer_app.core.units import human_count, human_size
 from writer_app.gui.personalize_page import (
     AdapterStoreLike,
@@ -60,6 +63,7 @@ from writer_app.gui.personalize_page import (
     PersonalizeRunner,
     scrolling,
 )
+from writer_app.gui.prose_font import prose_font
 from writer_app.gui.theme import error_color
 
 ADD_FOLDER = "\x00add-folder"  # the combo entry that opens a folder chooser
@@ -312,10 +316,29 @@ class ModelChooser:
         if folder is None:
             return False
         error = self._validate(folder)
+        if isinstance(error, ConsentNeeded) and self._consent(error):
+            error = self._validate(folder)
         if error:
             self.show_error(error)
             return False
         self.select(str(folder))
+        return True
+
+    def _consent(self, question: ConsentNeeded) -> bool:
+        """Ask before a folder with pickle weights is allowed; remembered when granted."""
+        answer = QMessageBox.warning(
+            self._page, "Allow pickle weights?",
+            f"{question}\n\nPickle files can run any program on this computer while they "
+            "are loaded. Allow this folder only if you trust where it came from.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            question.grant()
+        except DocumentError as exc:
+            self.show_error(str(exc))
+            return False
         return True
 
     def show_error(self, message: str) -> None:
@@ -709,6 +732,16 @@ class GrammarPage(SettingsPage):
             return
         self._set_status(f"Exported {self.word_list.count()} word(s).")
 
+    def lock_dictionary(self, problem: str) -> None:
+        """The dictionary file could not be read: say so, and allow no edit that would
+        overwrite it with the (empty) list shown."""
+        for widget in (self.word_edit, self.add_button, self.remove_button,
+                       self.import_button, self.word_list):
+            widget.setEnabled(False)
+        self._set_status(f"{problem} Fix or remove the file, then reopen Preferences.",
+                         error=True)
+        self.dictionary_status.setWordWrap(True)
+
     def _set_status(self, text: str, error: bool = False) -> None:
         self.dictionary_status.setText(text)
         color = error_color(self.palette()).name() if error else ""
@@ -739,7 +772,7 @@ class EditorPage(SettingsPage):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.system_font = QCheckBox("Use the system's fixed-width font")
+        self.system_font = QCheckBox("Use the default prose font")
         self.font_combo = QFontComboBox()
         font_row = QWidget()
         column = QVBoxLayout(font_row)
@@ -750,10 +783,23 @@ class EditorPage(SettingsPage):
         self.system_font.toggled.connect(lambda on: self.font_combo.setEnabled(not on))
         self._spin("font_size", "Font size:", " pt")
         self._choice("theme", "Theme:", _THEME_LABELS)
-        self._spin("line_width", "Line width:", " characters", special="Window width")
+        self._line_width_spin()
         self._spin("autosave_seconds", "Recovery copy every:", " s")
         self._check("focus_mode", "Focus mode: dim all but the current paragraph")
+        self._spin("session_word_goal", "Session word goal:", " words", special="None")
         self._finish()
+
+    def _line_width_spin(self) -> None:
+        """0 (the window's width) or at least MIN_LINE_WIDTH characters: the value just
+        below that minimum stands for 0 and reads "Window width"."""
+        spin = QSpinBox(suffix=" characters", minimumWidth=_SHORT_WIDTH)
+        off = MIN_LINE_WIDTH - 1
+        spin.setRange(off, int(_meta(EditorSettings, "line_width")["high"]))
+        spin.setSpecialValueText("Window width")
+        self._bind("line_width", "Line width:", spin,
+                   lambda: 0 if spin.value() == off else spin.value(),
+                   lambda value: spin.setValue(value if value >= MIN_LINE_WIDTH else off),
+                   short=True)
 
     def _font_family(self) -> str:
         return "" if self.system_font.isChecked() else self.font_combo.currentFont().family()
@@ -761,8 +807,7 @@ class EditorPage(SettingsPage):
     def _set_font_family(self, family: str) -> None:
         self.system_font.setChecked(not family)
         self.font_combo.setEnabled(bool(family))
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.font_combo.setCurrentFont(QFont(family) if family else fixed)
+        self.font_combo.setCurrentFont(QFont(family) if family else prose_font())
 
 
 class PersonalizePage(SettingsPage):
@@ -835,9 +880,12 @@ class SettingsDialog(QDialog):
             personalize_runner, store=adapter_store, activate_adapter=activate_adapter,
             has_gpu=has_gpu))
         self.personalize_page.panel.sig_adapter_changed.connect(self._on_adapter_changed)
+        from writer_app.gui.server_page import ServerPage  # it builds on SettingsPage
+
+        self.server_page = ServerPage()
         self.pages: list[SettingsPage] = [
             self.models_page, self.completion_page, self.grammar_page, self.editor_page,
-            self.personalize_page,
+            self.personalize_page, self.server_page,
         ]
         self._build()
         for page in self.pages:

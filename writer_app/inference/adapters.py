@@ -212,10 +212,23 @@ def check_compatible(info: AdapterInfo, base_fingerprint: str, base_name: str) -
             f"model {base_name}; choose that model first, or train a new adapter.")
 
 
-def merged_model(base_model, folder: str | os.PathLike[str]):
+def check_trusted(folder: str | os.PathLike[str], allow_pickle: bool = False) -> None:
+    """Refuse an adapter whose loading could run code: custom code, or pickle weights only
+    without the writer's consent (see trust.py)."""
+    from writer_app.inference.errors import ModelLoadError
+    from writer_app.inference.trust import check_folder
+
+    try:
+        check_folder(Path(folder), Path(folder).name, allow_pickle=allow_pickle)
+    except ModelLoadError as exc:
+        raise AdapterError(str(exc).replace("Model folder", "Adapter folder", 1)) from None
+
+
+def merged_model(base_model, folder: str | os.PathLike[str], *, allow_pickle: bool = False):
     """A copy of `base_model` with the adapter merged into its weights (base untouched)."""
     from peft import PeftModel
 
+    check_trusted(folder, allow_pickle)
     model = copy.deepcopy(base_model)
     try:
         peft_model = PeftModel.from_pretrained(model, str(folder), is_trainable=False)

@@ -22,6 +22,12 @@ from dataclasses import replace
 
 import torch
 
+from writer_app.core.passage import (
+    cut_repeated_sentence,
+    decode_limit,
+    passage_complete,
+    trim_to_boundary,
+)
 from writer_app.core.requests import (
     AlternativesResult,
     CompletionRequest,
@@ -42,6 +48,9 @@ TextCallback = Callable[[str], None]
 # window (and the cache built on it) stays put while the user types on.
 _DROP_BLOCK = 128
 _PENALTY_WINDOW = 64
+# The no-repeat rule also looks this far back into the context: about the last
+# paragraph, so a passage does not say again what the writer just wrote.
+_NGRAM_WINDOW = 256
 _ALT_TEMPERATURE = 0.8
 
 
@@ -75,7 +84,7 @@ class CompletionEngine:
         return type(self._runner).__name__ + ("+fp16-decode" if half else "")
 
     # -- personal adapter ---------------------------------------------------------
-    def set_adapter(self, folder: str | None) -> None:
+    def set_adapter(self, folder: str | None, *, allow_pickle: bool = False) -> None:
         """Use the LoRA adapter in `folder` from the next request on; None or "" clears it.
 
         The adapter is merged into a copy of the base weights and the runner is rebuilt
@@ -90,7 +99,7 @@ class CompletionEngine:
         if folder:
             info = adapters.read_adapter(folder)
             adapters.check_compatible(info, self.base_fingerprint, self.base_name or "")
-            model = adapters.merged_model(self.base_model, folder)
+            model = adapters.merged_model(self.base_model, folder, allow_pickle=allow_pickle)
         else:
             model = self.base_model
         runner = make_runner(model, self._probe, self._half_decode)
@@ -207,8 +216,9 @@ class CompletionEngine:
                 if cancel is not None and cancel.is_set():
                     stop = True
                     break
+                banned = _ngram_bans(ids[-_NGRAM_WINDOW:] + generated, params.no_repeat_ngram)
                 token = _choose(self._allowed(row, params, generated), params,
-                                ids[-_PENALTY_WINDOW:] + generated, generator)
+                                ids[-_PENALTY_WINDOW:] + generated, generator, banned)
                 if token in self._eos_ids:
                     stop = True
                     break
@@ -244,14 +254,22 @@ class CompletionEngine:
         cancel: threading.Event | None = None,
         on_text: TextCallback | None = None,
     ) -> CompletionResult:
-        """A short continuation of request.text_before, streamed through on_text."""
+        """A continuation of request.text_before, streamed through on_text.
+
+        Inline suggestions end at the first sentence end or newline and never repeat
+        one of the writer's last sentences; a passage (params.end_at_boundary) ends at a
+        sentence or paragraph end near params.max_new_tokens.
+        """
         started = time.perf_counter()
         prompt, trailing = split_trailing_space(request.text_before)
         ids = self.encode_context(prompt)
         params = request.params
         if not ids:
             return CompletionResult(request.request_id, request.revision, "", 0.0, 0.0, 0)
-        state = {"text": "", "first": None}
+        target = params.max_new_tokens
+        decode = replace(params, max_new_tokens=decode_limit(target)) \
+            if params.end_at_boundary else params
+        state = {"text": "", "first": None, "raw": ""}
 
         def on_token(generated: list[int]) -> bool:
             if state["first"] is None:
@@ -259,16 +277,25 @@ class CompletionEngine:
             raw = self.tokenizer.decode(generated, skip_special_tokens=True)
             if raw.endswith("\ufffd"):
                 return False  # half of a multi-byte character; wait for the rest
+            state["raw"] = raw
             done = (not params.multiline and "\n" in raw) or (
-                params.stop_at_sentence_end and has_sentence_end(raw))
+                params.stop_at_sentence_end and has_sentence_end(raw)) or (
+                params.end_at_boundary and passage_complete(raw, len(generated), target))
             text = _visible(raw, trailing, request.text_after, params)
+            if not params.multiline:
+                shown = cut_repeated_sentence(text, request.text_before)
+                done = done or shown != text
+                text = shown
             if text != state["text"]:
                 state["text"] = text
                 if on_text is not None:
                     on_text(text)
             return done
 
-        generated = self.generate_ids(ids, params, cancel, on_token)
+        generated = self.generate_ids(ids, decode, cancel, on_token)
+        cancelled = bool(cancel is not None and cancel.is_set())
+        if params.end_at_boundary and not cancelled and len(generated) >= decode.max_new_tokens:
+            state["text"] = trim_to_boundary(state["text"])  # ran out: end where one did
         finished = time.perf_counter()
         first = state["first"] or finished
         return CompletionResult(
@@ -278,7 +305,7 @@ class CompletionEngine:
             latency_ms=(finished - started) * 1000,
             first_token_ms=(first - started) * 1000,
             new_tokens=len(generated),
-            cancelled=bool(cancel is not None and cancel.is_set()),
+            cancelled=cancelled,
         )
 
     def alternatives(
@@ -344,13 +371,26 @@ def _generator(params: GenerationParams, device: torch.device) -> torch.Generato
     return generator
 
 
+def _ngram_bans(tokens: list[int], n: int) -> list[int]:
+    """Tokens that would complete an n-gram already in `tokens` (none when n < 2)."""
+    if n < 2 or len(tokens) < n:
+        return []
+    tail = tokens[len(tokens) - n + 1:]
+    return [tokens[i + n - 1] for i in range(len(tokens) - n + 1)
+            if tokens[i:i + n - 1] == tail]
+
+
 def _choose(
     logits: torch.Tensor,
     params: GenerationParams,
     recent: list[int],
     generator: torch.Generator | None,
+    banned: list[int] | None = None,
 ) -> int:
     logits = logits.float()
+    if banned:
+        logits = logits.clone()
+        logits[banned] = float("-inf")
     if params.repetition_penalty != 1.0 and recent:
         index = torch.tensor(sorted(set(recent)), device=logits.device)
         picked = logits[index]

@@ -115,8 +115,10 @@ def _load_gguf(source: Path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder, name = str(source.parent), source.name
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name, local_files_only=True,
+                                              trust_remote_code=False)
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32,
+                                                 local_files_only=True, trust_remote_code=False)
     # The weights are plain fp32 now, but the model still carries the GGUF quantizer,
     # and save_pretrained refuses to save a "quantized" model.
     model.hf_quantizer = None

@@ -23,6 +23,13 @@ from writer_app.core.units import human_size
 from writer_app.inference import devices
 from writer_app.inference.convert import default_model_dir, ensure_default_model, is_converted
 from writer_app.inference.errors import ModelLoadError, one_line
+from writer_app.inference.trust import (
+    PickleOnlyError,
+    check_folder,
+    code_problem,
+    pickle_message,
+    pickle_weights,
+)
 
 __all__ = [
     "KnownModel", "LoadedModel", "ModelLoadError", "ResolvedModel", "format_models_report",
@@ -107,7 +114,8 @@ def _check_config(folder: Path, label: str) -> None:
     if not (folder / "config.json").is_file():
         raise ModelLoadError(f"Model folder “{label}” has no config.json.")
     try:
-        config = AutoConfig.from_pretrained(str(folder), local_files_only=True)
+        config = AutoConfig.from_pretrained(str(folder), local_files_only=True,
+                                            trust_remote_code=False)
     except Exception as exc:  # noqa: BLE001 - bad json, unknown model type, …: one line
         raise ModelLoadError(
             f"Model folder “{label}” has an unreadable config.json: {one_line(exc)}"
@@ -126,9 +134,13 @@ def _has_weights(folder: Path) -> bool:
     return any(any(folder.glob(pattern)) for pattern in patterns)
 
 
-def validate_model_folder(folder: Path, label: str | None = None) -> None:
-    """Raise ModelLoadError naming the folder unless it holds a loadable causal LM."""
+def validate_model_folder(folder: Path, label: str | None = None, *,
+                          allow_pickle: bool = False) -> None:
+    """Raise ModelLoadError naming the folder unless it holds a loadable causal LM whose
+    loading runs no code from the folder (see trust.py)."""
     label = label or str(folder)
+    if (folder / "config.json").is_file():
+        check_folder(folder, label, allow_pickle=allow_pickle)
     _check_config(folder, label)
     if not _has_weights(folder):
         raise ModelLoadError(
@@ -179,13 +191,14 @@ def _cached_snapshot(repo_id: str) -> Path:
     return Path(path)
 
 
-def _resolve_hf_id(repo_id: str) -> ResolvedModel:
+def _resolve_hf_id(repo_id: str, allow_pickle: bool = False) -> ResolvedModel:
     folder = _cached_snapshot(repo_id)
-    validate_model_folder(folder, repo_id)
+    validate_model_folder(folder, repo_id, allow_pickle=allow_pickle)
     return ResolvedModel(repo_id, repo_id, folder, "hf-cache")
 
 
-def resolve_model(reference: str, on_progress: Progress = None) -> ResolvedModel:
+def resolve_model(reference: str, on_progress: Progress = None, *,
+                  allow_pickle: bool = False) -> ResolvedModel:
     """Map a user's model reference to a validated local folder, or raise ModelLoadError."""
     reference = (reference or "").strip()
     if reference in ("", "default"):
@@ -194,13 +207,13 @@ def resolve_model(reference: str, on_progress: Progress = None) -> ResolvedModel
     folder = Path(reference).expanduser()
     if folder.is_dir():
         folder = folder.resolve()
-        validate_model_folder(folder, reference)
+        validate_model_folder(folder, reference, allow_pickle=allow_pickle)
         return ResolvedModel(reference, folder.name, folder, "folder")
     if folder.exists():
         raise ModelLoadError(f"“{reference}” is a file; choose the folder that holds the model.")
     if _looks_like_path(reference):
         raise ModelLoadError(f"Model folder “{reference}” does not exist.")
-    return _resolve_hf_id(reference)
+    return _resolve_hf_id(reference, allow_pickle)
 
 
 # ---------------------------------------------------------------- listing
@@ -239,7 +252,8 @@ def _cached_config_is_causal(snapshot: Path) -> bool:
 
 
 def _is_causal_snapshot(snapshot: Path) -> bool:
-    return _cached_config_is_causal(snapshot) and _has_weights(snapshot)
+    return (_cached_config_is_causal(snapshot) and _has_weights(snapshot)
+            and code_problem(snapshot) is None)
 
 
 def _hf_cache_entries(accept: Callable[[Path], bool] = _is_causal_snapshot) -> list[KnownModel]:
@@ -321,6 +335,9 @@ def grammar_folder_problem(folder: Path, label: str | None = None) -> str | None
     label = label or str(folder)
     if not folder.is_dir():
         return f"Grammar model folder “{label}” does not exist."
+    problem = code_problem(folder, label)
+    if problem:
+        return problem
     config = _read_config_json(folder)
     if config is None:
         if not any(folder.iterdir()):
@@ -338,11 +355,18 @@ def grammar_folder_problem(folder: Path, label: str | None = None) -> str | None
             "tagger format nor GECToR label maps (label2id, d_label2id).")
 
 
-def validate_grammar_folder(folder: Path, label: str | None = None) -> None:
-    """Raise ModelLoadError unless `folder` holds a grammar model (see above)."""
+def validate_grammar_folder(folder: Path, label: str | None = None, *,
+                            allow_pickle: bool = False) -> None:
+    """Raise ModelLoadError unless `folder` holds a grammar model (see above), and
+    PickleOnlyError when its weights are pickle files only and that was not allowed."""
+    from writer_app.core import trusted
+
     problem = grammar_folder_problem(folder, label)
     if problem:
         raise ModelLoadError(problem)
+    names = pickle_weights(folder)
+    if names and not (allow_pickle or trusted.is_trusted(folder)):
+        raise PickleOnlyError(pickle_message(folder, names, label), folder)
 
 
 def _is_grammar_snapshot(snapshot: Path) -> bool:
@@ -376,7 +400,7 @@ def _personal_grammar_name(folder_name: str) -> str:
     return f"Personalized grammar model “{folder_name}”"
 
 
-def resolve_grammar_model(reference: str) -> str:
+def resolve_grammar_model(reference: str, *, allow_pickle: bool = False) -> str:
     """"default", or the validated local folder of a grammar model reference (a folder or
     a Hugging Face id already in the cache). Raises ModelLoadError (one line)."""
     reference = (reference or "").strip()
@@ -384,7 +408,7 @@ def resolve_grammar_model(reference: str) -> str:
         return "default"
     folder = Path(reference).expanduser()
     if folder.is_dir():
-        validate_grammar_folder(folder.resolve(), reference)
+        validate_grammar_folder(folder.resolve(), reference, allow_pickle=allow_pickle)
         return str(folder.resolve())
     if folder.exists():
         raise ModelLoadError(f"“{reference}” is a file; choose the folder that holds the "
@@ -392,7 +416,7 @@ def resolve_grammar_model(reference: str) -> str:
     if _looks_like_path(reference):
         raise ModelLoadError(f"Grammar model folder “{reference}” does not exist.")
     snapshot = _cached_snapshot(reference)
-    validate_grammar_folder(snapshot, reference)
+    validate_grammar_folder(snapshot, reference, allow_pickle=allow_pickle)
     return str(snapshot)
 
 
@@ -409,7 +433,8 @@ def _gpu_failure_reason(exc: BaseException) -> str:
 def _load_tokenizer(resolved: ResolvedModel):
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(resolved.path), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(resolved.path), local_files_only=True,
+                                              trust_remote_code=False)
     if tokenizer.pad_token is None and tokenizer.eos_token is not None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -422,7 +447,8 @@ def _load_weights(resolved: ResolvedModel, dtype):
     hf_logging.disable_progress_bar()  # progress goes through on_progress, not stderr bars
 
     return AutoModelForCausalLM.from_pretrained(
-        str(resolved.path), dtype=dtype, local_files_only=True
+        str(resolved.path), dtype=dtype, local_files_only=True, trust_remote_code=False,
+        weights_only=True,
     )
 
 
@@ -469,7 +495,7 @@ def _place(model, resolved: ResolvedModel, device: str, dtype, spec: ModelSpec):
 def load_causal_lm(spec: ModelSpec, on_progress: Progress = None) -> LoadedModel:
     """Resolve, load and place a causal LM as the spec asks. Raises ModelLoadError only."""
     start = time.perf_counter()
-    resolved = resolve_model(spec.reference, on_progress)
+    resolved = resolve_model(spec.reference, on_progress, allow_pickle=spec.allow_pickle)
     try:
         device = devices.resolve_device(spec.device)
         dtype = devices.resolve_dtype(device, spec.dtype)

@@ -180,6 +180,20 @@ class InferenceWorker(QObject):
         self._grammar_step_posted = False
         self._adapter = ""  # wanted adapter folder; applied to every model that loads
 
+    # Read by the serve queue (writer_app/inference/serve_queue.py) in this thread.
+    @property
+    def completion_backend(self) -> CompletionBackend | None:
+        return self._backend
+
+    @property
+    def grammar_backend(self) -> GrammarBackend | None:
+        return self._grammar
+
+    @property
+    def grammar_busy(self) -> bool:
+        """The editor's grammar check is still running (it goes first)."""
+        return self._grammar_job is not None
+
     @Slot(object)
     def _on_load_model(self, spec: ModelSpec) -> None:
         """Load a model; on failure the previous one keeps serving."""

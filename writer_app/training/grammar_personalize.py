@@ -20,8 +20,10 @@ where it proposes an edit, and share it corrects exactly).
 
 The model is written in the shipped layout (float16 heads, the encoder stored as the
 weights that differ from the encoder package) with ``personalization.json`` (the report),
-into a temporary folder beside DIR that is renamed into place at the end: a crash, kill or
-cancel never leaves a half-written DIR nor touches an existing one.
+into a temporary folder beside DIR that is swapped into place with one atomic rename at
+the end: a crash, kill or cancel never leaves a half-written DIR. DIR must be missing,
+empty, or an earlier output of this app (it holds the marker file); anything else is
+refused before any work starts.
 
 Progress is printed as JSON lines with ``--json-progress`` (``start``, ``stage``,
 ``measure``, ``progress``, ``eval``, ``report``, ``done``, ``error``), else as text.
@@ -35,10 +37,8 @@ import argparse
 import contextlib
 import json
 import random
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -49,6 +49,7 @@ from writer_app.core.doc_import import read_documents
 from writer_app.core.documents import atomic_write_text
 from writer_app.core.gec.edits import apply_edits
 from writer_app.core.gec.tokens import split_sentences, words
+from writer_app.core.out_folder import out_problem, swap_in, sweep_stale, temp_folder, write_marker
 
 DEFAULT_STEPS = 150
 MIN_WORDS, MAX_WORDS = 4, 50  # sentences the tagger sees whole (128 subword tokens)
@@ -257,10 +258,9 @@ class GrammarPersonalizer:
                   "measured": "grammar layer (spelling off), held-out sentences"}
         atomic_write_text(model / REPORT_FILE, json.dumps(report, indent=1) + "\n")
         (model / REPORT_FILE).chmod(0o644)  # readable like the rest of the model
-        from writer_app.training.tagger_training import replace_folder
-
+        write_marker(model, "grammar-model")
         config.out.parent.mkdir(parents=True, exist_ok=True)
-        replace_folder(model, config.out)
+        swap_in(model, config.out)
         return report
 
     def measure(self, folder: Path, held: list[str], pairs: list[tuple[str, str]]) -> dict:
@@ -346,23 +346,18 @@ class _Fixed:
         return self.corrupted, ("held-out",)
 
 
-def _clear_stale_work(out: Path) -> None:
-    """Work folders of earlier runs that were killed (they are never the model)."""
-    if out.parent.is_dir():
-        for stale in out.parent.glob(f".{out.name}.work-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-
-
 def personalize(config: GrammarPersonalizeConfig, emit: Emit) -> int:
     """Run it; 0 on success or a clean stop, 1 on an error (reported as an `error` event)."""
     from writer_app.inference.errors import ModelLoadError, one_line
 
-    out = Path(config.out)
-    _clear_stale_work(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
+    out = Path(config.out).expanduser()
+    problem = out_problem(out, config.docs)
+    if problem:  # refused before anything is read or written
+        emit("error", message=problem)
+        return 1
+    sweep_stale(out.parent, out.name)  # work folders of killed runs hold the writer's text
     try:
-        with _stops_raise():
+        with _stops_raise(), temp_folder(out, "work") as work:
             report = GrammarPersonalizer(config, emit).run(work)
         if not report:
             emit("done", model=None, interrupted=True)
@@ -382,8 +377,6 @@ def personalize(config: GrammarPersonalizeConfig, emit: Emit) -> int:
         traceback.print_exc(file=sys.stderr)
         emit("error", message=f"{type(exc).__name__}: {one_line(exc)}")
         return 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 # --- output ---------------------------------------------------------------------------------

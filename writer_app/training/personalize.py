@@ -32,10 +32,7 @@ import argparse
 import contextlib
 import json
 import math
-import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -45,8 +42,16 @@ from pathlib import Path
 
 import torch
 
-from writer_app.core.doc_import import read_documents
+from writer_app.core.doc_import import ImportResult, read_documents
 from writer_app.core.documents import atomic_write_text
+from writer_app.core.out_folder import (
+    is_ours,
+    out_problem,
+    swap_in,
+    sweep_stale,
+    temp_folder,
+    write_marker,
+)
 from writer_app.training.lora_data import (
     ChunkOrder,
     Window,
@@ -58,6 +63,7 @@ from writer_app.training.lora_data import (
     steps_for,
     training_windows,
 )
+from writer_app.training.state_io import StateFormatError, has_state, load_state, save_state
 
 Emit = Callable[..., None]
 QUICK_STEPS = 40
@@ -111,6 +117,7 @@ class FinetuneConfig:
     samples: int = 3
     sample_tokens: int = 30
     threads: int | None = None
+    allow_pickle: bool = False  # a base model with pickle weights only (--allow-pickle)
 
 
 @dataclass
@@ -285,15 +292,6 @@ def make_plan(config: FinetuneConfig, doc_ids: list[list[int]], eos: int | None,
 # --- saving ---------------------------------------------------------------------------------
 
 
-def _staging(parent: Path, name: str) -> Path:
-    parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    folder.chmod(0o777 & ~umask)  # mkdtemp's 0700 would outlive the rename
-    return folder
-
-
 def _lora_state(model) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu", copy=True) for k, v in model.named_parameters()
             if v.requires_grad}
@@ -330,7 +328,8 @@ class Personalizer:
         torch.set_num_threads(self.config.threads or available_cores())
         self.device = pick_device(self.config.device)
         device_name = "cuda" if self.device.type == "cuda" else "cpu"
-        loaded = load_causal_lm(ModelSpec(self.config.model, device_name, "float32"))
+        loaded = load_causal_lm(ModelSpec(self.config.model, device_name, "float32",
+                                          allow_pickle=self.config.allow_pickle))
         if loaded.info.device != device_name:
             raise PersonalizeError(f"The model could not be placed on {device_name}: "
                                    f"{loaded.info.note}")
@@ -352,8 +351,16 @@ class Personalizer:
         model.config.use_cache = False
         return model.to(self.device).train()
 
-    def _read(self) -> tuple[list[list[int]], int, list[dict]]:
+    def _documents(self) -> ImportResult:
+        """The documents, read (and refused when there are none) before the model loads."""
         result = read_documents(self.config.docs)
+        if not result.documents:
+            reasons = "; ".join(f"{s.path}: {s.reason}" for s in result.skipped[:3])
+            raise PersonalizeError("No readable documents were found"
+                                   + (f" ({reasons})" if reasons else "") + ".")
+        return result
+
+    def _read(self, result: ImportResult) -> tuple[list[list[int]], int, list[dict]]:
         skipped = [{"path": s.path, "reason": s.reason} for s in result.skipped]
         if not result.documents:
             reasons = "; ".join(f"{s['path']}: {s['reason']}" for s in skipped[:3])
@@ -402,9 +409,9 @@ class Personalizer:
 
         folder.mkdir(parents=True, exist_ok=True)
         save_file(_lora_state(self.model), str(folder / "adapter_state.safetensors"))
-        torch.save({"optimizer": self.optimizer.state_dict(),
-                    "scheduler": self.scheduler.state_dict(),
-                    "rng": torch.get_rng_state()}, folder / "optimizer.pt")
+        save_state(folder, {"optimizer": self.optimizer.state_dict(),
+                            "scheduler": self.scheduler.state_dict(),
+                            "rng": torch.get_rng_state()})
         data = {"key": plan.key, "step": state.step, "total_steps": plan.total_steps,
                 "seconds": state.seconds + self._elapsed(), "valid_before": state.valid_before,
                 "best_loss": state.best_loss, "best_step": state.best_step,
@@ -412,14 +419,12 @@ class Personalizer:
         atomic_write_text(folder / STATE_FILE, json.dumps(data, indent=1) + "\n")
 
     def _write_resume_only(self, plan: Plan, state: RunState) -> None:
-        from writer_app.training.tagger_training import replace_folder
-
-        staging = _staging(self.out, RESUME_DIR)
-        try:
+        self.out.mkdir(parents=True, exist_ok=True)
+        if not is_ours(self.out):  # stopped before the first adapter: ours from now on
+            write_marker(self.out, "adapter")
+        with temp_folder(self.out / RESUME_DIR) as staging:
             self._save_resume(staging, plan, state)
-            replace_folder(staging, self.out / RESUME_DIR)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            swap_in(staging, self.out / RESUME_DIR)
 
     def _restore(self, plan: Plan) -> RunState:
         from safetensors.torch import load_file
@@ -433,11 +438,15 @@ class Personalizer:
         if data.get("key") != plan.key:
             raise PersonalizeError("The checkpoint was made with other documents, another "
                                    "model or other settings; start without --resume.")
-        _load_lora_state(self.model, load_file(str(folder / "adapter_state.safetensors")))
-        saved = torch.load(folder / "optimizer.pt", weights_only=False)
-        self.optimizer.load_state_dict(saved["optimizer"])
-        self.scheduler.load_state_dict(saved["scheduler"])
-        torch.set_rng_state(saved["rng"])
+        try:
+            saved = load_state(folder) if has_state(folder) else _legacy_state(folder)
+            _load_lora_state(self.model, load_file(str(folder / "adapter_state.safetensors")))
+            self.optimizer.load_state_dict(saved["optimizer"])
+            self.scheduler.load_state_dict(saved["scheduler"])
+            torch.set_rng_state(saved["rng"])
+        except (StateFormatError, KeyError, ValueError, RuntimeError, OSError) as exc:
+            raise PersonalizeError(f"The checkpoint in {self.out} cannot be resumed "
+                                   f"({type(exc).__name__}); start without --resume.") from None
         return RunState(step=int(data["step"]), seconds=float(data["seconds"]),
                         valid_before=data.get("valid_before"), best_loss=data.get("best_loss"),
                         best_step=int(data.get("best_step") or 0),
@@ -464,17 +473,15 @@ class Personalizer:
 
     def _save_adapter(self, plan: Plan, state: RunState) -> None:
         from writer_app.inference.adapters import METADATA_FILE
-        from writer_app.training.tagger_training import replace_folder
 
-        staging = _staging(self.out.parent, self.out.name)
-        try:
+        self.emit("saving", step=state.step)  # a cancel now waits for "saved"
+        with temp_folder(self.out) as staging:
             self.model.save_pretrained(str(staging))
             meta = json.dumps(self._metadata(plan, state), indent=1, ensure_ascii=False)
             atomic_write_text(staging / METADATA_FILE, meta + "\n")
             self._save_resume(staging / RESUME_DIR, plan, state)
-            replace_folder(staging, self.out)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            write_marker(staging, "adapter")
+            swap_in(staging, self.out)
         self.emit("saved", step=state.step, path=str(self.out))
 
     # -- steps and evaluations -----------------------------------------------------------
@@ -569,8 +576,10 @@ class Personalizer:
     # -- the whole run -------------------------------------------------------------------
     def run(self, stop: threading.Event) -> bool:
         """Train; True when an adapter is at `out` (from this run or a resumed one)."""
+        documents = self._documents()
         self._load()
-        doc_ids, words, skipped = self._read()
+        doc_ids, words, skipped = self._read(documents)
+        del documents  # the token ids are all that is needed from here on
         eos = self.tokenizer.eos_token_id
         plan = make_plan(self.config, doc_ids, eos, self.device, words, skipped,
                          self.identity["fingerprint"], self.emit)
@@ -654,6 +663,14 @@ def _ppl(loss: float | None) -> float | None:
     return round(math.exp(min(loss, 50.0)), 3)
 
 
+def _legacy_state(folder: Path) -> dict:
+    """optimizer.pt of earlier versions, read without running code (weights_only)."""
+    saved = torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True)
+    if not isinstance(saved, dict):
+        raise StateFormatError("optimizer.pt holds no state")
+    return saved
+
+
 def _has_adapter(folder: Path) -> bool:
     from writer_app.inference.adapters import is_adapter_dir
 
@@ -695,9 +712,18 @@ def format_report(report: dict) -> str:
 
 def finetune(config: FinetuneConfig, emit: Emit = print_event) -> int:
     """Run a fine-tune with stop signals handled; 0 on success or a clean stop, 1 on error."""
+    import warnings
+
     from writer_app.inference.errors import ModelLoadError, one_line
     from writer_app.training.tagger_training import stop_signals
 
+    warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notes
+    problem = out_problem(config.out, config.docs)
+    if problem:  # refused before anything is loaded or written
+        emit("error", message=problem)
+        return 1
+    sweep_stale(Path(config.out).expanduser().parent, Path(config.out).name)
+    sweep_stale(Path(config.out).expanduser(), RESUME_DIR)
     with stop_signals() as stop:
         try:
             Personalizer(config, emit).run(stop)
@@ -748,7 +774,8 @@ def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
         docs=tuple(args.docs), out=Path(args.out), model=args.model, max_steps=args.max_steps,
         epochs=args.epochs, preset=args.preset, resume=args.resume, name=args.name,
         seed=args.seed, device=args.device, dry_run=getattr(args, "dry_run", False),
-        lr=args.lr, context=args.context, threads=args.threads)
+        lr=args.lr, context=args.context, threads=args.threads,
+        allow_pickle=getattr(args, "allow_pickle", False))
 
 
 def parser() -> argparse.ArgumentParser:

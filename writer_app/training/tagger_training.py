@@ -131,7 +131,8 @@ def build_tagger(reference: str, vocabulary: TagVocabulary) -> tuple[GecTagger, 
     from transformers import AutoModel
 
     folder = encoder_folder(reference)
-    encoder = AutoModel.from_pretrained(str(folder))
+    encoder = AutoModel.from_pretrained(str(folder), local_files_only=True,
+                                        trust_remote_code=False, weights_only=True)
     return GecTagger(encoder, vocabulary), load_tokenizer(folder)
 
 
@@ -299,15 +300,11 @@ def evaluate(tagger: GecTagger, tokenizer, examples: Sequence[Example], batch_si
 
 
 def replace_folder(source: Path, target: Path) -> None:
-    """Move ``source`` to ``target``, replacing it; the old one is removed only afterwards."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        old.rmdir()
-        target.rename(old)
-    source.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Move ``source`` to ``target`` in one atomic swap; the old one is removed afterwards."""
+    from writer_app.core.out_folder import swap_in
+
+    swap_in(source, target)
+    shutil.rmtree(source, ignore_errors=True)
 
 
 def save_checkpoint(tagger: GecTagger, tokenizer, out: Path, encoder_reference: str | None,

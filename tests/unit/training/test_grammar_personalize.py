@@ -14,6 +14,7 @@ import torch
 
 from tests.tiny_models import make_tiny_bert
 from writer_app.core.gec.tags import BASE_TAGS, TagVocabulary
+from writer_app.core.out_folder import MARKER, write_marker
 from writer_app.inference.grammar.checker import GrammarChecker
 from writer_app.inference.grammar.checkpoint import load_tagger, save_tagger
 from writer_app.inference.grammar.model import GecTagger
@@ -145,6 +146,7 @@ def test_an_error_leaves_the_existing_model_alone(base_model, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "config.json").write_text("the previous model", encoding="utf-8")
+    write_marker(out, "grammar-model")  # an earlier output of this app
     (tmp_path / ".mine.work-stale").mkdir()  # from a killed run: cleared
     few = tmp_path / "few.txt"
     few.write_text("Only one sentence is here to learn from.", encoding="utf-8")
@@ -156,6 +158,19 @@ def test_an_error_leaves_the_existing_model_alone(base_model, tmp_path):
     events, emit = _recorder()
     assert personalize(_config(few, out, tmp_path / "nowhere"), emit) == 1
     assert "No grammar model" in events[-1]["message"]
+
+
+def test_a_folder_this_app_did_not_write_is_refused_before_any_work(base_model, docs,
+                                                                     tmp_path):
+    out = tmp_path / "novel"
+    out.mkdir()
+    (out / "chapter1.txt").write_text("It was a dark and stormy night.", encoding="utf-8")
+    events, emit = _recorder()
+    assert personalize(_config(docs, out, base_model), emit) == 1
+    assert [e["event"] for e in events] == ["error"]
+    assert "did not write" in events[0]["message"]
+    assert sorted(p.name for p in out.iterdir()) == ["chapter1.txt"]
+    assert _leftovers(tmp_path) == []
 
 
 def _start(docs, out, model) -> subprocess.Popen:
@@ -179,6 +194,7 @@ def test_a_stopped_or_killed_run_never_touches_the_model(base_model, docs, tmp_p
     out = tmp_path / "mine"
     out.mkdir()
     (out / "config.json").write_text("the previous model", encoding="utf-8")
+    write_marker(out, "grammar-model")
     process = _start(docs, out, base_model)
     try:
         _wait_for_training(process)
@@ -186,7 +202,7 @@ def test_a_stopped_or_killed_run_never_touches_the_model(base_model, docs, tmp_p
         rest = process.communicate(timeout=60)[0]
     finally:
         process.kill()
-    assert sorted(p.name for p in out.iterdir()) == ["config.json"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "config.json"]
     assert (out / "config.json").read_text(encoding="utf-8") == "the previous model"
     if how == "terminate":  # a clean stop: said so, and its work folder is gone
         assert process.returncode == 0

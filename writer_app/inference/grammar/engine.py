@@ -27,6 +27,7 @@ from writer_app.core.gec.protect import IgnoreWordsField, normalise_words
 from writer_app.core.gec.tags import KEEP, MERGE_TAGS, apply_tags
 from writer_app.core.gec.tokens import Token, split_sentences, tokenize
 from writer_app.inference.grammar.model import GecTagger
+from writer_app.inference.grammar.pieces import Piece, merge, split_long, token_count
 
 # What one more forward pass costs, in padded sub-tokens: measured on CPU with the default
 # MiniLM encoder and its tag head, a pass costs about as much as 45 more sub-tokens (reading
@@ -90,8 +91,30 @@ class GrammarEngine:
     # --- prediction -------------------------------------------------------------------------
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> list[TagPrediction]:
-        """One iteration's tags for each word list, batched: identical word lists are run
-        once, and sentences of similar sub-token length go together (little padding)."""
+        """One iteration's tags for each word list. A sentence longer than the tagger's
+        window is tagged in overlapping pieces (pieces.py) rather than cut off."""
+        plans = [self._pieces(words) for words in sentences]
+        if all(len(plan) == 1 for plan in plans):
+            return self._predict_fitting(sentences)
+        flat = [words[p.start : p.end] for words, plan in zip(sentences, plans, strict=True)
+                for p in plan]
+        found = iter(self._predict_fitting(flat))
+        return [merge(plan, [next(found) for _ in plan], TagPrediction) for plan in plans]
+
+    def _pieces(self, words: Sequence[str]) -> list[Piece]:
+        limit, special = self.tagger.max_length, self.tagger.add_special_tokens
+        if len(words) + 1 < limit // 4:  # even 3 sub-tokens a word fit: skip tokenising
+            return [Piece(0, len(words), 0, len(words))]
+        tokens = token_count(self.tokenizer, words, special)
+        if tokens <= limit:
+            return [Piece(0, len(words), 0, len(words))]
+        return split_long(words, lambda part: token_count(self.tokenizer, part, special)
+                          <= limit, ratio=len(words) * (limit - 2) / tokens)
+
+    def _predict_fitting(self, sentences: Sequence[Sequence[str]]) -> list[TagPrediction]:
+        """One iteration's tags for word lists that fit the window, batched: identical
+        word lists are run once, and sentences of similar sub-token length go together
+        (little padding)."""
         unique: dict[tuple[str, ...], int] = {}
         keys = [unique.setdefault(tuple(words), len(unique)) for words in sentences]
         distinct = list(unique)

@@ -1,0 +1,202 @@
+"""writer-app serve under load: checks/s, sentences/s and p95 latency with 1 and with
+8 clients, and completion tokens/s.
+
+The server runs in this process on 127.0.0.1 (a free port) over the real engines: the
+shipped grammar model after the spelling layer, and the default completion model. Each
+check is a paragraph of ``--sentences`` sentences from bench/data/gec-eval.tsv; every
+run checks the same paragraphs, in the same order, after the checker's caches are
+cleared, and ``--rounds`` pairs of 1-client and 8-client runs alternate, so the 8-client
+figures compare with the 1-client ones from the same run (``speedup``: 8-client checks/s
+over 1-client checks/s, overall and per round). Clients are threads with their
+own HTTP connection; each takes the next paragraph when its last answer arrived.
+
+Completion: ``--completions`` greedy /v1/completions of ``--tokens`` tokens on different
+prompts, one at a time; tokens/s counts the generated tokens over the wall time.
+
+Prints a table, then one line of JSON. Times are wall-clock on a machine that may be
+shared: compare the ratios, not the absolute figures, across machines. On a busy machine
+the wall-clock ratio swings with the other load; ``cpu_speedup`` (checks per CPU-second of
+this process, 8 clients over 1) shows what batching itself saves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402 - needs the path above
+
+DATA = REPO / "bench" / "data" / "gec-eval.tsv"
+PROMPTS = ["Dear Sam, thank you for", "The meeting on Monday will", "Once upon a time, in a",
+           "The results of the survey show that", "When I moved to the city, I",
+           "Our garden is full of", "The best way to learn a language is",
+           "Yesterday the weather was"]
+
+
+def paragraphs(count: int, sentences: int) -> list[str]:
+    sources = [line.split("\t")[0] for line in DATA.read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    result = []
+    for index in range(count):
+        start = (index * sentences) % len(sources)
+        picked = [sources[(start + k) % len(sources)] for k in range(sentences)]
+        result.append(" ".join(picked))
+    return result
+
+
+def run_checks(url: str, texts: list[str], clients: int,
+               latencies: list[float] | None = None) -> dict[str, float]:
+    latencies = [] if latencies is None else latencies
+    failures: list[int] = []
+    lock = threading.Lock()
+    cursor = iter(range(len(texts)))
+
+    def client() -> None:
+        with httpx.Client(base_url=url, timeout=300) as http:
+            while True:
+                with lock:
+                    index = next(cursor, None)
+                if index is None:
+                    return
+                began = time.perf_counter()
+                response = http.post("/v2/check", data={"text": texts[index],
+                                                        "language": "en-US"})
+                elapsed = time.perf_counter() - began
+                with lock:
+                    latencies.append(elapsed)
+                    if response.status_code != 200:
+                        failures.append(response.status_code)
+
+    began, cpu = time.perf_counter(), time.process_time()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+    if failures:
+        raise SystemExit(f"{len(failures)} checks failed: {sorted(set(failures))}")
+    return {"checks": len(texts), "wall_s": wall, "cpu_s": cpu}
+
+
+def summarise(rounds: list[dict[str, float]], latencies: list[float]) -> dict[str, float]:
+    latencies = sorted(latencies)
+    p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
+    checks = sum(r["checks"] for r in rounds)
+    return {"checks_per_s": checks / sum(r["wall_s"] for r in rounds), "p95_ms": p95 * 1000,
+            "median_ms": statistics.median(latencies) * 1000,
+            "checks_per_cpu_s": checks / sum(r["cpu_s"] for r in rounds)}
+
+
+def run_completions(url: str, count: int, tokens: int) -> dict[str, float]:
+    generated, wall = 0, 0.0
+    with httpx.Client(base_url=url, timeout=600) as http:
+        http.post("/v1/completions", json={"prompt": "Warm up", "max_tokens": 4,
+                                           "temperature": 0})
+        for index in range(count):
+            prompt = PROMPTS[index % len(PROMPTS)]
+            began = time.perf_counter()
+            answer = http.post("/v1/completions", json={
+                "prompt": prompt, "max_tokens": tokens, "temperature": 0}).json()
+            wall += time.perf_counter() - began
+            generated += answer["usage"]["completion_tokens"]
+    return {"tokens_per_s": generated / wall if wall else 0.0, "tokens": generated}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--checks", type=int, default=32, help="paragraphs per run")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="1-client and N-client runs, alternated")
+    parser.add_argument("--sentences", type=int, default=3, help="sentences per paragraph")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--completions", type=int, default=4)
+    parser.add_argument("--tokens", type=int, default=48)
+    parser.add_argument("--no-completion", action="store_true")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from writer_app.server.app import create_app
+    from writer_app.server.config import ServeConfig
+    from writer_app.server.host import ThreadEngineHost
+    from writer_app.server.runner import ServerThread
+    from writer_app.server.services import CheckService, GenerateService, Services
+    from writer_app.server.standalone import load_engines
+
+    engines = load_engines(grammar=True, spelling=True, grammar_model="default",
+                           completion=not args.no_completion, model="default", device="cpu",
+                           dtype="auto", adapter="", variant="en-US",
+                           progress=lambda m: print(m, file=sys.stderr))
+    host = ThreadEngineHost(engines)
+    services = Services(CheckService(host), GenerateService(host, lambda: engines.model_id)
+                        if engines.model_id else None)
+    config = ServeConfig(port=0, max_concurrent=64)
+    server = ServerThread(create_app(services, config), "127.0.0.1", 0)
+    server.start()
+    checker = engines.checker("en-US")
+    texts = paragraphs(args.checks, args.sentences)
+    try:
+        run_checks(server.url, paragraphs(4, args.sentences), 1)  # warm-up
+        rounds: dict[int, list[dict[str, float]]] = {1: [], args.clients: []}
+        latencies: dict[int, list[float]] = {1: [], args.clients: []}
+        for _ in range(args.rounds):  # alternated: a busy spell of the machine hits both
+            for clients in (1, args.clients):
+                checker.clear_caches()
+                rounds[clients].append(run_checks(server.url, texts, clients,
+                                                  latencies[clients]))
+        results = {n: summarise(rounds[n], latencies[n]) for n in rounds}
+        ratios = [one["wall_s"] / many["wall_s"]
+                  for one, many in zip(rounds[1], rounds[args.clients], strict=True)]
+        batches = [size for _, size in services.checks.batches]
+        completion = (run_completions(server.url, args.completions, args.tokens)
+                      if engines.model_id else {})
+    finally:
+        server.stop()
+        host.close()
+    one, many = results[1], results[args.clients]
+    sentences = args.sentences
+    print(f"{'clients':>8} {'checks/s':>9} {'sentences/s':>12} {'p95 ms':>8} {'median ms':>10}")
+    for clients, figures in results.items():
+        print(f"{clients:>8} {figures['checks_per_s']:>9.2f} "
+              f"{figures['checks_per_s'] * sentences:>12.1f} {figures['p95_ms']:>8.0f} "
+              f"{figures['median_ms']:>10.0f}")
+    speedup = many["checks_per_s"] / one["checks_per_s"]
+    cpu_speedup = many["checks_per_cpu_s"] / one["checks_per_cpu_s"]
+    print(f"speedup with {args.clients} clients: {speedup:.2f}x (per round: "
+          f"{', '.join(f'{r:.2f}x' for r in ratios)}; largest batch: {max(batches)} requests)")
+    print(f"checks per CPU-second (this process): {one['checks_per_cpu_s']:.2f} with 1 "
+          f"client, {many['checks_per_cpu_s']:.2f} with {args.clients} ({cpu_speedup:.2f}x)")
+    if completion:
+        print(f"completion: {completion['tokens_per_s']:.1f} tokens/s "
+              f"({completion['tokens']} tokens)")
+    summary = {
+        "checks_per_s_1": round(one["checks_per_s"], 3),
+        f"checks_per_s_{args.clients}": round(many["checks_per_s"], 3),
+        "sentences_per_s_1": round(one["checks_per_s"] * sentences, 2),
+        f"sentences_per_s_{args.clients}": round(many["checks_per_s"] * sentences, 2),
+        "p95_ms_1": round(one["p95_ms"], 1), f"p95_ms_{args.clients}": round(many["p95_ms"], 1),
+        "speedup": round(speedup, 3), "round_speedups": [round(r, 3) for r in ratios],
+        "cpu_speedup": round(cpu_speedup, 3),
+        "largest_batch": max(batches),
+        "completion_tokens_per_s": round(completion.get("tokens_per_s", 0.0), 2),
+        "threads": args.threads, "checks": args.checks, "sentences_per_check": sentences,
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
