@@ -67,9 +67,8 @@ def _queries(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from writer_app.core.substitutes import find_target
-
     from writer_app.core.documents import DocumentError
+    from writer_app.core.substitutes import find_target
 
     if not 1 <= args.top <= MAX_TOP:
         return _error(f"--top must be between 1 and {MAX_TOP}")
