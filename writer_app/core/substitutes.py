@@ -186,8 +186,8 @@ def inflect(candidate: str, pos: str, tag: str) -> str | None:
 
 def _is_lemma(word: str, pos: str) -> bool:
     """False for inflected forms listed as words of their own ("bigger" under "big")."""
-    if " " in word:
-        return True
+    if " " in word or pos in ("n", "v"):
+        return True  # nouns such as "works" are plural in form
     lemmas = _lemminflect().getAllLemmas(word).get(UPOS[pos])
     return not lemmas or word in lemmas
 

@@ -35,9 +35,13 @@ from writer_app.core.word_choice import (
 
 PER_SENSE = 2  # candidates of each sense read before the rest
 MAX_SCORED = 24  # candidates read by the model (the best by prior); the rest are dropped
-SUFFIX_TOKENS = 4  # tokens of the sentence after the word that each candidate is read with
-PRIOR_WEIGHT = 0.5
-SIMILARITY_WEIGHT = 0.0
+SUFFIX_TOKENS = 3  # tokens of the sentence after the word that each candidate is read with
+# The score: log-likelihood gain + PRIOR_WEIGHT * prior + SIMILARITY_WEIGHT * cosine. Fluency
+# alone picks words that read well but change the meaning ("set out" for "began",
+# "unusual" for a funny film); the model's own reading of the word in place (a middle
+# layer's hidden state) keeps the meaning. Weights chosen on bench/data/word_choice_dev.tsv.
+PRIOR_WEIGHT = 1.0
+SIMILARITY_WEIGHT = 40.0
 SIMILARITY_DEPTH = 0.5  # the decoder layer read for similarity, as a share of the depth
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(\s|$)|\n")
 
