@@ -26,10 +26,12 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check writer_app tests bench
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) bench/completion.py
 	$(PY) bench/grammar.py
+	$(PY) bench/server.py
 
 # sdist + wheel into dist/, offline; fails when the wheel lacks a file under resources/
 dist: $(STAMP)

@@ -49,6 +49,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import grammar_trust  # noqa: E402 - needs the path above
 
 from writer_app.training.gec_scoring import (  # noqa: E402 - needs the path above
     Counts,
@@ -92,10 +95,10 @@ def default_model_folder() -> Path:
     return default_model_path()
 
 
-def spelling_corrector() -> Corrector:
+def spelling_corrector(variant: str = "en") -> Corrector:
     from writer_app.inference.grammar.spelling import SpellingChecker
 
-    checker = SpellingChecker().load()
+    checker = SpellingChecker(variant).load()
 
     def correct(texts: Sequence[str]) -> list[str]:
         checker.clear_caches()  # timed as unseen text, like ours
@@ -109,6 +112,8 @@ def model_corrector(
     keep_confidence: float | None = None,
     min_error_probability: float | None = None,
     rules: bool = True,
+    language_model=None,
+    variant: str = "en",
 ) -> tuple[Corrector, Corrector]:
     """(batched, one sentence at a time) correctors for the model in ``folder``: the
     GrammarChecker the app uses (spelling candidates chosen in context, then the tagger);
@@ -118,8 +123,10 @@ def model_corrector(
 
     checker = GrammarChecker.load(
         folder, keep_confidence=keep_confidence, min_error_probability=min_error_probability,
-        rules=rules,
+        rules=rules, variant=variant,
     )
+    if language_model is not None:
+        checker.set_language_model(*language_model)
 
     def single(texts: Sequence[str]) -> list[str]:
         found = []
@@ -134,11 +141,12 @@ def model_corrector(
         checker.clear_caches()
         return checker.correct(texts)
 
+    batched.checker = checker  # the trust figures read it
     return batched, single
 
 
-def load_ours(model: str | None, overrides: dict[str, float], rules: bool = True
-              ) -> tuple[Corrector, Corrector] | None:
+def load_ours(model: str | None, overrides: dict[str, float], rules: bool = True,
+              language_model=None, variant: str = "en") -> tuple[Corrector, Corrector] | None:
     """(batched, single) correctors for ``model`` (the shipped default when None), or None
     after saying why not."""
     folder = Path(model) if model else default_model_folder()
@@ -146,7 +154,8 @@ def load_ours(model: str | None, overrides: dict[str, float], rules: bool = True
         print(f"no default model at {folder} yet; reporting the baselines only")
         return None
     try:
-        return model_corrector(str(folder), **overrides, rules=rules)
+        return model_corrector(str(folder), **overrides, rules=rules,
+                               language_model=language_model, variant=variant)
     except Exception as error:  # noqa: BLE001 - any load failure: report the baselines
         print(f"model {folder} not loaded ({error}); reporting the baselines only")
         return None
@@ -296,6 +305,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="override the model's min_error_probability")
     parser.add_argument("--threads", type=int, default=THREADS,
                         help="torch CPU threads (default: %(default)s)")
+    parser.add_argument("--variant", default="en", choices=("en", "en-US", "en-GB"),
+                        help="English variant of the checker (default: en, both accepted, "
+                        "as the app runs where the system names neither; the sets mix "
+                        "British and American spelling)")
+    parser.add_argument("--no-confusions", action="store_true",
+                        help="leave out the confusion layer (the completion model)")
     parser.add_argument("--no-editor", action="store_true",
                         help="skip the editor figures (bench/grammar_editor.py)")
     return parser.parse_args(argv)
@@ -314,13 +329,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     knobs = {"keep_confidence": args.keep_confidence,
              "min_error_probability": args.min_error_probability}
     overrides = {name: value for name, value in knobs.items() if value is not None}
-    spelling = spelling_corrector()
-    ours = load_ours(args.model, overrides)
+    spelling = spelling_corrector(args.variant)
+    language_model = None if args.no_confusions else grammar_trust.load_language_model()
+    ours = load_ours(args.model, overrides, language_model=language_model,
+                     variant=args.variant)
     systems: dict[str, Corrector] = {"no change": list, "spelling only": spelling}
     if ours:
         # The same checker without the pattern rules (core/gec/rules.py): what the tagger
         # and the spelling layer achieve alone.
-        tagger_only = load_ours(args.model, overrides, rules=False)
+        tagger_only = load_ours(args.model, overrides, rules=False, variant=args.variant)
         if tagger_only:
             systems["tagger only"] = tagger_only[0]
         systems["ours"] = ours[0]
@@ -333,13 +350,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_table(results[pairs.name])
         print_categories(results[pairs.name])
 
+    trust = trust_figures(ours, sets)
     speed = measure_throughput(spelling, ours, [s for pairs in sets for s in pairs.sources])
     threads = torch.get_num_threads()
     print_throughput(speed, threads)
     model = str(args.model or default_model_folder()) if ours else None
     editor = editor_figures(args.no_editor)
-    print(json.dumps({**summary(results, sets, speed, threads, model), **overrides, **editor}))
+    print(json.dumps({**summary(results, sets, speed, threads, model), **trust,
+                      "variant": args.variant,
+                      "confusion_layer": language_model is not None, **overrides, **editor}))
     return 0
+
+
+def trust_figures(ours, sets: Sequence[PairSet]) -> dict:
+    """The confusion set, false alarms on clean prose and damaging suggestions
+    (bench/grammar_trust.py), for the checker the app runs."""
+    if not ours:
+        return {}
+    checker = ours[0].checker
+    print("\n== trust")
+    figures = {**grammar_trust.confusion_figures(checker), **grammar_trust.false_alarms(checker)}
+    confusion_sources = [line.split("\t")[0] for line in
+                         grammar_trust.CONFUSIONS.read_text("utf-8").splitlines() if line]
+    everything = [s for pairs in sets for s in pairs.sources] + confusion_sources
+    figures.update(grammar_trust.damaging(checker, everything))
+    print(json.dumps(figures))
+    return figures
 
 
 def editor_figures(skip: bool) -> dict:

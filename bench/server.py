@@ -11,7 +11,8 @@ over 1-client checks/s, overall and per round). Clients are threads with their
 own HTTP connection; each takes the next paragraph when its last answer arrived.
 
 Completion: ``--completions`` greedy /v1/completions of ``--tokens`` tokens on different
-prompts, one at a time; tokens/s counts the generated tokens over the wall time.
+prompts, one at a time; tokens/s counts the generated tokens over the wall time. The same
+completions on the engine itself (no HTTP, no steps) are the baseline.
 
 Prints a table, then one line of JSON. Times are wall-clock on a machine that may be
 shared: compare the ratios, not the absolute figures, across machines. On a busy machine
@@ -113,6 +114,32 @@ def run_completions(url: str, count: int, tokens: int) -> dict[str, float]:
     return {"tokens_per_s": generated / wall if wall else 0.0, "tokens": generated}
 
 
+def run_direct(engine, count: int, tokens: int) -> dict[str, float]:
+    """The same greedy completions on the engine itself: the baseline for the server's.
+    They run in a thread of their own, as the server's engine does (on a busy machine
+    torch in the main thread was measured several times slower than in another one)."""
+    from writer_app.core.requests import GenerationParams
+
+    params = GenerationParams(max_new_tokens=tokens, stop_at_sentence_end=False,
+                              multiline=True)
+    totals = {"tokens": 0, "wall": 0.0}
+
+    def run() -> None:
+        for index in range(count):
+            ids = engine.encode_context(PROMPTS[index % len(PROMPTS)])
+            engine.reset_cache()
+            began = time.perf_counter()
+            totals["tokens"] += len(engine.generate_ids(ids, params))
+            totals["wall"] += time.perf_counter() - began
+
+    thread = threading.Thread(target=run, name="direct-engine")
+    thread.start()
+    thread.join()
+    wall = totals["wall"]
+    return {"tokens_per_s": totals["tokens"] / wall if wall else 0.0,
+            "tokens": totals["tokens"]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checks", type=int, default=32, help="paragraphs per run")
@@ -152,20 +179,24 @@ def main() -> int:
         run_checks(server.url, paragraphs(4, args.sentences), 1)  # warm-up
         rounds: dict[int, list[dict[str, float]]] = {1: [], args.clients: []}
         latencies: dict[int, list[float]] = {1: [], args.clients: []}
+        batches: list[int] = []
         for _ in range(args.rounds):  # alternated: a busy spell of the machine hits both
             for clients in (1, args.clients):
                 checker.clear_caches()
+                before = len(services.checks.batches)
                 rounds[clients].append(run_checks(server.url, texts, clients,
                                                   latencies[clients]))
+                if clients > 1:  # requests per job in the N-client runs
+                    batches += [n for _, n in list(services.checks.batches)[before:]]
         results = {n: summarise(rounds[n], latencies[n]) for n in rounds}
         ratios = [one["wall_s"] / many["wall_s"]
                   for one, many in zip(rounds[1], rounds[args.clients], strict=True)]
-        batches = [size for _, size in services.checks.batches]
         completion = (run_completions(server.url, args.completions, args.tokens)
                       if engines.model_id else {})
     finally:
         server.stop()
         host.close()
+    direct = run_direct(engines.completion(), args.completions, args.tokens) if completion else {}
     one, many = results[1], results[args.clients]
     sentences = args.sentences
     print(f"{'clients':>8} {'checks/s':>9} {'sentences/s':>12} {'p95 ms':>8} {'median ms':>10}")
@@ -175,13 +206,16 @@ def main() -> int:
               f"{figures['median_ms']:>10.0f}")
     speedup = many["checks_per_s"] / one["checks_per_s"]
     cpu_speedup = many["checks_per_cpu_s"] / one["checks_per_cpu_s"]
+    mean_batch = statistics.mean(batches)
     print(f"speedup with {args.clients} clients: {speedup:.2f}x (per round: "
-          f"{', '.join(f'{r:.2f}x' for r in ratios)}; largest batch: {max(batches)} requests)")
+          f"{', '.join(f'{r:.2f}x' for r in ratios)}; batches of {mean_batch:.1f} requests "
+          f"on average, at most {max(batches)})")
     print(f"checks per CPU-second (this process): {one['checks_per_cpu_s']:.2f} with 1 "
           f"client, {many['checks_per_cpu_s']:.2f} with {args.clients} ({cpu_speedup:.2f}x)")
     if completion:
-        print(f"completion: {completion['tokens_per_s']:.1f} tokens/s "
-              f"({completion['tokens']} tokens)")
+        print(f"completion: {completion['tokens_per_s']:.1f} tokens/s through the server "
+              f"({completion['tokens']} tokens), {direct['tokens_per_s']:.1f} on the engine "
+              f"itself ({completion['tokens_per_s'] / direct['tokens_per_s']:.2f}x)")
     summary = {
         "checks_per_s_1": round(one["checks_per_s"], 3),
         f"checks_per_s_{args.clients}": round(many["checks_per_s"], 3),
@@ -190,8 +224,9 @@ def main() -> int:
         "p95_ms_1": round(one["p95_ms"], 1), f"p95_ms_{args.clients}": round(many["p95_ms"], 1),
         "speedup": round(speedup, 3), "round_speedups": [round(r, 3) for r in ratios],
         "cpu_speedup": round(cpu_speedup, 3),
-        "largest_batch": max(batches),
+        "largest_batch": max(batches), "mean_batch": round(mean_batch, 2),
         "completion_tokens_per_s": round(completion.get("tokens_per_s", 0.0), 2),
+        "engine_tokens_per_s": round(direct.get("tokens_per_s", 0.0), 2),
         "threads": args.threads, "checks": args.checks, "sentences_per_check": sentences,
     }
     print(json.dumps(summary))

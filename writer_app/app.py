@@ -29,12 +29,15 @@ def run_gui(path: str | None = None) -> int:
     from writer_app.controller import EditorController
     from writer_app.core import paths
     from writer_app.core.lifeline import mark_parent
+    from writer_app.core.out_folder import sweep_stale
     from writer_app.core.recovery import RecoveryStore
     from writer_app.core.settings import ensure_settings_file
     from writer_app.gui.main_window import MainWindow
     from writer_app.gui.resources import app_icon
 
     mark_parent()  # training and conversion processes end with the app
+    for folder in (paths.data_dir() / "adapters", paths.personal_grammar_dir()):
+        sweep_stale(folder)  # temporary folders of runs that were killed
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)

@@ -23,7 +23,7 @@ from writer_app.cli_input import (
 from writer_app.core.documents import DocumentError
 
 COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity",
-            "grammar-personalize", "serve", "continue", "synonyms")
+            "grammar-personalize", "serve", "continue", "evaluate", "synonyms")
 EXIT_USAGE = 2
 
 
@@ -71,10 +71,11 @@ def _command_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=_cmd_models)
     _add_grammar_commands(sub)
     _add_personalize_commands(sub)
-    from writer_app.commands import continue_writing, serve
+    from writer_app.commands import continue_writing, evaluate, serve
 
     serve.register(sub)
     continue_writing.register(sub)
+    evaluate.register(sub)
     from writer_app.commands import synonyms
 
     synonyms.register(sub)
@@ -161,9 +162,14 @@ def _add_grammar_commands(sub) -> None:
                             help="'default', a grammar model folder (ours or gector layout) "
                             "or a model id in the local Hugging Face cache")
         parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
-        parser.add_argument("--variant", default="en-US", choices=("en-US", "en-GB"))
+        parser.add_argument("--variant", default="auto", choices=("auto", "en-US", "en-GB", "en"),
+                            help="English spelling: auto (the system locale; where it names "
+                            "neither, both are accepted), en-US, en-GB or en (both)")
         parser.add_argument("--no-spelling", action="store_true", help="skip the spelling layer")
         parser.add_argument("--no-grammar", action="store_true", help="skip the grammar model")
+        parser.add_argument("--no-confusions", action="store_true",
+                            help="skip judging confusable words (their/there, its/it's...) "
+                            "with the completion model")
         add_input_options(parser, max_bytes=CHECK_MAX_BYTES)
         parser.set_defaults(handler=handler)
 
@@ -175,10 +181,12 @@ def _read_input(name: str, limit: int) -> str:
     return read_stdin(limit) if name == "-" else read_text_document(name, limit)
 
 
-def _load_checker(args: argparse.Namespace):
-    """The GrammarChecker for the options, or an error message."""
+def _load_checker(args: argparse.Namespace, text: str = ""):
+    """The GrammarChecker for the options (with the confusion layer when ``text`` holds a
+    confusable word), or an error message."""
     from writer_app.core.dictionary import load_dictionary
     from writer_app.core.documents import DocumentError
+    from writer_app.core.variant import resolve_variant
     from writer_app.inference.errors import ModelLoadError
     from writer_app.inference.grammar.checker import GrammarChecker
     from writer_app.inference.registry import resolve_grammar_model
@@ -191,12 +199,37 @@ def _load_checker(args: argparse.Namespace):
     try:
         model = (resolve_grammar_model(args.model, allow_pickle=args.allow_pickle)
                  if not args.no_grammar else None)
-        return GrammarChecker.load(
+        checker = GrammarChecker.load(
             model, device=args.device, personal_words=words,
-            variant=args.variant, spelling=not args.no_spelling, grammar=not args.no_grammar,
-        ), None
+            variant=resolve_variant(args.variant), spelling=not args.no_spelling,
+            grammar=not args.no_grammar,
+        )
     except (ModelLoadError, DocumentError, ValueError) as exc:
         return None, str(exc)
+    if not args.no_grammar and not args.no_confusions and _has_confusables(text):
+        _add_confusion_scorer(checker, args.device)
+    return checker, None
+
+
+def _has_confusables(text: str) -> bool:
+    from writer_app.core.gec.confusables import find_confusables
+
+    return any(find_confusables(line) for line in text.splitlines())
+
+
+def _add_confusion_scorer(checker, device: str) -> None:
+    """The embedded completion model judges confusable words; without it (not installed,
+    no memory) the other layers still check, after a one-line note."""
+    from writer_app.core.requests import ModelSpec
+    from writer_app.inference.devices import DeviceError
+    from writer_app.inference.registry import ModelLoadError, load_causal_lm
+
+    try:
+        loaded = load_causal_lm(ModelSpec(device=device))
+    except (ModelLoadError, DeviceError, OSError, RuntimeError) as exc:
+        print(f"writer-app: note: confusable words are not checked: {exc}", file=sys.stderr)
+        return
+    checker.set_language_model(loaded.model, loaded.tokenizer)
 
 
 def _grammar_input(args: argparse.Namespace):
@@ -210,7 +243,7 @@ def _grammar_input(args: argparse.Namespace):
         text = _read_input(args.file, args.max_bytes)
     except DocumentError as exc:
         return None, None, _error(str(exc))
-    checker, problem = _load_checker(args)
+    checker, problem = _load_checker(args, text)
     if checker is None:
         return None, None, _error(problem)
     return text, checker, None
@@ -276,7 +309,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             source = SourceText.from_text(_read_as_sent(args.file, args.max_bytes))
         except DocumentError as exc:
             return _error(str(exc))
-        checker, problem = _load_checker(args)
+        checker, problem = _load_checker(args, source.plain)
         if checker is None:
             return _error(problem)
         text = source.plain
@@ -296,7 +329,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             else:
                 print(_describe(lines[index], index, _shifted(edit, start)))
     if args.json:
-        result = to_languagetool(source, found, args.variant,
+        result = to_languagetool(source, found, checker.variant or "en",
                                  selection=RuleSelection(picky=True))
         print(json.dumps(result, ensure_ascii=False))
     return 0

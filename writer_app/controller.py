@@ -33,6 +33,7 @@ from writer_app.core.settings import Settings, save_settings
 from writer_app.core.text_ops import clip_context, should_suggest
 from writer_app.core.tracker import RequestTracker
 from writer_app.core.units import human_size
+from writer_app.core.variant import resolve_variant
 from writer_app.grammar_controller import GrammarController
 from writer_app.gui.main_window import MainWindow
 from writer_app.gui.model_scan import ModelScan
@@ -238,7 +239,7 @@ class EditorController(QObject):
         # After the event loop turns: a completion model asked for right after this
         # constructor loads first.
         QTimer.singleShot(0, self.grammar.start)
-        self.serve.apply(settings.server, settings.grammar.language_variant)
+        self.serve.apply(settings.server, resolve_variant(settings.grammar.language_variant))
 
     # -- wiring -----------------------------------------------------------------------
     def _connect_worker(self) -> None:
@@ -269,6 +270,7 @@ class EditorController(QObject):
         window.action_continue.triggered.connect(self._on_continue_triggered)
         window.action_stop.triggered.connect(self._on_stop_triggered)
         window.action_try_again.triggered.connect(self._on_try_again_triggered)
+        window.action_personalize.triggered.connect(self.open_personalize)
 
     def _apply_completion_settings(self) -> None:
         self._timer.setInterval(self.settings.completion.debounce_ms)
@@ -294,7 +296,13 @@ class EditorController(QObject):
                 or old.models.device != settings.models.device):
             self.grammar.apply_settings(settings.grammar, settings.models.grammar_model,
                                         settings.models.device)
-        self.serve.apply(settings.server, settings.grammar.language_variant)
+        self.serve.apply(settings.server, resolve_variant(settings.grammar.language_variant))
+
+    def open_personalize(self) -> SettingsDialog:
+        """Tools › Personalize…: Preferences, opened at its Personalize page."""
+        dialog = self.open_preferences()
+        dialog.page_list.setCurrentRow(dialog.pages.index(dialog.personalize_page))
+        return dialog
 
     def open_preferences(self) -> SettingsDialog:
         """Show Edit > Preferences (window-modal), or raise it if it is open."""
@@ -375,12 +383,17 @@ class EditorController(QObject):
             name = adapters.read_adapter(path).name if path else ""
         self.window.show_notice(f"Suggestions use your adapter “{name}”." if path
                                 else "Suggestions use the plain model.", 5000)
+        self.window.set_adapter_status(name)
 
     @Slot(str, str)
     def _on_adapter_failed(self, message: str, in_use: str) -> None:
         """The worker refused the adapter: keep (and remember) the one that serves."""
         self._remember_adapter(in_use)
         self.window.show_notice(message, 15000, error=True)
+        name = ""
+        with contextlib.suppress(adapters.AdapterError):
+            name = adapters.read_adapter(in_use).name if in_use else ""
+        self.window.set_adapter_status(name)
         if self.settings_dialog is not None:
             self.settings_dialog.adapter_refused(in_use, message)
 
@@ -470,7 +483,7 @@ class EditorController(QObject):
         # Its package loads the tagger's torch modules: only when a review asks.
         from writer_app.inference.grammar.spelling import SpellingChecker
 
-        return SpellingChecker(self.settings.grammar.language_variant).load()
+        return SpellingChecker(resolve_variant(self.settings.grammar.language_variant)).load()
 
     @Slot(str)
     def _on_personalize_state(self, state: str) -> None:

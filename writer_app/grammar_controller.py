@@ -14,6 +14,7 @@ EditorController builds it and hands it the worker (see connect_worker).
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -35,7 +36,9 @@ from writer_app.core.grammar_check import (
     knobs_for,
     units_to_check,
 )
+from writer_app.core.large_document import check_region, is_large
 from writer_app.core.settings import GrammarSettings
+from writer_app.core.variant import resolve_variant
 
 PROGRESS_MIN_UNITS = 12  # a check this big shows its progress in the status bar
 RENDER_INTERVAL_MS = 150  # while a big check runs, underlines are refreshed this often
@@ -46,7 +49,7 @@ def grammar_config(settings: GrammarSettings, device: str = "cpu",
     """`model` is ModelSettings.grammar_model: "default", a folder or a cached HF id."""
     knobs = knobs_for(settings.sensitivity, settings.keep_confidence,
                       settings.min_error_probability)
-    return GrammarConfig(variant=settings.language_variant,
+    return GrammarConfig(variant=resolve_variant(settings.language_variant),
                          spelling=settings.spelling_enabled, grammar=settings.grammar_enabled,
                          keep_confidence=knobs.keep_confidence,
                          min_error_probability=knobs.min_error_probability, device=device,
@@ -85,6 +88,7 @@ class GrammarController(QObject):
         self._next_id = -1
         self._current: tuple[int, threading.Event] | None = None
         self._progress: tuple[int, int] | None = None  # (checked, total) of a big check
+        self._whole = False  # Check Document: the whole of a large document, until an edit
         self._ignored: dict[str, set[tuple]] = {}  # document key -> issue keys
         self._filter = IssueFilter()
         self._apply_filter_settings()
@@ -117,6 +121,8 @@ class GrammarController(QObject):
         editor.sig_word_added.connect(self.add_word)
         self.window.sig_document_replaced.connect(self._on_document_replaced)
         self.window.action_check_document.triggered.connect(self._on_check_document)
+        # A large document is checked around the view: scrolling brings more in.
+        editor.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     def _apply_delay(self) -> None:
         self._timer.setInterval(self.settings.check_delay_ms)
@@ -182,15 +188,18 @@ class GrammarController(QObject):
         self.window.show_notice(f"Added \u2018{word}\u2019 to the personal dictionary.", 4000)
         return True
 
-    def check_now(self) -> bool:
-        """Send the units without a result now (the cursor's first); True if any."""
+    def check_now(self, whole: bool = False) -> bool:
+        """Send the units without a result now (the cursor's first); True if any. In a
+        large document, only those around the visible text and the cursor, unless
+        `whole` (Tools › Check Document)."""
         self._timer.stop()
         if self._closed or not self.enabled or self._generation == 0 or self._broken:
             return False
-        text = self.editor.toPlainText()
+        text, base = self._view(whole)
         units = self._splitter.split(text)
-        self.render(units, text)
-        position = Utf16Positions(text).to_offset(self.editor.cursor_position())
+        self.render(units, text, base)
+        cursor = min(max(0, self.editor.cursor_position() - base), len(text))
+        position = Utf16Positions(text).to_offset(cursor)
         wanted = units_to_check(cursor_first(units, position), self.cache)
         self._cancel()
         if not wanted:
@@ -205,17 +214,33 @@ class GrammarController(QObject):
         self.sig_check.emit(request, cancel)
         return True
 
-    def render(self, units=None, text: str | None = None) -> list[DocIssue]:
-        """Underline the cached issues of the document as it is now."""
+    def _view(self, whole: bool = False) -> tuple[str, int]:
+        """(text, its first position): the whole document, or in a large one the whole
+        paragraphs around what is visible and the cursor (core/large_document.py)."""
+        editor = self.editor
+        length = editor.document().characterCount() - 1
+        if whole or self._whole or not is_large(length):
+            return editor.toPlainText(), 0
+        low, high = check_region(length, editor.visible_range(), editor.cursor_position())
+        return editor.paragraphs_text(low, high)
+
+    def render(self, units=None, text: str | None = None, base: int = 0) -> list[DocIssue]:
+        """Underline the cached issues of the document as it is now (in a large one, of
+        the region around the view; the underlines elsewhere stay as they are)."""
         self._render_timer.stop()
         if not self.enabled:
             self.editor.set_issues([])
             return []
-        text = self.editor.toPlainText() if text is None else text
+        if text is None:
+            text, base = self._view()
         units = self._splitter.split(text) if units is None else units
         to_position = Utf16Positions(text)
         issues = [to_position.issue(i) for i in document_issues(units, self.cache,
                                                                  self._filter)]
+        end = base + to_position(len(text))
+        if base or end < self.editor.document().characterCount() - 1:  # a region
+            issues = [i for i in self.editor.issues() if i.end < base or i.start > end] + [
+                replace(i, start=i.start + base, end=i.end + base) for i in issues]
         self.editor.set_issues(issues)
         return issues
 
@@ -275,6 +300,7 @@ class GrammarController(QObject):
     # -- editor events ----------------------------------------------------------------
     @Slot()
     def _on_text_edited(self, *_args) -> None:
+        self._whole = False
         if self.enabled:
             self._timer.start()
 
@@ -292,8 +318,16 @@ class GrammarController(QObject):
         self.window.issues_panel.raise_()
         if not self.enabled:
             self.window.show_notice("Grammar and spelling checking are off (Preferences).")
-        elif not self.check_now() and not self.is_checking():
-            self.render()
+        else:
+            self._whole = True  # results are drawn everywhere until the next edit
+            if not self.check_now(whole=True) and not self.is_checking():
+                self.render()
+
+    @Slot(int)
+    def _on_scrolled(self, _value: int) -> None:
+        if self.enabled and is_large(self.editor.document().characterCount()) \
+                and not self._timer.isActive():
+            self._timer.start()
 
     @Slot(object)
     def _on_issue_ignored(self, issue: DocIssue) -> None:
@@ -363,11 +397,11 @@ class GrammarController(QObject):
             if result.finished:
                 self._current = None
                 self._set_progress(None)
-                self._show_checking(False)
         if current and (result.finished or result.checked == len(result.results)):
             self.render()  # the first batch (the cursor's sentence) and the last at once
             self.sig_issues_updated.emit()
             if result.finished:
+                self._show_checking(False)  # after the underlines: no empty list between
                 self.sig_check_finished.emit()
         elif not self._render_timer.isActive():
             self._render_timer.start()

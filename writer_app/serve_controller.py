@@ -91,9 +91,11 @@ class _QueueHost:
 
     def __init__(self, signal) -> None:
         self.signal = signal
+        self.submitted = 0  # jobs handed over so far
 
     def submit(self, job: Job) -> None:
-        self.signal.emit(job)
+        self.signal.emit(job)  # posted to the inference thread's queue before this returns
+        self.submitted += 1
 
 
 class ServeController(QObject):
@@ -108,7 +110,7 @@ class ServeController(QObject):
         self.queue.moveToThread(thread)
         self.sig_job.connect(self.queue._on_job, Qt.ConnectionType.QueuedConnection)
         self.sig_clear.connect(self.queue._on_clear, Qt.ConnectionType.QueuedConnection)
-        self._host = _QueueHost(self.sig_job)
+        self.host = _QueueHost(self.sig_job)
         self._server = None
         self._stopping = None  # stopped without waiting; its port may still be held
         self._wanted: tuple[ServerSettings, str] | None = None
@@ -138,8 +140,8 @@ class ServeController(QObject):
 
         config = ServeConfig(port=settings.port, allowed_origins=settings.origins())
         services = Services(
-            checks=CheckService(self._host, units_per_step=CHECK_UNITS_PER_STEP),
-            generation=GenerateService(self._host, self.queue.source.model_id,
+            checks=CheckService(self.host, units_per_step=CHECK_UNITS_PER_STEP),
+            generation=GenerateService(self.host, self.queue.source.model_id,
                                        tokens_per_step=TOKENS_PER_STEP),
             default_variant=variant)
         stopping, self._stopping = self._stopping, None

@@ -1,7 +1,7 @@
 """A stand-in for `python -m writer_app.training.personalize` in GUI tests.
 
 Speaks the same JSON-lines protocol, with short sleeps instead of training. Its
-own options pick a behaviour: --fake-mode ok | crash | ignore-term, --step-delay S,
+own options pick a behaviour: --fake-mode ok | crash | ignore-term | no-evaluation, --step-delay S,
 --steps N. SIGTERM stops it at the next step with the checkpoint kept, like the real
 process; --resume continues from that checkpoint. One progress line is written in
 two pieces so the reader's buffering of partial lines is exercised.
@@ -113,7 +113,16 @@ def main() -> int:
          tokens=3300, seconds=time.monotonic() - began,
          samples=[{"prompt": f"Held-out passage number {i} ends here",
                    "base": f"base continuation {i}", "tuned": f"personal continuation {i}"}
-                  for i in range(1, 4)])
+                  for i in range(1, 4)],
+         evaluation=None if args.fake_mode == "no-evaluation" else {
+             "base": {"keystroke_savings": 0.11, "next_word_top1": 0.30,
+                      "next_word_top3": 0.48, "bleu": 9.8, "rouge_l": 0.21,
+                      "perplexity": 42.0, "positions": 24, "words": 900,
+                      "setting": "balanced", "curve": []},
+             "tuned": {"keystroke_savings": 0.14, "next_word_top1": 0.34,
+                       "next_word_top3": 0.52, "bleu": 12.3, "rouge_l": 0.25,
+                       "perplexity": 30.5, "positions": 24, "words": 900,
+                       "setting": "balanced", "curve": []}})
     write_adapter(out, args, total)
     emit(event="done", adapter=str(out), interrupted=False)
     return 0

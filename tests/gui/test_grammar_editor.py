@@ -312,3 +312,31 @@ def test_opening_a_long_document_checks_it_in_the_background_with_progress(parts
     assert seen[0][0]  # underlines appeared while the check was still running
     # The cursor's sentence went first.
     assert grammar_checker.calls[0][0] == "Line 0 has teh word number 0."
+
+
+def test_applying_fixes_in_the_editor_never_glues_words(parts, qtbot, grammar_checker):
+    """The edits the checker gives for "it, their" (the span takes the comma and the space,
+    the replacement brings its own space) and for a deleted doubled word, applied one by
+    one and all at once, leave every other character where it was."""
+    from writer_app.core.gec.edits import GrammarEdit
+    from writer_app.core.gec.tags import Category
+
+    window, controller = parts
+    spans = {", their": (" there", Category.OTHER), " a a": (" a", Category.REDUNDANCY)}
+
+    def check_many(texts):
+        return [[GrammarEdit(t.find(p), t.find(p) + len(p), r, c, "m", 0.9, "R")
+                 for p, (r, c) in spans.items() if p in t] for t in texts]
+
+    grammar_checker.check_many = check_many
+    text = "She likes it, their is a a noise."
+    set_text(qtbot, controller, text)
+    editor = window.editor
+    issues = editor.issues()
+    assert sorted(i.original for i in issues) == [" a a", ", their"]
+    editor.apply_suggestion(issues[0], issues[0].suggestions[0])
+    assert editor.toPlainText() == "She likes it there is a a noise."
+    editor.undo()
+    qtbot.waitUntil(lambda: len(editor.issues()) == 2, timeout=5000)
+    fixed = editor.apply_fixes([(i, i.suggestions[0]) for i in editor.issues()])
+    assert fixed == 2 and editor.toPlainText() == "She likes it there is a noise."

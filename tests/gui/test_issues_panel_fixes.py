@@ -73,7 +73,7 @@ def test_an_empty_list_says_checking_while_a_check_runs(parts, qtbot):
     panel.rebuild()
     assert panel.summary.text() == "Checking…"
     panel.set_checking(False)
-    assert panel.summary.text() == "No issues found."
+    qtbot.waitUntil(lambda: panel.summary.text() == "No issues found.", timeout=3000)
     seen.clear()
     with qtbot.waitSignal(controller.grammar.sig_check_finished, timeout=15000):
         window._replace_document("Clean text here. Teh end.", None, modified=False)

@@ -188,3 +188,24 @@ def test_the_saved_adapter_is_used_from_the_start(adapter_backend, factory, gram
     finally:
         controller.shutdown()
         window.close()
+
+
+def test_the_status_bar_shows_the_active_adapter(adapter_backend, app_parts, qtbot, data_dir):
+    window, controller = app_parts
+    mine = _adapter(data_dir, "mine", "fake-model", FINGERPRINT)
+    assert window.label_adapter.isHidden()
+    assert controller.activate_adapter(str(mine)) is None
+    qtbot.waitUntil(lambda: not window.label_adapter.isHidden(), timeout=3000)
+    assert "mine" in window.label_adapter.text()
+    assert controller.activate_adapter("") is None
+    qtbot.waitUntil(window.label_adapter.isHidden, timeout=3000)
+
+
+def test_tools_personalize_opens_the_personalize_page(app_parts, qtbot):
+    window, controller = app_parts
+    assert window.action_personalize in window.menu_tools.actions()
+    window.action_personalize.trigger()
+    dialog = controller.settings_dialog
+    assert dialog is not None
+    assert dialog.stack.currentWidget() is dialog.personalize_page
+    dialog.reject()

@@ -167,8 +167,20 @@ def test_a_run_shows_progress_chart_and_report(make_panel, docs, monkeypatch, qt
     assert "Loading checkpoint shards: 100%" in panel.runner.log_tail  # not an event
     report = panel.report_label.text()
     assert panel.report_box.isVisible()
-    assert "42.0 → 30.5" in report and "-27%" in report
     assert "3.3K tokens" in report
+    # base against personalized in plain words and bars; perplexity in the details
+    view = panel.report_view
+    assert view.headline.text().startswith("Suggestions would have saved you 14% of keystrokes")
+    assert "up from 11%" in view.headline.text()
+    assert "right 34% of the time (up from 30%)" in view.accuracy.text()
+    assert "BLEU 12.3 (base model 9.8)" in view.overlap.text()
+    assert "ROUGE-L 25% (base model 21%)" in view.overlap.text()
+    assert [name for name, _, _ in view.bars.metrics][:2] == ["keystrokes saved", "next word"]
+    assert view.bars.metrics[0][1:] == (0.11, 0.14) and view.bars.isVisible()
+    assert not view.details.isVisible() and "42.0 → 30.5" in view.details.text()
+    assert "-27%" in view.details.text() and "Perplexity" not in view.headline.text()
+    qtbot.mouseClick(view.details_button, Qt.MouseButton.LeftButton)
+    assert view.details.isVisible() and "24 sampled places" in view.details.text()
     prompts = [w.text() for w in panel.report_box.findChildren(type(panel.report_label),
                                                                "sample_prompt")]
     bases = [w.text() for w in panel.report_box.findChildren(type(panel.report_label),
@@ -411,3 +423,46 @@ def test_the_active_adapter_is_kept_when_deactivation_fails(make_panel, adapters
     panel._confirm = lambda question: True
     panel.delete_button.click()
     assert mine.is_dir() and panel.active_adapter == str(mine)
+
+
+def test_no_adapters_message_goes_once_one_is_listed(make_panel, tmp_path):
+    root = tmp_path / "adapters"
+    panel = make_panel()
+    assert panel.adapter_status.text() == "No adapters yet: train one above."
+    _adapter(root, "first", "First", "default", "2026-11-27T10:00:00")
+    panel.refresh_adapters()
+    assert [a.name for a in panel.adapters()] == ["First"]
+    assert panel.adapter_status.text() == ""
+
+
+def test_a_new_run_never_takes_a_listed_name(make_panel, adapters, docs, monkeypatch, qtbot):
+    panel = make_panel(_runner(delay=0.05, steps=60))
+    _choose(panel, monkeypatch, qtbot, [docs / "journal.txt"])
+    panel.name_edit.setText("Mine")  # the name of a listed adapter (say, a cancelled run's)
+    panel.start()
+    assert panel.name_edit.text() == "Mine (2)"
+    assert "Mine (2)" in panel.runner.args
+    qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    _wait_state(qtbot, panel, "cancelled", timeout=5000)
+
+
+def test_the_page_does_not_scroll_away_from_cancel_during_training(qtbot, docs, monkeypatch,
+                                                                   tmp_path):
+    from writer_app.gui.personalize_page import scrolling
+
+    panel = PersonalizePanel(_runner(delay=0.05, steps=60), store=AdapterStore(tmp_path / "a"))
+    area = scrolling(panel)
+    qtbot.addWidget(area)
+    area.resize(700, 500)
+    area.show()
+    try:
+        _choose(panel, monkeypatch, qtbot, [docs / "journal.txt"])
+        scroll = area.verticalScrollBar()
+        before = scroll.value()
+        panel.start()
+        qtbot.waitUntil(lambda: panel.progress_box.isVisible(), timeout=10000)
+        qtbot.waitUntil(lambda: panel.progress_bar.value() >= 3, timeout=10000)
+        assert scroll.value() == before  # Cancel stays where the pointer is
+    finally:
+        panel.runner.stop_now()
+        panel.wait_for_workers()

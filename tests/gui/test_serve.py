@@ -75,14 +75,16 @@ def test_the_editors_check_goes_first(parts, qtbot, grammar_checker):
     _serve(qtbot, controller)
     url = controller.serve.url
     grammar_checker.calls.clear()
-    grammar_checker.delay_s = 0.05
+    grammar_checker.gate = threading.Event()  # the editor's first step waits in the worker
     document = "\n".join(f"Paragraph {i} has teh word." for i in range(40))
+    window._replace_document(document, None, modified=False)
+    qtbot.waitUntil(lambda: len(grammar_checker.calls) >= 1, timeout=10000)
+    served = threading.Thread(target=lambda: httpx.post(f"{url}/v2/check", data={
+        "text": "From another app: teh end.", "language": "en"}, timeout=30))
+    served.start()
+    qtbot.waitUntil(lambda: controller.serve.host.submitted >= 1, timeout=10000)
     with qtbot.waitSignal(controller.grammar.sig_check_finished, timeout=20000):
-        window._replace_document(document, None, modified=False)
-        qtbot.waitUntil(lambda: len(grammar_checker.calls) >= 1, timeout=5000)
-        served = threading.Thread(target=lambda: httpx.post(f"{url}/v2/check", data={
-            "text": "From another app: teh end.", "language": "en"}, timeout=30))
-        served.start()
+        grammar_checker.gate.set()  # the other app's job is queued behind the editor's
     qtbot.waitUntil(lambda: not served.is_alive(), timeout=30000)
     calls = grammar_checker.calls
     other = next(i for i, call in enumerate(calls) if "From another app: teh end." in call)

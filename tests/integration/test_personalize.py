@@ -107,6 +107,14 @@ def test_events_follow_the_protocol(trained):
     assert report["ppl_after"] < report["ppl_before"]
     assert len(report["samples"]) == 3
     assert all(set(s) == {"prompt", "base", "tuned"} for s in report["samples"])
+    # base against personalized on the held-out text, in the terms of `evaluate`
+    evaluation = report["evaluation"]
+    assert set(evaluation) == {"base", "tuned"}
+    for figures in evaluation.values():
+        assert {"keystroke_savings", "next_word_top1", "next_word_top3", "bleu", "rouge_l",
+                "perplexity", "positions", "words", "curve"} <= set(figures)
+        assert figures["positions"] > 0 and figures["words"] >= 20
+    assert evaluation["tuned"]["perplexity"] < evaluation["base"]["perplexity"]
     done = next(e for e in events if e["event"] == "done")
     assert done == {"event": "done", "adapter": str(out), "interrupted": False}
     assert any(e["event"] == "warning" and "words" in e["message"] for e in events)

@@ -33,6 +33,8 @@ COMMANDS = {
                  "--max-steps", "1", "--device", "cpu", "--context", "16"],
     "grammar-personalize": ["grammar-personalize", "--docs", "FILE", "--out", "OUT",
                             "--max-steps", "1"],
+    "evaluate": ["evaluate", "FILE", "--model", "MODEL", "--device", "cpu", "--adapter", "",
+                 "--positions", "3"],
 }
 STDIN_COMMANDS = {
     "complete": ["complete", "-", "--model", "MODEL", "--device", "cpu",
@@ -98,6 +100,8 @@ def test_odd_text_gives_a_correct_result_or_one_line(command, kind, inputs, tiny
         assert outcome.out.count("\n") == _lines(text)
     elif command == "perplexity":
         assert re.search(r"^perplexity: \d+\.\d+$", outcome.out, re.M)
+    elif command == "evaluate":
+        assert re.search(r"^keystroke savings: \d+\.\d%", outcome.out, re.M)
 
 
 @pytest.mark.parametrize("kind", ("binary", "invalid-utf8", "nul"))
@@ -176,3 +180,11 @@ def _lines(text: str) -> int:
     """Lines `correct` prints for `text`: one per line, none for no text."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return len(text.removesuffix("\n").split("\n")) if text else 0
+
+
+@pytest.mark.parametrize("command", ["finetune", "grammar-personalize"])
+def test_training_reads_at_most_max_bytes(command, inputs, tiny_gpt2, tmp_path):
+    argv = [*_argv(COMMANDS[command], inputs["scripts"], tiny_gpt2, tmp_path / "out"),
+            "--max-bytes", "20"]
+    line = run_cli(argv).assert_one_clear_error()
+    assert "limit is 20 bytes" in line

@@ -34,6 +34,9 @@ def register(subparsers) -> None:
     parser.add_argument("--no-completion", action="store_true", help="serve checks only")
     parser.add_argument("--no-grammar", action="store_true", help="no grammar model")
     parser.add_argument("--no-spelling", action="store_true", help="no spelling layer")
+    parser.add_argument("--allow-pickle", action="store_true",
+                        help="load models whose weights are pickle files only (pickle can "
+                        "run code: only for models you trust)")
     parser.set_defaults(handler=run)
 
 
@@ -63,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
                       f"{exc.strerror or exc}")
     engines = _load(args)
     if isinstance(engines, int):
+        server.socket.close()
         return engines
     return _serve(server, engines, config, args.variant)
 
@@ -79,7 +83,8 @@ def _load(args: argparse.Namespace):
             grammar=not args.no_grammar, spelling=not args.no_spelling,
             grammar_model=args.grammar_model, completion=not args.no_completion,
             model=args.model, device=args.device, dtype=args.dtype, adapter=args.adapter,
-            variant=args.variant, progress=lambda m: print(m, file=sys.stderr))
+            variant=args.variant, progress=lambda m: print(m, file=sys.stderr),
+            allow_pickle=args.allow_pickle)
     except (ModelLoadError, DeviceError, AdapterError, DocumentError, ValueError) as exc:
         return _error(str(exc))
 

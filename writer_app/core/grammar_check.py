@@ -125,6 +125,7 @@ def knobs_for(sensitivity: str, keep_confidence: float = -1.0,
 # The settings' coarse categories (GRAMMAR_CATEGORIES) and the engine's fine ones.
 _SETTING_OF = {
     Category.SPELLING: "spelling",
+    Category.VARIANT: "spelling",
     Category.PUNCTUATION: "punctuation",
     Category.CAPITALISATION: "punctuation",
     Category.REDUNDANCY: "style",
@@ -135,6 +136,7 @@ _COLOUR_GROUP = {"spelling": "spelling", "punctuation": "style", "style": "style
 
 CATEGORY_TITLES = {
     Category.SPELLING: "Spelling",
+    Category.VARIANT: "Spelling variant",
     Category.VERB_FORM: "Verb form",
     Category.AGREEMENT: "Subject\u2013verb agreement",
     Category.ARTICLE: "Article or determiner",
@@ -194,9 +196,11 @@ class UnitSplitter:
     """Splits a document into sentence units; a paragraph's split is cached by its text,
     so re-splitting after a keystroke only re-splits the paragraph typed in."""
 
-    def __init__(self, cache_size: int = 20000) -> None:
+    def __init__(self, cache_size: int = 20000, cache_bytes: int = 32 << 20) -> None:
         self._paragraphs: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
         self._cache_size = cache_size
+        self._cache_bytes = cache_bytes  # the cached paragraphs' text, about (4 per char)
+        self._bytes = 0
         self._last: tuple[str, list[TextUnit]] = ("", [])
 
     def split(self, text: str) -> list[TextUnit]:
@@ -228,8 +232,11 @@ class UnitSplitter:
         if spans is None:
             spans = _sentence_spans(line)
             self._paragraphs[line] = spans
-            if len(self._paragraphs) > self._cache_size:
-                self._paragraphs.popitem(last=False)
+            self._bytes += _paragraph_bytes(line, spans)
+            while self._paragraphs and (len(self._paragraphs) > self._cache_size
+                                        or self._bytes > self._cache_bytes):
+                old, old_spans = self._paragraphs.popitem(last=False)
+                self._bytes -= _paragraph_bytes(old, old_spans)
         else:
             self._paragraphs.move_to_end(line)
         return [TextUnit(offset + start, offset + end, line[start:end], unit_key(line[start:end]))
@@ -279,12 +286,23 @@ def units_to_check(units: Iterable[TextUnit], known: set[str] | dict,
     return wanted
 
 
-class ResultCache:
-    """Edits by unit key, least recently used dropped first."""
+def _paragraph_bytes(line: str, spans) -> int:
+    return 4 * len(line) + 64 * (len(spans) + 1)
 
-    def __init__(self, size: int = 50000) -> None:
+
+def _edits_bytes(edits: tuple[GrammarEdit, ...]) -> int:
+    return 96 + sum(256 + 4 * (len(e.replacement) + len(e.message)) for e in edits)
+
+
+class ResultCache:
+    """Edits by unit key, least recently used dropped first; bounded by entries and by
+    an estimate of their bytes."""
+
+    def __init__(self, size: int = 50000, max_bytes: int = 32 << 20) -> None:
         self._results: OrderedDict[str, tuple[GrammarEdit, ...]] = OrderedDict()
         self._size = size
+        self._max_bytes = max_bytes
+        self.bytes = 0
 
     def __contains__(self, key: object) -> bool:
         return key in self._results
@@ -299,13 +317,19 @@ class ResultCache:
         return edits
 
     def put(self, key: str, edits: Iterable[GrammarEdit]) -> None:
+        old = self._results.get(key)
+        if old is not None:
+            self.bytes -= _edits_bytes(old)
         self._results[key] = tuple(edits)
+        self.bytes += _edits_bytes(self._results[key])
         self._results.move_to_end(key)
-        if len(self._results) > self._size:
-            self._results.popitem(last=False)
+        while self._results and (len(self._results) > self._size
+                                 or self.bytes > self._max_bytes):
+            self.bytes -= _edits_bytes(self._results.popitem(last=False)[1])
 
     def clear(self) -> None:
         self._results.clear()
+        self.bytes = 0
 
 
 # --- prose filter ----------------------------------------------------------------------------

@@ -24,6 +24,9 @@ class GenerationParams:
     # "Continue writing": end at a sentence or paragraph end near max_new_tokens
     # (decoding runs on a little past it; see core/passage.py).
     end_at_boundary: bool = False
+    # Show the suggestion only as far as the model's probability of it stays at or above
+    # this (core/confidence.py); 0 shows everything.
+    min_confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class CompletionResult:
     first_token_ms: float
     new_tokens: int
     cancelled: bool = False
+    # Word ends in `text` with the model's probability of the text up to each: (offset,
+    # probability), in order. Cutting at a stop is what confidence gating does.
+    stops: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass(frozen=True)

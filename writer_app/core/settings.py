@@ -17,6 +17,7 @@ from typing import Any
 
 import tomli_w
 
+from writer_app.core.confidence import CONFIDENCE_CHOICES, threshold_for
 from writer_app.core.documents import DocumentError, atomic_write_text
 from writer_app.core.requests import GenerationParams, ModelSpec
 
@@ -62,13 +63,17 @@ class CompletionSettings:
                                    low=1.0, high=2.0)
     context_chars: int = _f(4000, "How much text before the cursor the model reads",
                             low=200, high=32000)
+    confidence: str = _f("balanced", "Which suggestions to show: conservative (only likely "
+                         "ones, fewer), balanced, or eager (more, less often right); a "
+                         "suggestion is also cut where the model grows unsure",
+                         choices=CONFIDENCE_CHOICES)
     # Continue writing samples: greedy decoding of a long passage loops. The defaults
-    # were chosen by bench/continue_sampling.py (see docs/continue-writing.md).
-    continue_temperature: float = _f(0.8, "Continue writing: sampling temperature "
+    # were chosen by bench/continue_sampling.py (its docstring gives the rule).
+    continue_temperature: float = _f(0.7, "Continue writing: sampling temperature "
                                      "(higher = more surprising words)", low=0.0, high=2.0)
     continue_top_p: float = _f(0.9, "Continue writing: nucleus sampling cut-off",
                                low=0.05, high=1.0)
-    continue_repetition_penalty: float = _f(1.1, "Continue writing: penalty for repeating "
+    continue_repetition_penalty: float = _f(1.0, "Continue writing: penalty for repeating "
                                             "recent words (1 = none)", low=1.0, high=2.0)
     continue_no_repeat_ngram: int = _f(4, "Continue writing: never repeat a run of this many "
                                        "tokens (0 = off)", low=0, high=16)
@@ -83,6 +88,7 @@ class CompletionSettings:
             top_p=self.top_p,
             repetition_penalty=self.repetition_penalty,
             stop_at_sentence_end=True,
+            min_confidence=threshold_for(self.confidence),
         )
 
     def continue_params(self, seed: int = 1) -> GenerationParams:
@@ -113,6 +119,8 @@ class EditorSettings:
     font_size: int = _f(12, "Editor font size in points", low=6, high=72)
     theme: str = _f("system", "Colour theme: system, light or dark",
                     choices=("system", "light", "dark"))
+    autosave_to_file: bool = _f(True, "Save a document that has a file automatically, "
+                                "every autosave interval (besides the recovery copies)")
     autosave_seconds: int = _f(30, "How often a recovery copy is written (seconds)",
                                low=5, high=3600)
     line_width: int = _f(0, "Widest text column, in characters (0 = the window's width, "
@@ -131,8 +139,9 @@ class GrammarSettings:
     spelling_enabled: bool = _f(True, "Underline misspelled words")
     sensitivity: str = _f("balanced", "How readily to flag: relaxed, balanced or picky",
                           choices=("relaxed", "balanced", "picky"))
-    language_variant: str = _f("en-US", "English spelling variant: en-US or en-GB",
-                               choices=("en-US", "en-GB"))
+    language_variant: str = _f("auto", "English spelling variant: auto (from the system "
+                               "locale), en-US, en-GB, or en (accept both)",
+                               choices=("auto", "en-US", "en-GB", "en"))
     disabled_categories: str = _f("", "Comma-separated categories never to flag: "
                                   + ", ".join(GRAMMAR_CATEGORIES))
     check_delay_ms: int = _f(600, "Pause after typing before the changed sentences are "

@@ -43,6 +43,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMenu, QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from writer_app.core.grammar_check import DocIssue, shift_issues
+from writer_app.core.large_document import (
+    ALL_UNDERLINES_UP_TO,
+    REGION_MARGIN_CHARS,
+    visible_indices,
+)
 from writer_app.core.settings import MIN_LINE_WIDTH
 from writer_app.core.text_ops import consume_typed, first_word
 from writer_app.gui.pending_block import PendingBlock, seal_undo_step
@@ -122,6 +127,7 @@ class CompletionEditor(QPlainTextEdit):
         self.setAutoFillBackground(True)
         self.document().contentsChange.connect(self._on_contents_change)
         self.cursorPositionChanged.connect(self._on_cursor_moved)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
     # -- public API -------------------------------------------------------------------
     @property
@@ -500,12 +506,48 @@ class CompletionEditor(QPlainTextEdit):
             self._update_extra_selections()
             self.sig_issues_changed.emit()
 
+    def paragraphs_text(self, low: int, high: int) -> tuple[str, int]:
+        """(text, first position) of the whole paragraphs that [low, high] touches, as
+        toPlainText has them: a region of a large document, without copying all of it."""
+        document = self.document()
+        block, last = document.findBlock(low), document.findBlock(high)
+        if not last.isValid():
+            last = document.lastBlock()
+        start, parts = block.position(), []
+        while block.isValid():
+            parts.append(block.text())
+            if block == last:
+                break
+            block = block.next()
+        return _plain("\n".join(parts)), start
+
+    def visible_range(self, margin: int = 0) -> tuple[int, int]:
+        """Document positions (first, last) shown in the viewport, widened by `margin`."""
+        first = self.cursorForPosition(QPoint(0, 0)).position()
+        corner = QPoint(self.viewport().width() - 1, self.viewport().height() - 1)
+        last = self.cursorForPosition(corner).position()
+        return max(0, first - margin), min(self._last_position(), last + margin)
+
+    def _drawn_issues(self) -> Iterable[DocIssue]:
+        """Every issue of a short list; of a long one, those in and near the view (the
+        underlines are rebuilt as the view scrolls)."""
+        if len(self._issues) <= ALL_UNDERLINES_UP_TO:
+            return self._issues
+        low, high = self.visible_range(REGION_MARGIN_CHARS)
+        starts = [issue.start for issue in self._issues]
+        ends = [issue.end for issue in self._issues]
+        return [self._issues[i] for i in visible_indices(starts, ends, low, high)]
+
+    def _on_scrolled(self, _value: int) -> None:
+        if len(self._issues) > ALL_UNDERLINES_UP_TO:
+            self._update_extra_selections()
+
     def _issue_selections(self) -> list[QTextEdit.ExtraSelection]:
         selections = []
         ghost_block = self._ghost_block.blockNumber() if self._ghost and self._ghost_block \
             else -1
         document = self.document()
-        for issue in self._issues:
+        for issue in self._drawn_issues():
             cursor = QTextCursor(document)
             cursor.setPosition(min(issue.start, self._last_position()))
             if ghost_block >= 0 and issue.start >= self._ghost_position \

@@ -87,11 +87,12 @@ class IssuesPanel(QDockWidget):
         self.rebuild()
 
     def set_checking(self, checking: bool) -> None:
-        """A grammar check is running (or not): an empty list is not final yet."""
+        """A grammar check is running (or not): an empty list is not final yet. The
+        summary follows with the next rebuild, which also takes the check's results."""
         if checking != self._checking:
             self._checking = checking
-            self._update_summary(sum(len(i) for i in self.groups().values()),
-                                 len(self.groups()))
+            if self.isVisible():
+                self._rebuild_timer.start()
 
     def review_all(self) -> int:
         """Fix all, document-wide, after the writer has reviewed the changes."""

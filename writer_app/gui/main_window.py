@@ -41,6 +41,7 @@ from writer_app.core.documents import DocumentError
 from writer_app.core.paths import config_dir
 from writer_app.core.recovery import RecoveryEntry, RecoveryStore
 from writer_app.core.settings import Settings
+from writer_app.gui.autosave import FileAutosave
 from writer_app.gui.disk_guard import SAVED, SAVED_ELSEWHERE, DiskGuard
 from writer_app.gui.editor import CompletionEditor
 from writer_app.gui.find_bar import FindBar
@@ -135,6 +136,8 @@ class MainWindow(QMainWindow):
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.write_recovery)
+        self.file_autosave = FileAutosave(self)
+        self.autosave_timer.timeout.connect(self.file_autosave.save_now)
         self.apply_settings(settings)
         self.setWindowIcon(app_icon())
         self._update_title()
@@ -156,6 +159,8 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setSizeGripEnabled(True)
         self._label_model = self._status_label("Completion model")
+        self.label_adapter = self._status_label("The personal adapter suggestions use "
+                                                "(Preferences › Personalize)")
         self._label_device = self._status_label("Where the model runs")
         self._label_state = self._status_label("Model state")
         self._label_latency = self._status_label("Time taken by the last suggestion")
@@ -170,7 +175,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.word_count)
         bar.addPermanentWidget(self.grammar_progress)
         bar.addPermanentWidget(self._label_grammar)
-        for label in (self._label_alternative, self._label_model, self._label_device,
+        for label in (self._label_alternative, self._label_model, self.label_adapter,
+                      self._label_device,
                       self._label_state, self._label_latency):
             bar.addPermanentWidget(label)
         bar.messageChanged.connect(self._on_status_message_changed)
@@ -239,6 +245,9 @@ class MainWindow(QMainWindow):
         self.action_check_document = self._action(
             "&Check Document", None, "F7",
             tip="Check the whole document and list its issues, with Fix all after a review")
+        self.action_personalize = self._action(  # the controller connects it
+            "&Personalize…", None, tip="Train suggestions on your own writing: pick "
+            "documents, Start, watch the progress, then use the new adapter")
         self.action_shortcuts = self._action("&Keyboard Shortcuts", self._show_shortcuts,
                                              ["F1", "Ctrl+/"])
         self._build_writing_actions()
@@ -295,7 +304,7 @@ class MainWindow(QMainWindow):
         self.menu_view.addAction(self.action_status_bar)
 
         self.menu_tools = bar.addMenu("&Tools")
-        self.menu_tools.addAction(self.action_check_document)
+        self.menu_tools.addActions([self.action_check_document, self.action_personalize])
 
         self.menu_help = bar.addMenu("&Help")
         self.menu_help.addActions([self.action_shortcuts, self.action_about])
@@ -337,8 +346,9 @@ class MainWindow(QMainWindow):
         self.editor.set_line_width(settings.editor.line_width)
         self.editor.set_focus_mode(settings.editor.focus_mode)
         self.word_count.set_goal(settings.editor.session_word_goal)
+        self.file_autosave.enabled = settings.editor.autosave_to_file
         self.autosave_timer.setInterval(max(1, settings.editor.autosave_seconds) * 1000)
-        if self._recovery is not None:
+        if self._recovery is not None or settings.editor.autosave_to_file:
             self.autosave_timer.start()
         theme = settings.editor.theme if settings.editor.theme in THEMES else "system"
         self.theme_actions[theme].setChecked(True)
@@ -387,6 +397,10 @@ class MainWindow(QMainWindow):
     def set_model_status(self, name: str, device: str) -> None:
         self._show_label(self._label_model, name)
         self._show_label(self._label_device, device)
+
+    def set_adapter_status(self, name: str) -> None:
+        """The active personal adapter's name; "" hides it."""
+        self._show_label(self.label_adapter, f"\u2713 {name}" if name else "")
 
     def set_state(self, state: str) -> None:
         """Model state, e.g. "loading…", "ready", "thinking…" or "error"."""

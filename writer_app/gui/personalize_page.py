@@ -59,6 +59,7 @@ from writer_app.core.doc_import import SUPPORTED_SUFFIXES, read_documents
 from writer_app.core.units import human_count
 from writer_app.core.vocabulary import SpellerLike, VocabularyEntry, build_vocabulary
 from writer_app.gui.loss_chart import LossChartWidget
+from writer_app.gui.personalize_report import PersonalizeReportView
 from writer_app.gui.theme import error_color
 
 TRAINING_MODULE = "writer_app.training.personalize"
@@ -72,6 +73,8 @@ QUICK_STEPS = 40  # what the quick preset caps training at
 # CPU_WINDOWS), plus loading, evaluations and the report's samples (bench/finetune.py).
 CPU_TOKENS_PER_S = 95.0
 RUN_OVERHEAD_S = 60.0
+# The report's comparison of the base and personalized models (training/report_eval.py).
+REPORT_COMPARISON_S = 90.0
 TOKENS_PER_WORD = 1.35
 TOKENS_PER_STEP = 2 * 256
 SHOW_PROGRESS_AFTER_MS = 500  # a run that fails at once never flashes a progress bar
@@ -105,7 +108,8 @@ def estimate_seconds(words: int, quick: bool) -> tuple[int, float]:
     steps = max(1, math.ceil(epochs * tokens / TOKENS_PER_STEP))
     if quick:
         steps = min(steps, QUICK_STEPS)
-    return steps, steps * TOKENS_PER_STEP / CPU_TOKENS_PER_S + RUN_OVERHEAD_S
+    return steps, (steps * TOKENS_PER_STEP / CPU_TOKENS_PER_S + RUN_OVERHEAD_S
+                   + REPORT_COMPARISON_S)
 
 
 def duration_text(seconds: float | None) -> str:
@@ -818,6 +822,8 @@ class PersonalizePanel(QWidget):
     def _build_report(self) -> QGroupBox:
         self.report_box = QGroupBox("Result")
         layout = QVBoxLayout(self.report_box)
+        self.report_view = PersonalizeReportView()
+        layout.addWidget(self.report_view)
         self.report_label = _caption("")
         self.report_label.setObjectName("report_label")
         layout.addWidget(self.report_label)
@@ -1130,7 +1136,9 @@ class PersonalizePanel(QWidget):
             return False
         if self.store is None:
             return self._adapt_grammar() and self.grammar_box.start(self._items)
-        out_dir = self.store.new_dir(self.name_edit.text().strip() or "My style")
+        # A name already listed (say, of a run just cancelled) would make two alike.
+        self.name_edit.setText(self._unique_name(self.name_edit.text().strip() or "My style"))
+        out_dir = self.store.new_dir(self.name_edit.text())
         self._reset_run_view()
         self.runner.start(self.training_args(out_dir), out_dir)
         self._chain_grammar()
@@ -1159,10 +1167,19 @@ class PersonalizePanel(QWidget):
         self.failure_box.setVisible(False)
         self.report_box.setVisible(False)
 
+    def _unique_name(self, name: str) -> str:
+        """`name`, or `name (2)`, `name (3)`… when an adapter is listed under it."""
+        taken = {entry.name for entry in self.adapters()}
+        candidate, counter = name, 2
+        while candidate in taken:
+            candidate, counter = f"{name} ({counter})", counter + 1
+        return candidate
+
     def _on_show_progress(self) -> None:
+        # Shown in place, without scrolling: Cancel stays under the pointer while the
+        # run goes on (the page scrolls to the report once it is done).
         if self.runner.is_active() or self.runner.events:
             self.progress_box.setVisible(True)
-            self._scroll_to(self.progress_box)
 
     def _scroll_to(self, widget: QWidget) -> None:
         """Bring `widget` into view in the scroll area the page sits in (if any)."""
@@ -1184,6 +1201,8 @@ class PersonalizePanel(QWidget):
         if state in ("done", "cancelled", "failed"):
             self._progress_timer.stop()
             self.refresh_adapters()
+            if state == "done":  # the next run gets a name of its own
+                self.name_edit.setText(self._unique_name(time.strftime("My style %Y-%m-%d %H.%M")))
         self._update_buttons()
 
     def _set_outcome(self, text: str) -> None:
@@ -1256,11 +1275,8 @@ class PersonalizePanel(QWidget):
         self.warnings_label.setVisible(True)
 
     def _on_report_event(self, event: dict) -> None:
-        before, after = float(event["ppl_before"]), float(event["ppl_after"])
-        change = (after - before) / before * 100 if before else 0.0
+        self.report_view.show_report(event)  # perplexity is in its details
         self.report_label.setText(
-            f"Perplexity on your held-out text: {before:.1f} → {after:.1f} "
-            f"({change:+.0f}%; lower means the model predicts your writing better)\n"
             f"{event.get('documents', 0)} document(s) · "
             f"{human_count(int(event.get('tokens', 0)))} tokens · "
             f"{duration_text(float(event.get('seconds', 0)))}")
@@ -1327,6 +1343,8 @@ class PersonalizePanel(QWidget):
             self._adapter_message("Adapters are unavailable here.")
         elif self.adapter_list.count() == 0:
             self._adapter_message("No adapters yet: train one above.")
+        elif self.adapter_status.text() == "No adapters yet: train one above.":
+            self._adapter_message("")  # one is listed now
         self._update_adapter_buttons()
 
     def _list_adapters(self) -> Sequence[AdapterLike]:

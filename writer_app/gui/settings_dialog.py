@@ -541,6 +541,9 @@ class CompletionPage(SettingsPage):
         self._check("enabled", "Show suggestions while typing")
         self._spin("debounce_ms", "Wait before suggesting:", " ms")
         self._spin("max_new_tokens", "Suggestion length:", " tokens")
+        self._choice("confidence", "Show suggestions:",
+                     {"conservative": "Conservative: only likely ones",
+                      "balanced": "Balanced", "eager": "Eager: more, less often right"})
         self._spin("continue_tokens", "Continue writing length:", " tokens")
         self._spin("alternatives", "Alternatives:")
         self._double("temperature", "Temperature:")
@@ -566,7 +569,8 @@ class GrammarPage(SettingsPage):
         self._check("spelling_enabled", "Check spelling")
         self._build_sensitivity()
         self._choice("language_variant", "English variant:",
-                     {"en-US": "American (en-US)", "en-GB": "British (en-GB)"})
+                     {"auto": "From the system language", "en-US": "American (en-US)",
+                      "en-GB": "British (en-GB)", "en": "Accept both"})
         self._build_categories()
         self._spin("check_delay_ms", "Check after a pause of:", " ms")
         self.keep_spin = self._double("keep_confidence", "Keep bias (advanced):")
@@ -785,6 +789,8 @@ class EditorPage(SettingsPage):
         self._choice("theme", "Theme:", _THEME_LABELS)
         self._line_width_spin()
         self._spin("autosave_seconds", "Recovery copy every:", " s")
+        self._check("autosave_to_file", "Also save documents that have a file at that "
+                    "interval")
         self._check("focus_mode", "Focus mode: dim all but the current paragraph")
         self._spin("session_word_goal", "Session word goal:", " words", special="None")
         self._finish()

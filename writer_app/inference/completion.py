@@ -15,6 +15,7 @@ not have chosen itself, so the output is the same token for token.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from dataclasses import replace
 
 import torch
 
+from writer_app.core.confidence import confident_length, word_stops
 from writer_app.core.passage import (
     cut_repeated_sentence,
     decode_limit,
@@ -54,6 +56,17 @@ _NGRAM_WINDOW = 256
 _ALT_TEMPERATURE = 0.8
 
 
+def position_limit(model) -> int | None:
+    """The longest sequence the model's position embeddings allow, when its config says
+    (rotary models list a maximum too)."""
+    config = getattr(model, "config", None)
+    for name in ("max_position_embeddings", "n_positions", "n_ctx"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
 class CompletionEngine:
     """Owns a model and tokenizer; not thread-safe (lives in the worker thread)."""
 
@@ -64,6 +77,12 @@ class CompletionEngine:
         self.base_model = model  # without any adapter
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
+        # The prompt and the new tokens must fit the model's positions: a model with few
+        # (GPT-2 has 1024) keeps room for the continuation after the prompt.
+        positions = position_limit(model)
+        if positions is not None:
+            max_context_tokens = min(max_context_tokens,
+                                     max(8, positions - min(positions // 2, 256)))
         self.max_context_tokens = max_context_tokens
         self._cached_ids: list[int] = []
         self._eos_ids = _eos_ids(model, tokenizer)
@@ -195,10 +214,12 @@ class CompletionEngine:
         params: GenerationParams,
         cancel: threading.Event | None = None,
         on_token: Callable[[list[int]], bool] | None = None,
+        probs: list[float] | None = None,
     ) -> list[int]:
         """Decode up to params.max_new_tokens after `ids`.
 
-        `on_token(generated)` is called after each token; returning True stops.
+        `on_token(generated)` is called after each token; returning True stops. With
+        `probs`, the model's probability of each chosen token is appended to it first.
         With temperature 0 the output equals greedy `generate()` token for token:
         guessed tokens (drafts.py) are fed along with each step, and only those the
         model itself would have chosen next are kept.
@@ -222,6 +243,8 @@ class CompletionEngine:
                 if token in self._eos_ids:
                     stop = True
                     break
+                if probs is not None:
+                    probs.append(float(torch.softmax(row.float(), dim=-1)[token]))
                 generated.append(token)
                 stop = (on_token is not None and on_token(generated)) or len(generated) >= limit
                 if stop or confirmed >= len(draft) or token != draft[confirmed]:
@@ -258,7 +281,10 @@ class CompletionEngine:
 
         Inline suggestions end at the first sentence end or newline and never repeat
         one of the writer's last sentences; a passage (params.end_at_boundary) ends at a
-        sentence or paragraph end near params.max_new_tokens.
+        sentence or paragraph end near params.max_new_tokens. With params.min_confidence,
+        a suggestion is shown only as far as the model's probability of it stays at or
+        above that (core/confidence.py): decoding stops at the first token below it, and
+        only whole words are streamed.
         """
         started = time.perf_counter()
         prompt, trailing = split_trailing_space(request.text_before)
@@ -269,31 +295,50 @@ class CompletionEngine:
         target = params.max_new_tokens
         decode = replace(params, max_new_tokens=decode_limit(target)) \
             if params.end_at_boundary else params
-        state = {"text": "", "first": None, "raw": ""}
+        threshold = params.min_confidence
+        state = {"text": "", "first": None, "raw": "", "unsure": False}
+        prefixes: list[str] = []
+        probs: list[float] = []
+
+        def visible(raw: str, finished: bool) -> str:
+            if threshold > 0:
+                raw = raw[: confident_length(word_stops(prefixes, probs, finished), threshold)]
+            text = _visible(raw, trailing, request.text_after, params)
+            if not params.multiline:
+                text = cut_repeated_sentence(text, request.text_before)
+            return text
+
+        def show(text: str) -> None:
+            if text != state["text"]:
+                state["text"] = text
+                if on_text is not None:
+                    on_text(text)
 
         def on_token(generated: list[int]) -> bool:
             if state["first"] is None:
                 state["first"] = time.perf_counter()
             raw = self.tokenizer.decode(generated, skip_special_tokens=True)
+            prefixes.append(raw)
             if raw.endswith("\ufffd"):
                 return False  # half of a multi-byte character; wait for the rest
+            if threshold > 0 and math.prod(probs) < threshold:
+                state["unsure"] = True  # nothing from here on can be shown
+                return True
             state["raw"] = raw
             done = (not params.multiline and "\n" in raw) or (
                 params.stop_at_sentence_end and has_sentence_end(raw)) or (
                 params.end_at_boundary and passage_complete(raw, len(generated), target))
-            text = _visible(raw, trailing, request.text_after, params)
             if not params.multiline:
-                shown = cut_repeated_sentence(text, request.text_before)
-                done = done or shown != text
-                text = shown
-            if text != state["text"]:
-                state["text"] = text
-                if on_text is not None:
-                    on_text(text)
+                text = _visible(raw, trailing, request.text_after, params)
+                done = done or cut_repeated_sentence(text, request.text_before) != text
+            show(visible(raw, done))
             return done
 
-        generated = self.generate_ids(ids, decode, cancel, on_token)
+        generated = self.generate_ids(ids, decode, cancel, on_token, probs)
         cancelled = bool(cancel is not None and cancel.is_set())
+        if prefixes and not prefixes[-1].endswith("\ufffd"):
+            # the last word is whole unless the model grew unsure within it
+            show(visible(prefixes[-1], not state["unsure"]))
         if params.end_at_boundary and not cancelled and len(generated) >= decode.max_new_tokens:
             state["text"] = trim_to_boundary(state["text"])  # ran out: end where one did
         finished = time.perf_counter()
@@ -306,7 +351,21 @@ class CompletionEngine:
             first_token_ms=(first - started) * 1000,
             new_tokens=len(generated),
             cancelled=cancelled,
+            stops=self._visible_stops(prefixes, probs, not state["unsure"], state["text"],
+                                      trailing, request, params),
         )
+
+    @staticmethod
+    def _visible_stops(prefixes: list[str], probs: list[float], finished: bool, text: str,
+                       trailing: str, request: CompletionRequest,
+                       params: GenerationParams) -> tuple[tuple[int, float], ...]:
+        """The word ends of the raw continuation as offsets into the shown text."""
+        stops: list[tuple[int, float]] = []
+        for offset, prob in word_stops(prefixes, probs, finished):
+            end = len(_visible(prefixes[-1][:offset], trailing, request.text_after, params))
+            if 0 < end <= len(text) and (not stops or end > stops[-1][0]):
+                stops.append((end, prob))
+        return tuple(stops)
 
     def alternatives(
         self,
@@ -322,7 +381,7 @@ class CompletionEngine:
         """
         params = request.params
         sampled = replace(params, temperature=max(params.temperature, _ALT_TEMPERATURE),
-                          top_p=min(params.top_p, 0.95))
+                          top_p=min(params.top_p, 0.95), min_confidence=0.0)
         texts = [shown] if shown else []
         for seed in range(1, 3 * count):
             if len(texts) >= count or (cancel is not None and cancel.is_set()):

@@ -148,6 +148,13 @@ def load_transformers_backend(
     return engine
 
 
+def _gpu_out_of_memory(exc: BaseException, backend) -> bool:
+    """A CUDA out-of-memory error from a model on a GPU (then the CPU takes over)."""
+    device = str(getattr(getattr(backend, "info", None), "device", "") or "")
+    oom = type(exc).__name__ == "OutOfMemoryError" or "out of memory" in str(exc).lower()
+    return oom and device.startswith("cuda")
+
+
 class InferenceWorker(QObject):
     sig_model_loading = Signal(str)
     sig_model_ready = Signal(object)  # ModelInfo
@@ -179,6 +186,8 @@ class InferenceWorker(QObject):
         self._grammar_job: tuple[GrammarRequest, threading.Event, int] | None = None
         self._grammar_step_posted = False
         self._adapter = ""  # wanted adapter folder; applied to every model that loads
+        self._spec: ModelSpec | None = None  # what the serving model was loaded from
+        self._fallback_note = ""  # said with the next model once the GPU ran out of memory
 
     # Read by the serve queue (writer_app/inference/serve_queue.py) in this thread.
     @property
@@ -208,12 +217,15 @@ class InferenceWorker(QObject):
             self.sig_model_failed.emit(f"Could not load “{spec.reference}”: {one_line(exc)}")
             return
         old, self._backend = self._backend, backend
+        self._spec = spec
         old_device = getattr(getattr(old, "info", None), "device", None)
         replaced = old is not None and old is not backend
         del old  # the last reference: the old model can now be collected
         if replaced:
             _free_memory(old_device or "")
         info = _with_device_facts(backend.info)
+        if self._fallback_note:
+            info, self._fallback_note = replace(info, note=self._fallback_note), ""
         backend.info = info
         self.sig_model_ready.emit(info)
         if self._adapter:
@@ -291,6 +303,9 @@ class InferenceWorker(QObject):
             if reset is not None:
                 reset()  # the cache may hold half a step
             self.sig_request_failed.emit(request.request_id, one_line(exc))
+            if _gpu_out_of_memory(exc, backend) and self._spec is not None:
+                self._fallback_note = "GPU ran out of memory; running on CPU"
+                self._on_load_model(replace(self._spec, device="cpu", dtype="float32"))
             return
         done_signal.emit(result)
 
@@ -399,6 +414,14 @@ class InferenceWorker(QObject):
         self._grammar_job = (request, cancel, 0)  # supersedes a running one
         self._post_grammar_step()
 
+    def _share_language_model(self) -> None:
+        """The checker judges confusable words (their/there...) with the completion model
+        in use, whichever it is; with none loaded that layer is off."""
+        set_model = getattr(self._grammar, "set_language_model", None)
+        if set_model is not None:
+            backend = self._backend
+            set_model(getattr(backend, "model", None), getattr(backend, "tokenizer", None))
+
     def _post_grammar_step(self) -> None:
         if not self._grammar_step_posted:
             self._grammar_step_posted = True
@@ -415,6 +438,7 @@ class InferenceWorker(QObject):
             return
         batch = request.units[done:done + GRAMMAR_BATCH_UNITS]
         texts = [text for _key, text in batch]
+        self._share_language_model()
         try:
             found = self._grammar.check_many(texts)
             found = [_spelling_alternatives(self._grammar, text, list(edits))

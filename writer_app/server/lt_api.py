@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from writer_app.cli_input import line_pieces
 from writer_app.core.gec.edits import GrammarEdit
 from writer_app.core.gec.languagetool import RuleSelection, to_languagetool
 from writer_app.core.gec.source_text import AnnotationError, SourceText
@@ -77,14 +78,15 @@ class LanguageToolApi:
         checks = self.services.checks
         if checks is None:
             raise RefusedError(503, "grammar checking is not available on this server")
-        lines = source.plain.split("\n")
-        starts, at = [], 0
-        for line in lines:
-            starts.append(at)
+        # paragraphs, a long one in pieces (as `writer-app check` cuts them): (start, end)
+        units, at = [], 0
+        for line in source.plain.split("\n"):
+            if line.strip():
+                units.extend((at + start, at + end) for start, end in line_pieces(line))
             at += len(line) + 1
-        wanted = [i for i, line in enumerate(lines) if line.strip()]
+        texts = [source.plain[start:end] for start, end in units]
         try:
-            found = await asyncio.wait_for(checks.check(variant, [lines[i] for i in wanted]),
+            found = await asyncio.wait_for(checks.check(variant, texts),
                                            self.config.check_timeout_s)
         except TimeoutError:
             raise RefusedError(503, "the check took too long; try a shorter text") from None
@@ -93,10 +95,9 @@ class LanguageToolApi:
         except Exception as error:  # logged where it happened, without the text
             raise RefusedError(500, f"the check failed ({type(error).__name__})") from None
         edits: list[GrammarEdit] = []
-        for index, line_edits in zip(wanted, found, strict=True):
-            shift = starts[index]
+        for (shift, _end), unit_edits in zip(units, found, strict=True):
             edits.extend(replace(e, start=e.start + shift, end=e.end + shift)
-                         for e in line_edits)
+                         for e in unit_edits)
         return to_languagetool(source, edits, code, selection=selection, detected=variant)
 
     def _language(self, params: dict[str, str]) -> tuple[str, str]:

@@ -84,7 +84,7 @@ class OpenAIApi:
         raw = await read_body(request, self.config.max_body_bytes)
         try:
             body = json.loads(raw or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise RefusedError(400, "the body is not valid JSON") from None
         if not isinstance(body, dict):
             raise RefusedError(400, "the body must be a JSON object")

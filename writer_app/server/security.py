@@ -25,6 +25,8 @@ from writer_app.server.config import EXTENSION_ORIGINS, ServeConfig, host_header
 
 log = logging.getLogger("writer_app.server")
 PUBLIC_PATHS = frozenset({"/v2/languages"})
+ROUTES = frozenset({"/v2/languages", "/v2/check", "/v1/models", "/v1/completions",
+                    "/v1/chat/completions"})
 AUTHORIZED = "writer_app.authorized"  # scope key: the Bearer token was right
 
 
@@ -69,7 +71,8 @@ class GuardMiddleware:
             finally:
                 self.active -= counted
         finally:
-            log.info("%s %s %d %.0f ms", scope["method"], scope["path"], status["code"],
+            path = scope["path"] if scope["path"] in ROUTES else "(another path)"
+            log.info("%s %s %d %.0f ms", scope["method"][:10], path, status["code"],
                      (time.perf_counter() - started) * 1000)
 
     def _refusal(self, scope: Scope) -> tuple[int, str, dict[str, str] | None] | None:
@@ -77,7 +80,7 @@ class GuardMiddleware:
         headers = Headers(scope=scope)
         host = host_header_name(headers.get("host", ""))
         if host not in self.hosts:
-            return 403, "Host not allowed: this server answers to localhost only.", None
+            return 403, "Host not allowed: this server does not answer to that name.", None
         origin = headers.get("origin")
         if origin is not None and not origin_allowed(origin, config):
             return 403, "Origin not allowed.", None

@@ -35,10 +35,18 @@ class CheckService:
     """``await check(variant, texts)`` -> edits per text, batched with other requests."""
 
     def __init__(self, host: EngineHost, *, max_batch_texts: int = 512,
-                 units_per_step: int = 64) -> None:
+                 units_per_step: int = 64, gather_s: float = 0.02) -> None:
         self.host = host
         self.max_batch_texts = max_batch_texts
         self.units_per_step = units_per_step
+        # Under concurrent load, an idle engine waits up to gather_s for as many requests
+        # as were lately open at once: the clients one job answered come back at about the
+        # same time, and the first of them would otherwise go alone. A lone client never
+        # waits; after a burst, the expected number falls by one per job.
+        self.gather_s = gather_s
+        self._open = 0  # requests accepted and not yet answered
+        self._peak = 1
+        self._timer: asyncio.TimerHandle | None = None
         # (variant, requests) of each job, the latest thousand: what batching achieved
         self.batches: deque[tuple[str, int]] = deque(maxlen=1000)
         self._waiting: list[_Waiting] = []
@@ -50,10 +58,27 @@ class CheckService:
             return []
         future = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(variant, texts, future))
-        self._dispatch()
-        return await future
+        self._open += 1
+        self._peak = max(self._peak, self._open)
+        self._consider()
+        try:
+            return await future
+        finally:
+            self._open -= 1
+
+    def _consider(self) -> None:
+        """Dispatch now, or wait a little for the requests that are likely to come."""
+        if self._busy or not self._waiting:
+            return
+        if len(self._waiting) >= self._peak:
+            self._dispatch()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.gather_s, self._dispatch)
 
     def _dispatch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._waiting = [w for w in self._waiting if not w.future.done()]  # timed out
         if self._busy or not self._waiting:
             return
@@ -92,7 +117,8 @@ class CheckService:
                 else:
                     waiting.future.set_result(found[at:at + count])
             at += count
-        self._dispatch()
+        self._peak = max(1, self._peak - 1)
+        self._consider()
 
 
 @dataclass

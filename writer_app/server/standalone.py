@@ -46,7 +46,7 @@ def _variant_checker(base, variant: str):
 
 def load_engines(*, grammar: bool, spelling: bool, grammar_model: str, completion: bool,
                  model: str, device: str, dtype: str, adapter: str, variant: str,
-                 progress: Callable[[str], None]) -> LoadedEngines:
+                 progress: Callable[[str], None], allow_pickle: bool = False) -> LoadedEngines:
     """Load what is asked; raises ModelLoadError, DeviceError, AdapterError or
     DocumentError (each with a one-line message)."""
     checker = None
@@ -57,7 +57,7 @@ def load_engines(*, grammar: bool, spelling: bool, grammar_model: str, completio
 
         progress("loading the grammar checker…")
         checker = GrammarChecker.load(
-            resolve_grammar_model(grammar_model) if grammar else None,
+            resolve_grammar_model(grammar_model, allow_pickle=allow_pickle) if grammar else None,
             device="cpu" if device == "auto" else device, personal_words=load_dictionary(),
             variant=variant, spelling=spelling, grammar=grammar)
     engine = model_id = None
@@ -67,11 +67,12 @@ def load_engines(*, grammar: bool, spelling: bool, grammar_model: str, completio
         from writer_app.inference.completion import CompletionEngine
         from writer_app.inference.registry import load_causal_lm
 
-        loaded = load_causal_lm(ModelSpec(model, device, dtype), progress)
+        loaded = load_causal_lm(ModelSpec(model, device, dtype, allow_pickle=allow_pickle),
+                                progress)
         engine = CompletionEngine(loaded.model, loaded.tokenizer)
         engine.base_name = loaded.info.name
         engine.base_fingerprint = model_fingerprint(loaded.info.path)
         if adapter:
-            engine.set_adapter(adapter)
+            engine.set_adapter(adapter, allow_pickle=allow_pickle)
         model_id = loaded.info.name
     return LoadedEngines(checker, engine, model_id)

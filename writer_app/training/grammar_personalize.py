@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from writer_app.core.doc_import import read_documents
+from writer_app.core.doc_import import MAX_CORPUS_BYTES, read_documents
 from writer_app.core.documents import atomic_write_text
 from writer_app.core.gec.edits import apply_edits
 from writer_app.core.gec.tokens import split_sentences, words
@@ -83,6 +83,7 @@ class GrammarPersonalizeConfig:
     seed: int = 0
     threads: int | None = None
     held_out_limit: int = HELD_OUT_LIMIT
+    max_bytes: int = MAX_CORPUS_BYTES  # text read from the documents at most
 
 
 # --- sentences ------------------------------------------------------------------------------
@@ -214,7 +215,11 @@ class GrammarPersonalizer:
         return folder
 
     def sentences(self) -> tuple[list[str], list[str], int, list]:
-        result = read_documents(self.config.docs)
+        result = read_documents(self.config.docs, self.config.max_bytes)
+        if not result.documents:
+            reasons = "; ".join(f"{s.path}: {s.reason}" for s in result.skipped[:3])
+            raise GrammarPersonalizeError("No readable documents were found"
+                                          + (f" ({reasons})" if reasons else "") + ".")
         documents = [user_sentences(d.text) for d in result.documents]
         train, held = split_held_out(documents)
         rng = random.Random(self.config.seed)
@@ -419,6 +424,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, metavar="N",
                         help="CPU threads (default: all available cores)")
+    parser.add_argument("--max-bytes", type=int, default=MAX_CORPUS_BYTES, metavar="N",
+                        help=f"read at most N bytes of text from the documents (default "
+                             f"{MAX_CORPUS_BYTES >> 20} MB)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -435,14 +443,15 @@ def config_from_args(args: argparse.Namespace) -> GrammarPersonalizeConfig:
     return GrammarPersonalizeConfig(
         docs=tuple(args.docs), out=Path(args.out), model=args.model, max_steps=args.max_steps,
         batch_size=args.batch_size, train_layers=args.train_layers, seed=args.seed,
-        threads=args.threads)
+        threads=args.threads, max_bytes=args.max_bytes)
 
 
 def argument_problem(args: argparse.Namespace) -> str:
     checks = ((args.max_steps < 1, "--max-steps must be >= 1"),
               (args.batch_size < 1, "--batch-size must be >= 1"),
               (args.train_layers < 0, "--train-layers must be >= 0"),
-              (args.threads is not None and args.threads < 1, "--threads must be >= 1"))
+              (args.threads is not None and args.threads < 1, "--threads must be >= 1"),
+              (args.max_bytes < 1, "--max-bytes must be >= 1"))
     return next((message for bad, message in checks if bad), "")
 
 

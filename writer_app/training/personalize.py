@@ -29,20 +29,19 @@ prints ``start`` (with the time estimate) and ``done`` without training.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
 
-from writer_app.core.doc_import import ImportResult, read_documents
+from writer_app.core.doc_import import MAX_CORPUS_BYTES, ImportResult, read_documents
 from writer_app.core.documents import atomic_write_text
 from writer_app.core.out_folder import (
     is_ours,
@@ -52,6 +51,7 @@ from writer_app.core.out_folder import (
     temp_folder,
     write_marker,
 )
+from writer_app.training import distributed, report_eval
 from writer_app.training.lora_data import (
     ChunkOrder,
     Window,
@@ -62,6 +62,16 @@ from writer_app.training.lora_data import (
     split_corpus,
     steps_for,
     training_windows,
+)
+from writer_app.training.lora_steps import (  # noqa: F401 - importable from here too
+    StopGuard,
+    Stopped,
+    autocast,
+    chunked,
+    collate,
+    mean_nll,
+    nll_sum,
+    text_perplexity,
 )
 from writer_app.training.state_io import StateFormatError, has_state, load_state, save_state
 
@@ -76,10 +86,6 @@ GPU_LR = 2e-4
 WEAK_CORPUS_WORDS = 2000
 RESUME_DIR = "resume"
 STATE_FILE = "state.json"
-
-
-class Stopped(Exception):  # noqa: N818 - a signal, not an error
-    """Raised inside the model when SIGINT/SIGTERM asked the run to stop."""
 
 
 class PersonalizeError(Exception):
@@ -118,6 +124,10 @@ class FinetuneConfig:
     sample_tokens: int = 30
     threads: int | None = None
     allow_pickle: bool = False  # a base model with pickle weights only (--allow-pickle)
+    max_bytes: int = MAX_CORPUS_BYTES  # text read from the documents at most
+    # windows per optimizer step across all processes (default: 2 per process on a CPU;
+    # on a GPU 8 per process, doubled while the run keeps about 20 steps)
+    windows_per_step: int | None = None
 
 
 @dataclass
@@ -150,93 +160,6 @@ class RunState:
     evals: list[dict] = field(default_factory=list)
 
 
-# --- the stop guard -------------------------------------------------------------------------
-
-
-class StopGuard:
-    """Raises Stopped between decoder blocks once `stop` is set, in forward and backward."""
-
-    def __init__(self, model, stop: threading.Event) -> None:
-        self.stop = stop
-        lists = [m for m in model.modules() if isinstance(m, torch.nn.ModuleList)]
-        blocks = max(lists, key=len) if lists else []
-        self._handles = [block.register_forward_hook(self._after_block) for block in blocks]
-
-    def check(self) -> None:
-        if self.stop.is_set():
-            raise Stopped()
-
-    def _after_block(self, _module, _args, output):
-        self.check()
-        hidden = output[0] if isinstance(output, tuple) else output
-        if torch.is_tensor(hidden) and hidden.requires_grad:
-            hidden.register_hook(self._in_backward)
-
-    def _in_backward(self, _grad):
-        self.check()
-
-    def remove(self) -> None:
-        for handle in self._handles:
-            handle.remove()
-
-
-# --- batches and loss -----------------------------------------------------------------------
-
-
-def collate(windows: Sequence[Window], pad_id: int, device) -> dict[str, torch.Tensor]:
-    """Padded input ids, attention mask and labels (context and padding masked out)."""
-    length = max(len(w.ids) for w in windows)
-    ids = torch.full((len(windows), length), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(windows), length), dtype=torch.long)
-    labels = torch.full((len(windows), length), -100, dtype=torch.long)
-    for row, window in enumerate(windows):
-        n = len(window.ids)
-        ids[row, :n] = torch.tensor(window.ids)
-        mask[row, :n] = 1
-        labels[row, n - window.scored : n] = ids[row, n - window.scored : n]
-    return {"input_ids": ids.to(device), "attention_mask": mask.to(device),
-            "labels": labels.to(device)}
-
-
-def _predicted_tokens(batch: dict[str, torch.Tensor]) -> int:
-    """Tokens that count in the loss: labelled positions after the first of each row."""
-    return int((batch["labels"][:, 1:] != -100).sum())
-
-
-def chunked(items: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def autocast(device: torch.device):
-    if device.type != "cuda":
-        return contextlib.nullcontext()
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.autocast("cuda", dtype=dtype)
-
-
-@torch.no_grad()
-def mean_nll(model, windows: Sequence[Window], micro_batch: int, pad_id: int,
-             device: torch.device) -> float:
-    """Mean negative log-likelihood per predicted token over `windows`."""
-    was_training = model.training
-    model.eval()
-    total, count = 0.0, 0
-    try:
-        for group in chunked(windows, micro_batch):
-            batch = collate(group, pad_id, device)
-            n = _predicted_tokens(batch)
-            if n == 0:
-                continue
-            with autocast(device):
-                loss = model(**batch).loss
-            total += float(loss) * n
-            count += n
-    finally:
-        model.train(was_training)
-    return total / max(1, count)
-
-
 # --- planning -------------------------------------------------------------------------------
 
 
@@ -250,7 +173,7 @@ def pick_device(name: str) -> torch.device:
 
 def make_plan(config: FinetuneConfig, doc_ids: list[list[int]], eos: int | None,
               device: torch.device, words: int, skipped: list[dict], base_key: str,
-              emit: Emit) -> Plan:
+              emit: Emit, processes: int = 1) -> Plan:
     gpu = device.type == "cuda"
     context = config.context or (512 if gpu else 256)
     split = split_corpus(doc_ids, seed=config.seed)
@@ -271,7 +194,7 @@ def make_plan(config: FinetuneConfig, doc_ids: list[list[int]], eos: int | None,
     if gpu:  # up to 32 windows (16k tokens) a step, but keep at least ~20 steps
         while accumulate < 4 and steps_for(len(train), micro * accumulate * 2, epochs) >= 20:
             accumulate *= 2
-    per_step = micro * accumulate
+    per_step = config.windows_per_step or micro * accumulate * processes
     total = steps_for(len(train), per_step, epochs)
     if config.max_steps:
         total = min(total, config.max_steps) if config.epochs else config.max_steps
@@ -310,7 +233,9 @@ def _load_lora_state(model, state: dict[str, torch.Tensor]) -> None:
 class Personalizer:
     def __init__(self, config: FinetuneConfig, emit: Emit = print_event) -> None:
         self.config = config
-        self.emit = emit
+        self.world = distributed.world_from_env()
+        # Under torchrun only rank 0 reports; the others still say why they failed.
+        self.emit = emit if self.world.main else _errors_only(emit)
         self.out = Path(config.out).expanduser()
         self.started = time.monotonic()
         self.train_seconds = 0.0  # time inside training steps, for tokens/s
@@ -325,9 +250,12 @@ class Personalizer:
         from writer_app.training.tagger_training import available_cores, seed_everything
 
         seed_everything(self.config.seed)
-        torch.set_num_threads(self.config.threads or available_cores())
-        self.device = pick_device(self.config.device)
-        device_name = "cuda" if self.device.type == "cuda" else "cpu"
+        cores = max(1, available_cores() // self.world.local_size)  # processes share them
+        torch.set_num_threads(self.config.threads or cores)
+        device_name = distributed.device_for(
+            self.world, "cuda" if pick_device(self.config.device).type == "cuda" else "cpu")
+        self.device = torch.device(device_name)
+        distributed.start(self.world, self.device)
         loaded = load_causal_lm(ModelSpec(self.config.model, device_name, "float32",
                                           allow_pickle=self.config.allow_pickle))
         if loaded.info.device != device_name:
@@ -337,6 +265,8 @@ class Personalizer:
         self.identity = base_model_identity(self.config.model, loaded.info.name,
                                             loaded.info.path)
         self.model = self._with_lora(loaded.model)
+        distributed.broadcast_parameters(
+            [p for p in self.model.parameters() if p.requires_grad], self.world)
         eos = self.tokenizer.eos_token_id
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None \
             else (eos if eos is not None else 0)
@@ -353,7 +283,7 @@ class Personalizer:
 
     def _documents(self) -> ImportResult:
         """The documents, read (and refused when there are none) before the model loads."""
-        result = read_documents(self.config.docs)
+        result = read_documents(self.config.docs, self.config.max_bytes)
         if not result.documents:
             reasons = "; ".join(f"{s.path}: {s.reason}" for s in result.skipped[:3])
             raise PersonalizeError("No readable documents were found"
@@ -401,7 +331,9 @@ class Personalizer:
         eval_time = self.forward_per_window * len(plan.valid)
         evals = math.ceil(steps / plan.eval_every) + (state.valid_before is None)
         samples = 2 * self.config.sample_tokens * forward / 16  # one batch for each model
-        return steps * step_time + evals * eval_time + samples
+        comparison = report_eval.estimate_seconds(
+            sum(w.scored for w in plan.valid), self.forward_per_window, plan.context)
+        return steps * step_time + evals * eval_time + samples + comparison
 
     # -- resume state --------------------------------------------------------------------
     def _save_resume(self, folder: Path, plan: Plan, state: RunState) -> None:
@@ -419,6 +351,8 @@ class Personalizer:
         atomic_write_text(folder / STATE_FILE, json.dumps(data, indent=1) + "\n")
 
     def _write_resume_only(self, plan: Plan, state: RunState) -> None:
+        if not self.world.main:
+            return
         self.out.mkdir(parents=True, exist_ok=True)
         if not is_ours(self.out):  # stopped before the first adapter: ours from now on
             write_marker(self.out, "adapter")
@@ -474,6 +408,8 @@ class Personalizer:
     def _save_adapter(self, plan: Plan, state: RunState) -> None:
         from writer_app.inference.adapters import METADATA_FILE
 
+        if not self.world.main:
+            return
         self.emit("saving", step=state.step)  # a cancel now waits for "saved"
         with temp_folder(self.out) as staging:
             self.model.save_pretrained(str(staging))
@@ -492,18 +428,24 @@ class Personalizer:
         began = time.perf_counter()
         windows = [plan.train[i] for i in order.step_indexes(step)]
         groups = list(chunked(windows, plan.micro_batch))
-        total = 0.0
+        total, tokens = 0.0, 0
         self.optimizer.zero_grad(set_to_none=True)
-        for group in groups:
+        for index in self.world.share(range(len(groups))):  # all of them in one process
+            group = groups[index]
+            # LoRA dropout drawn per micro-batch, so any number of processes trains alike
+            torch.manual_seed(self.config.seed * 1_000_003 + step * 1_009 + index)
             batch = collate(group, self.pad_id, self.device)
             with autocast(self.device):
                 loss = self.model(**batch).loss / len(groups)
             self.scaler.scale(loss).backward()
             total += float(loss.detach())
-            self.train_tokens += int(batch["attention_mask"].sum())
+            tokens += int(batch["attention_mask"].sum())
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        distributed.sum_gradients(params, self.world)
+        total, tokens = distributed.sum_values([total, tokens], self.world, self.device)
+        self.train_tokens += int(tokens)
         self.scaler.unscale_(self.optimizer)
-        torch.nn.utils.clip_grad_norm_(
-            [p for p in self.model.parameters() if p.requires_grad], self.config.clip_norm)
+        torch.nn.utils.clip_grad_norm_(params, self.config.clip_norm)
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.scheduler.step()
@@ -512,7 +454,10 @@ class Personalizer:
 
     def _evaluate(self, plan: Plan, state: RunState) -> float:
         began = time.perf_counter()
-        loss = mean_nll(self.model, plan.valid, plan.micro_batch * 2, self.pad_id, self.device)
+        total, count = nll_sum(self.model, self.world.share(plan.valid), plan.micro_batch * 2,
+                               self.pad_id, self.device)
+        total, count = distributed.sum_values([total, count], self.world, self.device)
+        loss = total / max(1, count)
         self.eval_seconds.append(time.perf_counter() - began)
         state.evals.append({"step": state.step, "valid_loss": loss})
         self.emit("eval", step=state.step, valid_loss=round(loss, 5))
@@ -582,7 +527,7 @@ class Personalizer:
         del documents  # the token ids are all that is needed from here on
         eos = self.tokenizer.eos_token_id
         plan = make_plan(self.config, doc_ids, eos, self.device, words, skipped,
-                         self.identity["fingerprint"], self.emit)
+                         self.identity["fingerprint"], self.emit, self.world.size)
         self.optimizer, self.scheduler = self._optimizer(plan)
         fp16 = self.device.type == "cuda" and not torch.cuda.is_bf16_supported()
         self.scaler = torch.amp.GradScaler("cuda", enabled=fp16)
@@ -635,7 +580,8 @@ class Personalizer:
             _load_lora_state(self.model, best)
         elif _has_adapter(self.out):
             self._load_saved_adapter()
-        self._report(plan, state)
+        if self.world.main:
+            self._report(plan, state)
         self.emit("done", adapter=str(self.out), interrupted=False)
         return True
 
@@ -649,12 +595,34 @@ class Personalizer:
     def _report(self, plan: Plan, state: RunState) -> None:
         try:
             samples = self._samples(plan)
+            evaluation = self._compare(plan)
         except Stopped:
-            samples = []
+            samples, evaluation = [], None
         self.emit("report", ppl_before=_ppl(state.valid_before), ppl_after=_ppl(state.best_loss),
                   documents=plan.documents, tokens=plan.tokens,
                   seconds=round(state.seconds + self._elapsed(), 1), samples=samples,
-                  best_step=state.best_step, adapter=str(self.out))
+                  best_step=state.best_step, adapter=str(self.out), evaluation=evaluation)
+
+    def _compare(self, plan: Plan) -> dict | None:
+        """Base against personalized on the held-out text (report_eval); None when
+        there is too little of it. The last use of the model: the adapter is merged."""
+        from writer_app.core.requests import ModelSpec
+        from writer_app.inference.registry import load_causal_lm
+
+        def load_base():
+            spec = ModelSpec(self.config.model, str(self.device), "float32",
+                             allow_pickle=self.config.allow_pickle)
+            return load_causal_lm(spec).model
+
+        text = report_eval.heldout_text(self.tokenizer, plan.valid)
+        return report_eval.compare(self.model, self.tokenizer, text, load_base)
+
+
+def _errors_only(emit: Emit) -> Emit:
+    def errors(event: str, **fields) -> None:
+        if event == "error":
+            emit(event, **fields)
+    return errors
 
 
 def _ppl(loss: float | None) -> float | None:
@@ -678,18 +646,6 @@ def _has_adapter(folder: Path) -> bool:
 
 
 # --- perplexity and the report as text -------------------------------------------------------
-
-
-def text_perplexity(model, tokenizer, text: str, context: int = 512) -> tuple[float, int]:
-    """(perplexity, scored tokens) of `text`; windows of `context` tokens, each scoring its
-    second half with the first half as context (the first window scores all of it)."""
-    ids = tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
-    windows = scoring_windows(ids, context, max(1, context // 2))
-    if not windows:
-        return float("nan"), 0
-    device = next(model.parameters()).device
-    loss = mean_nll(model, windows, 4, tokenizer.pad_token_id or 0, device)
-    return math.exp(loss), max(0, len(ids) - 1)
 
 
 def format_report(report: dict) -> str:
@@ -718,12 +674,16 @@ def finetune(config: FinetuneConfig, emit: Emit = print_event) -> int:
     from writer_app.training.tagger_training import stop_signals
 
     warnings.filterwarnings("ignore", category=FutureWarning)  # library deprecation notes
+    warnings.filterwarnings("ignore", message=".*fan_in_fan_out.*")  # GPT-2's Conv1D layers
     problem = out_problem(config.out, config.docs)
     if problem:  # refused before anything is loaded or written
         emit("error", message=problem)
         return 1
-    sweep_stale(Path(config.out).expanduser().parent, Path(config.out).name)
-    sweep_stale(Path(config.out).expanduser(), RESUME_DIR)
+    if distributed.world_from_env().main:
+        sweep_stale(Path(config.out).expanduser().parent, Path(config.out).name)
+        sweep_stale(Path(config.out).expanduser(), RESUME_DIR)
+    else:  # under torchrun only rank 0 reports
+        emit = _errors_only(emit)
     with stop_signals() as stop:
         try:
             Personalizer(config, emit).run(stop)
@@ -739,6 +699,8 @@ def finetune(config: FinetuneConfig, emit: Emit = print_event) -> int:
             traceback.print_exc(file=sys.stderr)
             emit("error", message=f"{type(exc).__name__}: {one_line(exc)}")
             return 1
+        finally:
+            distributed.stop()
     return 0
 
 
@@ -766,7 +728,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     advanced.add_argument("--context", type=int, default=None, metavar="N",
                           help="tokens per training window (default 256 on CPU, 512 on GPU)")
     advanced.add_argument("--threads", type=int, default=None, metavar="N",
-                          help="CPU threads (default: all available cores)")
+                          help="CPU threads (default: all available cores, shared out "
+                               "among the processes of a torchrun launch)")
+    advanced.add_argument("--max-bytes", type=int, default=MAX_CORPUS_BYTES, metavar="N",
+                          help=f"read at most N bytes of text from the documents (default "
+                               f"{MAX_CORPUS_BYTES >> 20} MB)")
+    advanced.add_argument("--windows-per-step", type=int, default=None, metavar="N",
+                          help="training windows per optimizer step across all processes "
+                               f"(default: {CPU_WINDOWS} per process on a CPU, 8-32 per "
+                               "process on a GPU)")
 
 
 def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
@@ -775,7 +745,8 @@ def config_from_args(args: argparse.Namespace) -> FinetuneConfig:
         epochs=args.epochs, preset=args.preset, resume=args.resume, name=args.name,
         seed=args.seed, device=args.device, dry_run=getattr(args, "dry_run", False),
         lr=args.lr, context=args.context, threads=args.threads,
-        allow_pickle=getattr(args, "allow_pickle", False))
+        allow_pickle=getattr(args, "allow_pickle", False), max_bytes=args.max_bytes,
+        windows_per_step=getattr(args, "windows_per_step", None))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -802,7 +773,10 @@ def argument_problem(args: argparse.Namespace) -> str:
               (args.epochs is not None and args.epochs <= 0, "--epochs must be positive"),
               (args.lr is not None and args.lr <= 0, "--lr must be positive"),
               (args.context is not None and args.context < 8, "--context must be >= 8"),
-              (args.threads is not None and args.threads < 1, "--threads must be >= 1"))
+              (args.threads is not None and args.threads < 1, "--threads must be >= 1"),
+              (args.max_bytes < 1, "--max-bytes must be >= 1"),
+              (getattr(args, "windows_per_step", None) is not None
+               and args.windows_per_step < 1, "--windows-per-step must be >= 1"))
     return next((message for bad, message in checks if bad), "")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -104,14 +105,23 @@ def test_compose_shifts_and_merges():
     assert composed[0].message.startswith("spelling a; then use 'receives'")
 
 
-def test_compose_merges_an_edit_spanning_two_spelled_words():
+def test_compose_keeps_the_spelling_and_drops_a_side_effect_beyond_the_word():
+    # "the  world" -> "a world" would change an article along with two spelling fixes
     text = "teh  wrold"
     spelling = [_edit(0, 3, "the", Category.SPELLING), _edit(5, 10, "world", Category.SPELLING)]
-    corrected = apply_edits(text, spelling)
-    grammar = [_edit(0, 10, "a world")]  # "the  world" -> "a world"
-    (edit,) = compose(text, spelling, grammar)
-    assert (edit.start, edit.end, edit.replacement) == (0, 10, "a world")
-    assert apply_edits(text, [edit]) == apply_edits(corrected, grammar)
+    composed = compose(text, spelling, [_edit(0, 10, "a world")])
+    assert [(e.start, e.end, e.replacement) for e in composed] == [(0, 3, "the"),
+                                                                   (5, 10, "world")]
+    assert apply_edits(text, composed) == "the  world"
+
+
+def test_overlapping_layer_edits_never_raise():
+    from writer_app.inference.grammar.checker import without_overlaps
+
+    edits = [_edit(0, 5, "a"), _edit(3, 8, "b"), _edit(8, 8, "c"), _edit(8, 8, "d")]
+    kept = without_overlaps(edits)
+    _assert_well_formed("x" * 10, kept)
+    assert len(kept) == 2
 
 
 def test_compose_drops_a_grammar_edit_that_undoes_the_spelling():
@@ -136,7 +146,9 @@ class FakeEngine:
         self.calls.append(list(texts))
         result = []
         for text in texts:
-            edits = [_edit(m.start(), m.end(), "got", Category.WORD_CHOICE, "Use 'got'")
+            # sure of its word swap (the checker drops unsure ones: WORD_SWAP_CONFIDENCE)
+            edits = [GrammarEdit(m.start(), m.end(), "got", Category.WORD_CHOICE, "Use 'got'",
+                                 0.9, "R")
                      for m in re.finditer(r"\breceived\b", text)
                      if m.group().lower() not in self.ignore_words]
             edits += [_edit(m.start(), m.start(), ",", Category.PUNCTUATION)
@@ -299,3 +311,16 @@ def test_the_tagger_cannot_undo_a_rule_edit():
     undo = GrammarEdit(11, 15, "was", Category.AGREEMENT, "m", 0.6, "$TRANSFORM")
     other = GrammarEdit(21, 26, "prouder", Category.OTHER, "m", 0.6, "$REPLACE")
     assert _outside([rule], [undo, other]) == [other]
+
+
+def test_an_unsure_swap_of_a_correct_word_is_dropped_but_a_form_change_is_kept():
+    from writer_app.inference.grammar.checker import _trusted
+
+    text = "The dog wagged its tail and go home."
+    swap = GrammarEdit(8, 14, "was", Category.WORD_CHOICE, "m", 0.4, "$REPLACE_was")
+    form = GrammarEdit(28, 30, "went", Category.VERB_FORM, "m", 0.4, "$TRANSFORM_VERB_VB_VBD")
+    assert not _trusted(text, swap)
+    assert _trusted(text, replace(swap, confidence=0.9))
+    assert _trusted(text, form)
+    assert not _trusted("Yours sincerely,\nHelen", GrammarEdit(15, 16, "", Category.PUNCTUATION,
+                                                               "m", 0.9, "$DELETE"))

@@ -107,3 +107,56 @@ def test_held_back_text_could_start_a_stop_string():
     assert _held_back("Hello wor", ["world"]) == 3
     assert _held_back("Hello", ["\n\n"]) == 0
     assert _held_back("Hello\n", ["\n\n", "xyz"]) == 1
+
+
+class _ManualHost:
+    """Holds jobs until the test runs them (in the event loop's thread)."""
+
+    def __init__(self) -> None:
+        self.jobs: list = []
+        self.source = LoadedEngines(FakeGrammarChecker())
+
+    def submit(self, job) -> None:
+        self.jobs.append(job)
+
+    def run_next(self) -> None:
+        assert self.jobs[0].step(self.source)
+        self.jobs.pop(0)
+
+
+def test_an_idle_engine_waits_for_as_many_requests_as_were_lately_open():
+    import asyncio
+
+    from writer_app.server.services import CheckService
+
+    async def scenario():
+        host = _ManualHost()
+        service = CheckService(host, gather_s=60.0)  # only the count can end the wait
+        first = asyncio.create_task(service.check("en-US", ["teh"]))
+        await asyncio.sleep(0.01)
+        assert len(host.jobs) == 1  # alone: no waiting
+        others = [asyncio.create_task(service.check("en-US", [f"wrold {i}"]))
+                  for i in range(3)]
+        await asyncio.sleep(0.01)
+        host.run_next()  # four were open at once: the three waiting go together
+        await asyncio.sleep(0.01)
+        assert len(host.jobs) == 1 and len(host.jobs[0].texts) == 3
+        host.run_next()
+        await asyncio.gather(first, *others)
+        late = asyncio.create_task(service.check("en-US", ["teh"]))
+        await asyncio.sleep(0.01)
+        assert not host.jobs  # it waits for a second one (the expected number is 2 now)
+        later = asyncio.create_task(service.check("en-US", ["teh"]))
+        await asyncio.sleep(0.01)
+        assert len(host.jobs) == 1 and len(host.jobs[0].texts) == 2
+        host.run_next()
+        await asyncio.gather(late, later)
+        for _ in range(3):  # a lone client, once the burst is forgotten, never waits
+            alone = asyncio.create_task(service.check("en-US", ["teh"]))
+            await asyncio.sleep(0.01)
+            if host.jobs:
+                host.run_next()
+            await asyncio.wait_for(alone, 1)
+        return [size for _, size in service.batches]
+
+    assert asyncio.run(scenario()) == [1, 3, 2, 1, 1, 1]

@@ -133,3 +133,14 @@ def test_without_a_checker_checks_are_unavailable():
     with serving(None) as (url, _):
         response = httpx.post(f"{url}/v2/check", data={"text": "teh", "language": "en"})
         assert response.status_code == 503
+
+
+def test_a_long_paragraph_is_checked_in_pieces_with_offsets_kept(checker, lt_server):
+    sentence = "This sentence is fine and plain. "
+    text = "😀 teh start. " + sentence * 300 + "The wrold ends."
+    result = httpx.post(f"{lt_server}/v2/check", data={"text": text, "language": "en"},
+                        timeout=60).json()
+    assert [_utf16(text, m["offset"], m["length"]) for m in result["matches"]] == [
+        "teh", "wrold"]
+    assert len(checker.calls[-1]) >= 3  # the one line went to the checker in pieces
+    assert all(len(piece) <= 4000 for piece in checker.calls[-1])

@@ -200,6 +200,7 @@ def test_the_text_is_never_logged(checker, tiny_engine, capfd):
             text = f"teh {SECRET} wrold"
             assert _check(url, data={"text": text, "language": "en"}).status_code == 200
             httpx.get(f"{url}/v2/check", params={"text": text, "language": "en"})
+            httpx.get(f"{url}/v2/{SECRET}")  # an unknown path is not logged either
             checker.fail_with = RuntimeError(f"failed on {SECRET}")
             assert _check(url, data={"text": text, "language": "en"}).status_code == 500
             httpx.post(f"{url}/v1/completions", json={"prompt": SECRET, "max_tokens": 3})
@@ -242,3 +243,11 @@ def test_a_non_loopback_host_with_a_token_prints_a_warning(monkeypatch, capsys):
     assert status == 0 and served["ran"] and served["host"] == "192.0.2.7"
     assert "writer-app: warning: listening on 192.0.2.7" in err
     assert "LanguageTool API at http://192.0.2.7:8081/v2" in err and "OpenAI" not in err
+
+
+def test_a_model_that_does_not_load_is_one_line_and_exit_2(capsys, tmp_path):
+    status = cli.main(["serve", "--port", "0", "--no-completion", "--grammar-model",
+                       str(tmp_path / "missing")])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("writer-app: error: ") == 1
+    assert "missing" in err.splitlines()[-1] and "Traceback" not in err

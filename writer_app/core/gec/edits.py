@@ -110,7 +110,7 @@ def span_edits(text: str, tokens: Sequence[Token], final: Sequence[str]) -> list
         left = tokens[first - 1] if first > 0 else None
         right = tokens[last] if last < len(tokens) else None
         if first < last and target:
-            start, end, replacement = tokens[first].start, tokens[last - 1].end, detokenize(target)
+            start, end, replacement = _replacement(text, tokens, first, last, target)
         elif first < last:
             start, end, replacement = _deletion(text, tokens, first, last, left, right)
         else:
@@ -120,6 +120,34 @@ def span_edits(text: str, tokens: Sequence[Token], final: Sequence[str]) -> list
             continue
         edits.append(SpanEdit(start, end, replacement, (first, last), run))
     return edits
+
+
+def _replacement(
+    text: str, tokens: Sequence[Token], first: int, last: int, target: list[str]
+) -> tuple[int, int, str]:
+    """Replace tokens[first:last] by ``target``, with the gaps at either end as the
+    detokeniser would join the new neighbours: when ", their" becomes "there", the space
+    that "it" and "there" need is written, not lost ("it there", never "itthere")."""
+    start, end, body = tokens[first].start, tokens[last - 1].end, detokenize(target)
+    if first > 0:
+        left = tokens[first - 1]
+        gap = text[left.end : start]
+        if gap.strip() == "":
+            wanted = separator(left.text, target[0])
+            if wanted and not gap:
+                body = wanted + body
+            elif not wanted and gap:
+                start, body = left.end, body
+    if last < len(tokens):
+        right = tokens[last]
+        gap = text[end : right.start]
+        if gap.strip() == "":
+            wanted = separator(target[-1], right.text)
+            if wanted and not gap:
+                body += wanted
+            elif not wanted and gap:
+                end = right.start
+    return start, end, body
 
 
 def _trim_whitespace_edit(
@@ -208,3 +236,26 @@ def explain(
     return GrammarEdit(
         edit.start, edit.end, edit.replacement, category, message, confidence, tags[0]
     )
+
+
+# --- trust ----------------------------------------------------------------------------------
+
+
+def damage(text: str, edit: GrammarEdit | SpanEdit) -> str | None:
+    """Why applying ``edit`` alone would damage ``text`` (None when it would not): a span
+    outside the text, or two words glued together ("it, their" -> "itthere"). An edit
+    replaces only ``text[start:end]``, so everything outside its span is unchanged by
+    construction; what remains to check is how the replacement meets its neighbours."""
+    start, end, new = edit.start, edit.end, edit.replacement
+    if not 0 <= start <= end <= len(text):
+        return f"span {start}-{end} outside the text"
+    left = text[start - 1] if start else ""
+    right = text[end] if end < len(text) else ""
+    old = text[start:end]
+    if left.isalnum() and new[:1].isalnum() and not old[:1].isalnum():
+        return f"glues {left!r} to {new!r}"
+    if right.isalnum() and new[-1:].isalnum() and not old[-1:].isalnum():
+        return f"glues {new!r} to {right!r}"
+    if not new and left.isalnum() and right.isalnum():
+        return f"deleting {old!r} glues its neighbours"
+    return None

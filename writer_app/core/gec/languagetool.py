@@ -20,6 +20,7 @@ What LanguageTool's clients rely on, and this module keeps:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,6 +41,7 @@ SOFTWARE = {"name": "writer_app", "version": __version__, "buildDate": "",
             "apiVersion": API_VERSION, "premium": False, "premiumHint": "", "status": ""}
 SHORT_MESSAGES = {
     Category.SPELLING: "Spelling mistake",
+    Category.VARIANT: "Spelling variant",
     Category.VERB_FORM: "Verb form",
     Category.AGREEMENT: "Agreement error",
     Category.ARTICLE: "Article or determiner",
@@ -55,6 +57,7 @@ SHORT_MESSAGES = {
 # LanguageTool's category ids and names for ours (the rest are GRAMMAR).
 LT_CATEGORIES = {
     Category.SPELLING: ("TYPOS", "Possible Typo"),
+    Category.VARIANT: ("TYPOS", "Possible Typo"),
     Category.PUNCTUATION: ("PUNCTUATION", "Punctuation"),
     Category.CAPITALISATION: ("CASING", "Capitalization"),
     Category.REDUNDANCY: ("REDUNDANCY", "Redundant Phrases"),
@@ -69,7 +72,7 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 def issue_type(category: Category) -> str:
     """LanguageTool's issueType (its ITS 2.0 localization-quality names)."""
-    if category is Category.SPELLING:
+    if category in (Category.SPELLING, Category.VARIANT):
         return "misspelling"
     if category in (Category.PUNCTUATION, Category.CAPITALISATION):
         return "typographical"
@@ -147,12 +150,13 @@ def to_languagetool(
     edits = list(edits)
     spans = match_spans(source.plain, edits, selection or RuleSelection())
     sentences = split_sentences(source.plain)
+    starts = [sentence.start for sentence in sentences]
     return {
         "software": dict(SOFTWARE),
         "warnings": {"incompleteResults": incomplete},
         "language": language_object(language, detected or language,
                                     english_confidence(source.plain, edits)),
-        "matches": [_match(source, span, sentences) for span in spans],
+        "matches": [_match(source, span, sentences, starts) for span in spans],
     }
 
 
@@ -240,7 +244,7 @@ def _widened(plain: str, edit: GrammarEdit) -> tuple[int, int, str]:
     return start, end, replacement
 
 
-def _match(source: SourceText, span: _Span, sentences) -> dict[str, Any]:
+def _match(source: SourceText, span: _Span, sentences, starts: list[int]) -> dict[str, Any]:
     first = span.edits[0]
     category = Category(first.category)
     offset, length = source.utf16_span(span.start, span.end)
@@ -253,7 +257,7 @@ def _match(source: SourceText, span: _Span, sentences) -> dict[str, Any]:
         "offset": offset,
         "length": length,
         "context": context(source.plain, span.start, span.end),
-        "sentence": _sentence(source.plain, span.start, sentences),
+        "sentence": _sentence(span.start, sentences, starts),
         "type": {"typeName": "UnknownWord" if category is Category.SPELLING else "Other"},
         "rule": {
             "id": rule_id(first),
@@ -281,9 +285,12 @@ def context(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> dict
 _BLANKS = str.maketrans({"\n": " ", "\t": " ", "\r": " "})
 
 
-def _sentence(text: str, position: int, sentences) -> str:
-    """The sentence holding ``position`` (an insertion at a sentence's end belongs to it)."""
-    for sentence in sentences:
-        if sentence.start <= position <= sentence.end:
-            return sentence.text
+def _sentence(position: int, sentences, starts: list[int]) -> str:
+    """The sentence holding ``position`` (an insertion at a sentence's end belongs to it);
+    ``sentences`` in text order, ``starts`` their starts."""
+    index = bisect_right(starts, position) - 1
+    if index >= 0 and position <= sentences[index].end:
+        return sentences[index].text
+    if index >= 1 and position <= sentences[index - 1].end:
+        return sentences[index - 1].text
     return ""

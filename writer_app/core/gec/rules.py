@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from functools import cache
 
 from writer_app.core.gec.edits import GrammarEdit
+from writer_app.core.gec.pattern_rules import PATTERN_RULES
 from writer_app.core.gec.protect import is_protected
 from writer_app.core.gec.tags import Category
 from writer_app.core.gec.tokens import Sentence, Token, split_sentences, tokenize
@@ -544,4 +545,5 @@ def noun_agreement(text: str, tokens: list[Token], ignore: frozenset[str]
 RULES: tuple[RuleFn, ...] = (
     doubled_word, article, capitalisation, double_comparative, question_mark, agreement,
     intro_adverb_comma, intro_clause_comma, verb_form, there_are, noun_agreement,
+    *PATTERN_RULES,
 )

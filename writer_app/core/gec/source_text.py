@@ -67,6 +67,8 @@ class SourceText:
                 data = json.loads(data)
             except json.JSONDecodeError as error:
                 raise AnnotationError(f"'data' is not valid JSON ({error.msg})") from None
+            except RecursionError:
+                raise AnnotationError("'data' is nested too deeply") from None
         parts = data.get("annotation") if isinstance(data, dict) else None
         if not isinstance(parts, list):
             raise AnnotationError("'data' needs an 'annotation' list")

@@ -355,6 +355,7 @@ def are_confusable(a: str, b: str) -> bool:
 
 class Category(StrEnum):
     SPELLING = "spelling"
+    VARIANT = "spelling variant"  # right in British or American English, not the chosen one
     VERB_FORM = "verb form"
     AGREEMENT = "agreement"
     ARTICLE = "article/determiner"

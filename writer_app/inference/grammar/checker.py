@@ -22,17 +22,26 @@ Edits are code-point offsets into the original text, sorted and non-overlapping,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
+from writer_app.core.gec.compose import (  # noqa: F401  (compose: part of this API)
+    _outside,
+    _overlaps_any,
+    compose,
+    without_overlaps,
+)
 from writer_app.core.gec.edits import GrammarEdit, apply_edits
 from writer_app.core.gec.protect import normalise_words
-from writer_app.core.gec.rules import rule_edits
+from writer_app.core.gec.rules import INTRO_ADVERBS, rule_edits
 from writer_app.core.gec.tags import KEEP, Category, edit_distance
 from writer_app.core.gec.tokens import split_sentences, tokenize
 from writer_app.inference.errors import ModelLoadError, one_line
+from writer_app.inference.grammar.irregular import (  # noqa: F401
+    _with_irregular_forms,
+    irregular_forms,
+)
 from writer_app.inference.grammar.spelling import (
     Misspelling,
     SpellingChecker,
@@ -59,15 +68,6 @@ def default_model_path() -> Path:
     return Path(writer_app.resources.__file__).parent / "grammar" / "default"
 
 
-@dataclass(frozen=True)
-class _Placed:
-    """A spelling edit and its span in the spelling-corrected text."""
-
-    edit: GrammarEdit
-    start: int  # in the corrected text
-    end: int
-
-
 class GrammarChecker:
     """Spelling and grammar edits for texts. Either layer may be off (``engine`` or
     ``speller`` None). Not thread-safe: use it from one thread at a time."""
@@ -89,6 +89,17 @@ class GrammarChecker:
         self.context_candidates = context_candidates
         self._device = device
         self._personal: frozenset[str] = frozenset()
+        self.confusion = None  # a ConfusionScorer: set_language_model()
+
+    def set_language_model(self, model, tokenizer) -> None:
+        """Judge confusable words (their/there...) with this causal LM; None turns the
+        layer off. The same model keeps its scorer (and the scorer's cache)."""
+        if model is None:
+            self.confusion = None
+        elif self.confusion is None or self.confusion.model is not model:
+            from writer_app.inference.grammar.confusion import ConfusionScorer
+
+            self.confusion = ConfusionScorer(model, tokenizer)
 
     @classmethod
     def load(
@@ -203,11 +214,18 @@ class GrammarChecker:
         # The pattern rules see the spelling-corrected text, the tagger the text after both;
         # each layer's edits are composed back onto the layer below.
         ruled = [rule_edits(text, self._personal) if self.rules else [] for text in corrected]
-        tagged = self.engine.check_many(
-            [apply_edits(t, e) for t, e in zip(corrected, ruled, strict=True)])
+        if self.confusion is not None:
+            confused = self.confusion.check_many(corrected, self._personal)
+            ruled = [without_overlaps(r + [c for c in found if not _overlaps_any(c, r)])
+                     for r, found in zip(ruled, confused, strict=True)]
+        after_rules = [apply_edits(t, e) for t, e in zip(corrected, ruled, strict=True)]
+        tagged = [[e for e in edits if _trusted(text, e)]
+                  for text, edits in zip(after_rules, self.engine.check_many(after_rules),
+                                         strict=True)]
         return [
-            compose(text, spelling_edits,
-                    compose(fixed, rule_found, _outside(rule_found, grammar_edits)))
+            without_overlaps(compose(text, spelling_edits,
+                                     compose(fixed, rule_found, _outside(rule_found,
+                                                                         grammar_edits))))
             for text, fixed, spelling_edits, rule_found, grammar_edits
             in zip(texts, corrected, spelled, ruled, tagged, strict=True)
         ]
@@ -216,7 +234,8 @@ class GrammarChecker:
 
     def _spelling_edits(self, texts: list[str]) -> list[list[GrammarEdit]]:
         found = [
-            [_with_irregular_forms(m, self.speller) for m in self.speller.misspellings(text)]
+            [_with_irregular_forms(m, self.speller, text)
+             for m in self.speller.misspellings(text)]
             for text in texts
         ]
         choices = [[0] * len(misspellings) for misspellings in found]
@@ -265,7 +284,9 @@ class GrammarChecker:
         the irregular forms when the word is an over-regularised one ("buyed")."""
         irregular = len(irregular_forms(misspelling.word, self.speller))
         if irregular:
-            return list(range(irregular))
+            forms = sum(1 for c in misspelling.candidates[:irregular]
+                        if c in dict(irregular_forms(misspelling.word, self.speller)))
+            return list(range(max(forms, 1)))
         word = misspelling.word.lower()
         top = edit_distance(word, misspelling.candidates[0].lower())
         return [
@@ -300,6 +321,41 @@ class GrammarChecker:
                     log_keep = torch.log_softmax(logits.float(), dim=-1)[:, keep]
                     scores[k] = float(log_keep.sum())
         return scores
+
+
+_WORD_NEAR_RE = re.compile(r"[A-Za-z]+")
+WORD_SWAP_CONFIDENCE = 0.6
+
+
+def _is_word_swap(original: str, replacement: str) -> bool:
+    """Whether one word becomes another word that is not one of its forms."""
+    from writer_app.core.gec.verb_forms import noun_transform_between, verb_transform_between
+
+    a, b = original.strip().lower(), replacement.strip().lower()
+    if not (a.isalpha() and b.isalpha()) or a == b:
+        return False
+    return verb_transform_between(a, b) is None and noun_transform_between(a, b) is None
+
+
+def _trusted(text: str, edit: GrammarEdit) -> bool:
+    """False for tagger edits that need more certainty than the tagger has: a correctly
+    spelled word replaced by a different word (not a form of it) below
+    ``WORD_SWAP_CONFIDENCE`` ("wagged" -> "was"), and comma deletions that edited prose
+    keeps: the comma ending a line ("Yours sincerely,") and the commas around a linking
+    adverb ("This year, however, I")."""
+    original = text[edit.start : edit.end]
+    if _is_word_swap(original, edit.replacement):
+        return edit.confidence >= WORD_SWAP_CONFIDENCE
+    if original.strip() != "," or edit.replacement.strip():
+        return True
+    after = text[edit.end :]
+    if not after.strip() or after.lstrip(" \t").startswith("\n"):
+        return False
+    before = _WORD_NEAR_RE.findall(text[max(0, edit.start - 30) : edit.start])
+    following = _WORD_NEAR_RE.match(after.lstrip())
+    words = {before[-1].lower() if before else "",
+             following.group().lower() if following else ""}
+    return not words & INTRO_ADVERBS
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -343,65 +399,17 @@ def _spelling_edit(misspelling: Misspelling, candidate: str) -> GrammarEdit:
     irregular = dict(irregular_forms(misspelling.word))
     if candidate in irregular:
         category, lemma = irregular[candidate]
-        kind = "past form" if category is Category.VERB_FORM else "plural"
+        kind = "plural"
+        if category is Category.VERB_FORM:
+            from writer_app.core.gec.verb_forms import verb_paradigms
+
+            past = any(candidate.lower() in p["VBD"] for p in verb_paradigms(lemma))
+            kind = "past form" if past else "past participle"
         return GrammarEdit(
             misspelling.start, misspelling.end, candidate, category,
             f"The {kind} of '{lemma}' is '{candidate}'", IRREGULAR_CONFIDENCE, IRREGULAR_RULE,
         )
     return spelling_edit(misspelling, candidate)
-
-
-def irregular_forms(
-    word: str, speller: SpellingChecker | None = None
-) -> tuple[tuple[str, tuple[Category, str]], ...]:
-    """Irregular forms an unknown word over-regularises, with their category and lemma:
-    "buyed" -> bought, "goed" -> went/gone, "childs" -> children, "mans" -> men.
-    ``speller`` (when given) must know the stem."""
-    from writer_app.core.gec.verb_forms import match_case
-
-    lower = word.lower()
-    found: dict[str, tuple[Category, str]] = {}
-    for stem, lemma, form, category in _over_regularised(lower):
-        if speller is None or speller.is_known(stem):
-            found.setdefault(match_case(word, form), (category, lemma))
-    return tuple(found.items())
-
-
-@lru_cache(maxsize=4096)
-def _over_regularised(lower: str) -> tuple[tuple[str, str, str, Category], ...]:
-    """(stem, lemma, irregular form, category) for each reading of ``lower``."""
-    from writer_app.core.gec.verb_forms import pluralize, singularize, verb_paradigms
-
-    result = []
-    if lower.endswith("ed") and len(lower) > 3:
-        stems = {lower[:-2], lower[:-1], lower[:-3] + "y" if lower.endswith("ied") else ""}
-        if len(lower) > 4 and lower[-3] == lower[-4]:
-            stems.add(lower[:-3])  # "stopped" pattern: "runned" -> run
-        for stem in sorted(s for s in stems if len(s) > 1):
-            for forms in verb_paradigms(stem):
-                if stem in forms["VB"]:
-                    for tag in ("VBD", "VBN"):
-                        form = forms[tag][0]
-                        if not form.endswith("ed"):
-                            result.append((stem, stem, form, Category.VERB_FORM))
-    if lower.endswith("s") and len(lower) > 3:
-        for stem in (lower[:-1], lower[:-2] if lower.endswith("es") else ""):
-            if len(stem) < 2:
-                continue
-            singular = singularize(stem)  # "mens": the stem is a plural already
-            plural = stem if singular else pluralize(stem)
-            if plural and not plural.endswith("s"):
-                result.append((stem, singular or stem, plural, Category.NOUN_NUMBER))
-    return tuple(dict.fromkeys(result))
-
-
-def _with_irregular_forms(misspelling: Misspelling, speller: SpellingChecker) -> Misspelling:
-    """``misspelling`` with its irregular forms (if any) as the first candidates."""
-    forms = [form for form, _ in irregular_forms(misspelling.word, speller)]
-    if not forms:
-        return misspelling
-    rest = [c for c in misspelling.candidates if c not in forms]
-    return replace(misspelling, candidates=tuple(forms + rest))
 
 
 def _variant(
@@ -431,99 +439,3 @@ def _variant(
     return sentence.text, position
 
 
-def compose(
-    text: str, spelling: Sequence[GrammarEdit], grammar: Sequence[GrammarEdit]
-) -> list[GrammarEdit]:
-    """Edits into ``text`` equal to applying ``spelling`` (edits into ``text``) and then
-    ``grammar`` (edits into the spelling-corrected text). A grammar edit that overlaps a
-    spelling-corrected word (or inserts inside it) is merged with that spelling edit."""
-    placed = _placed(spelling)
-    corrected = apply_edits(text, spelling)
-    groups = _groups(placed, sorted(grammar, key=_order))
-    result = []
-    for members_spelling, members_grammar in groups:
-        edit = _merge(text, corrected, placed, members_spelling, members_grammar)
-        if edit is not None:
-            result.append(edit)
-    return sorted(result, key=_order)
-
-
-def _placed(edits: Sequence[GrammarEdit]) -> list[_Placed]:
-    """Each edit with the span its replacement takes in the text after all of them."""
-    placed, shift = [], 0
-    for edit in sorted(edits, key=_order):
-        start = edit.start + shift
-        placed.append(_Placed(edit, start, start + len(edit.replacement)))
-        shift += len(edit.replacement) - (edit.end - edit.start)
-    return placed
-
-
-def _outside(layer: Sequence[GrammarEdit], later: Sequence[GrammarEdit]) -> list[GrammarEdit]:
-    """``later`` (edits into the text after ``layer``) without those touching what ``layer``
-    wrote: a rule is sure of its edit, and the tagger must not undo it ("were" -> "was")."""
-    placed = _placed(layer)
-    return [g for g in later if not any(_touches(g, p) for p in placed)]
-
-
-def _touches(g: GrammarEdit, p: _Placed) -> bool:
-    if g.start == g.end:
-        return p.start < g.start < p.end
-    return g.start < p.end and g.end > p.start
-
-
-def _groups(
-    placed: list[_Placed], grammar: list[GrammarEdit]
-) -> list[tuple[list[_Placed], list[GrammarEdit]]]:
-    """Connected groups of overlapping spelling and grammar edits (corrected-text spans)."""
-    parent = list(range(len(placed) + len(grammar)))
-
-    def root(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for gi, g in enumerate(grammar):
-        for pi, p in enumerate(placed):
-            if _touches(g, p):
-                parent[root(len(placed) + gi)] = root(pi)
-    members: dict[int, tuple[list[_Placed], list[GrammarEdit]]] = {}
-    for pi, p in enumerate(placed):
-        members.setdefault(root(pi), ([], []))[0].append(p)
-    for gi, g in enumerate(grammar):
-        members.setdefault(root(len(placed) + gi), ([], []))[1].append(g)
-    return list(members.values())
-
-
-def _to_original(position: int, placed: list[_Placed]) -> int:
-    """A corrected-text position outside every corrected word, in the original text."""
-    shift = 0
-    for p in placed:
-        if p.end <= position:
-            shift += (p.edit.end - p.edit.start) - (p.end - p.start)
-    return position + shift
-
-
-def _merge(
-    text: str, corrected: str, placed: list[_Placed], spelling: list[_Placed],
-    grammar: list[GrammarEdit],
-) -> GrammarEdit | None:
-    if not grammar:
-        return spelling[0].edit
-    low = min([g.start for g in grammar] + [p.start for p in spelling])
-    high = max([g.end for g in grammar] + [p.end for p in spelling])
-    inner = [replace(g, start=g.start - low, end=g.end - low) for g in grammar]
-    replacement = apply_edits(corrected[low:high], inner)
-    start, end = _to_original(low, placed), _to_original(high, placed)
-    if text[start:end] == replacement:
-        return None
-    if not spelling:  # grammar edits only meet through a spelling edit: this one is alone
-        return replace(grammar[0], start=start, end=end)
-    first = grammar[0]
-    words = "; ".join(p.edit.message for p in spelling)
-    return GrammarEdit(
-        start, end, replacement, first.category,
-        f"{words}; then {first.message[:1].lower()}{first.message[1:]}",
-        min([p.edit.confidence for p in spelling] + [g.confidence for g in grammar]),
-        first.rule_id,
-    )

@@ -39,7 +39,7 @@ from writer_app.core.gec.tags import Category, edit_distance
 from writer_app.core.gec.tokens import Token, split_sentences, tokenize
 
 RULE_ID = "SPELLING"
-LANGUAGES = ("en-US", "en-GB")
+LANGUAGES = ("en-US", "en-GB", "en")  # "en": British and American both accepted
 _SYMSPELL_FILE = "frequency_dictionary_en_82_765.txt"
 _APOSTROPHES = "'\u2019"
 _CHECKABLE_RE = re.compile(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)*")
@@ -126,6 +126,49 @@ PREFERRED_CORRECTIONS: dict[str, str] = {
 }
 
 
+# Contractions written without their apostrophe: the contraction is the first candidate,
+# at a high confidence ("dont" -> "don't", never "font").
+CONTRACTIONS: dict[str, str] = {
+    "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't",
+    "wasnt": "wasn't", "arent": "aren't", "werent": "weren't", "hasnt": "hasn't",
+    "havent": "haven't", "hadnt": "hadn't", "wouldnt": "wouldn't", "couldnt": "couldn't",
+    "shouldnt": "shouldn't", "mustnt": "mustn't", "neednt": "needn't", "aint": "ain't",
+    "im": "I'm", "ive": "I've", "youre": "you're", "theyre": "they're", "youve": "you've",
+    "theyve": "they've", "weve": "we've", "youll": "you'll", "theyll": "they'll",
+    "thats": "that's", "whats": "what's", "wheres": "where's", "theres": "there's",
+    "heres": "here's", "whos": "who's", "shouldve": "should've", "wouldve": "would've",
+    "couldve": "could've", "mightve": "might've", "mustve": "must've", "itll": "it'll",
+    "shes": "she's", "doesn": "doesn't", "didn": "didn't",
+}
+CONTRACTION_CONFIDENCE = 0.95
+# Two words written as one: the split form comes first ("infront" -> "in front").
+SPLIT_WORDS: dict[str, str] = {
+    "alot": "a lot", "infront": "in front", "atleast": "at least", "aswell": "as well",
+    "infact": "in fact", "eachother": "each other", "noone": "no one",
+    "everytime": "every time", "thankyou": "thank you", "eventhough": "even though",
+    "incase": "in case", "ofcourse": "of course", "inspite": "in spite", "alittle": "a little",
+    "allready": "already", "untill": "until",
+}
+PREFERRED_CORRECTIONS.update(CONTRACTIONS)
+PREFERRED_CORRECTIONS.update(SPLIT_WORDS)
+# American forms that British English never uses (the safe subset: "program", "meter",
+# "check", "tire", "story" and -ize are British too), with their British spelling.
+AMERICAN_ONLY: dict[str, str] = {
+    american: british for british, american in BRITISH_WORDS.items()
+    if british.endswith(("our", "ourite", "yse")) or british in {
+        "centre", "theatre", "litre", "fibre", "sombre", "spectre", "calibre", "travelled",
+        "travelling", "traveller", "cancelled", "cancelling", "labelled", "modelling",
+        "jewellery", "aluminium", "moustache", "pyjamas", "sceptical", "manoeuvre",
+        "catalogue", "defence", "offence", "pretence", "paediatric", "oestrogen", "plough",
+        "mould", "grey",
+    }
+}
+VARIANT_RULE_ID = "SPELLING_VARIANT"
+_VARIANT_NAMES = {"en-GB": "British", "en-US": "American"}
+_OTHER = {"en-GB": "en-US", "en-US": "en-GB"}
+VARIANT_CONFIDENCE = 0.9
+
+
 @dataclass(frozen=True)
 class Misspelling:
     """An unknown word at ``text[start:end]`` and its candidates, best first (in the case
@@ -136,6 +179,7 @@ class Misspelling:
     word: str
     candidates: tuple[str, ...]
     confidence: float
+    variant: str = ""  # set when right in the other English variant: the one it belongs to
 
 
 def match_case(template: str, word: str) -> str:
@@ -179,7 +223,7 @@ class SpellingChecker:
         from spellchecker import SpellChecker
 
         speller = SpellChecker(language="en", distance=2)
-        if self.language == "en-GB":
+        if self.language != "en-US":
             speller.word_frequency.load_words(BRITISH_WORDS)
         return speller
 
@@ -217,20 +261,39 @@ class SpellingChecker:
         # symspellpy's web-corpus list knows newer words (app, wifi, maths); it has
         # British spellings too, which only en-GB accepts.
         if lower in self._frequencies:
-            return self.language == "en-GB" or not self._is_british(lower)
-        if self.language == "en-GB" and self._is_british(lower):
+            return self.language != "en-US" or not self._is_british(lower)
+        if self.language != "en-US" and self._is_british(lower):
             return True
         match = _SUFFIX_RE.match(lower)
         return bool(match) and self.is_known(match.group("stem"))
 
     def _is_british(self, lower: str) -> bool:
+        return self._american_form(lower) is not None
+
+    def _american_form(self, lower: str) -> str | None:
+        """The American spelling of a British word ("flavours" -> "flavors"), else None."""
         if lower in BRITISH_WORDS:
-            return True
-        return any(
-            lower.endswith(british) and len(lower) > len(british) + 2
-            and lower[: -len(british)] + american in self._speller
-            for british, american in _BRITISH_PATTERNS
-        )
+            return BRITISH_WORDS[lower]
+        for british, american in _BRITISH_PATTERNS:
+            if lower.endswith(british) and len(lower) > len(british) + 2:
+                form = lower[: -len(british)] + american
+                if form in self._speller:
+                    return form
+        return None
+
+    def variant_form(self, word: str) -> str | None:
+        """The spelling the chosen variant uses for ``word`` when ``word`` is right only in
+        the other one ("flavour" in en-US -> "flavor", "color" in en-GB -> "colour")."""
+        lower = word.lower()
+        if lower in self.ignore_words:
+            return None
+        if self.language == "en-US":
+            form = self._american_form(lower)
+        elif self.language == "en-GB":
+            form = AMERICAN_ONLY.get(lower)
+        else:
+            form = None
+        return match_case(word, form) if form else None
 
     def candidates(self, word: str) -> list[str]:
         """Corrections for ``word``, best first, in its case pattern (may be empty)."""
@@ -291,13 +354,23 @@ class SpellingChecker:
         """The misspelled words of ``text``, in text order, with offsets into ``text``."""
         found = []
         for word, initial in self._words(text):
-            if self._should_skip(word.text, initial) or self.is_known(word.text):
+            if self._should_skip(word.text, initial):
+                continue
+            form = self.variant_form(word.text)
+            if form:
+                other = "en-GB" if self.language == "en-US" else "en-US"
+                found.append(Misspelling(word.start, word.end, word.text, (form,),
+                                         VARIANT_CONFIDENCE, variant=other))
+                continue
+            if self.is_known(word.text):
                 continue
             ranked = self.candidates(word.text)
             if initial and word.text[:1].isupper() and not self._near(word.text, ranked):
                 continue  # a capitalised unknown word at a sentence start: likely a name
             if ranked:
                 confidence = self._confidence(word.text, ranked)
+                if word.text.lower() in CONTRACTIONS or word.text.lower() in SPLIT_WORDS:
+                    confidence = CONTRACTION_CONFIDENCE
                 found.append(
                     Misspelling(word.start, word.end, word.text, tuple(ranked), confidence)
                 )
@@ -406,6 +479,13 @@ def _hyphen_parts(token: Token) -> list[Token]:
 def spelling_edit(misspelling: Misspelling, candidate: str | None = None) -> GrammarEdit:
     """The edit replacing ``misspelling`` by ``candidate`` (default: its best one)."""
     best = misspelling.candidates[0] if candidate is None else candidate
+    if misspelling.variant:
+        return GrammarEdit(
+            misspelling.start, misspelling.end, best, Category.VARIANT,
+            f"'{misspelling.word}' is the {_VARIANT_NAMES[misspelling.variant]} spelling; "
+            f"in {_VARIANT_NAMES[_OTHER[misspelling.variant]]} English, write '{best}'",
+            misspelling.confidence, VARIANT_RULE_ID,
+        )
     return GrammarEdit(
         start=misspelling.start,
         end=misspelling.end,
