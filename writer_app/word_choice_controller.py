@@ -3,7 +3,7 @@
 Synonyms (Ctrl+. or Edit › Synonyms…, also on the editor's context menu) take the word
 at the cursor (or the selected word), send the text around it to the worker and show
 the ranked suggestions in a popup under the word; Enter applies one as a single undo
-step. Rephrase (Ctrl+Shift+. or the menus) takes the selected sentence (or the one at
+step. Rephrase (Ctrl+Shift+R or the menus) takes the selected sentence (or the one at
 the cursor) and shows a few phrasings side by side.
 
 Like completions, each request carries a threading.Event that is set when it is
@@ -38,7 +38,7 @@ from writer_app.gui.synonym_popup import SynonymPopup
 FIRST_REQUEST_ID = 1_000_000_000  # apart from the completion controller's ids
 AFTER_CHARS = 400  # text after the word sent along (the rest of its sentence)
 SYNONYM_KEYS = ("Ctrl+.",)
-REPHRASE_KEYS = ("Ctrl+Shift+.", "Ctrl+>")
+REPHRASE_KEYS = ("Ctrl+Shift+R",)  # Shift+. is another key on every layout
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _SENTENCE_RE = re.compile(r"[^.!?\n]*[.!?]+[\"'”’)\]]*|[^.!?\n]+")
 
@@ -196,7 +196,7 @@ class WordChoiceController(QObject):
         self.window.set_state("ready")
         self.window.show_notice("", 1)
         self.rephrase_popup.set_result(result)
-        self.rephrase_popup.show_at(self._below(result.end))
+        self.rephrase_popup.show_at(self._below(result.start))
         self.sig_rephrase_shown.emit(result)
 
     @Slot(str)
