@@ -23,7 +23,7 @@ from writer_app.cli_input import (
 from writer_app.core.documents import DocumentError
 
 COMMANDS = ("complete", "models", "correct", "check", "finetune", "perplexity",
-            "grammar-personalize", "serve", "continue", "evaluate")
+            "grammar-personalize", "serve", "continue", "evaluate", "synonyms")
 EXIT_USAGE = 2
 
 
@@ -76,6 +76,9 @@ def _command_parser() -> argparse.ArgumentParser:
     serve.register(sub)
     continue_writing.register(sub)
     evaluate.register(sub)
+    from writer_app.commands import synonyms
+
+    synonyms.register(sub)
     return parser
 
 

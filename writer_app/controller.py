@@ -42,6 +42,7 @@ from writer_app.gui.settings_dialog import SettingsDialog, with_adapter
 from writer_app.inference import adapters
 from writer_app.inference.worker import BackendFactory, GrammarFactory, InferenceWorker
 from writer_app.serve_controller import ServeController
+from writer_app.word_choice_controller import WordChoiceController
 
 _TEXT_AFTER_CHARS = 200
 _PEEK_CHARS = 80  # enough text around the cursor to decide whether to suggest
@@ -227,6 +228,9 @@ class EditorController(QObject):
         self.grammar.sig_model_kept.connect(self._on_grammar_model_kept)
         # "Let other apps use writer_app": served by this worker's engines.
         self.serve = ServeController(self._worker, self._thread, window, self)
+        self.word_choice = WordChoiceController(
+            window, self, lambda: self.settings.completion.context_chars)
+        self.word_choice.connect_worker(self._worker)
         # The worker runs pure-Python text checking next to the event loop; at the default
         # 5 ms GIL switch interval the window stalled 127 ms during a full check of a
         # 5,000-word document, at 1 ms 32 ms (bench/grammar_editor.py).

@@ -150,3 +150,16 @@ def test_check_finds_a_spelling_error(venv, outside):
     done = _run([str(_bin(venv, "writer-app")), "check", *options, sample.name], work, env)
     assert done.returncode == 0, done.stderr
     assert "'recieved' -> 'received'" in done.stdout, done.stdout
+
+
+def test_thesaurus_loads_from_the_installed_package(venv, outside):
+    work, env = outside
+    code = ("from writer_app.core.thesaurus import default_path, shipped_thesaurus; "
+            "t = shipped_thesaurus(); print(default_path()); print(len(t)); "
+            "print('|'.join(t.senses('begin', 'v')[0].tiers[0]))")
+    done = _run([str(_bin(venv, "python")), "-c", code], work, env)
+    assert done.returncode == 0, done.stderr
+    path, senses, words = done.stdout.split()
+    assert Path(path).is_relative_to(venv), path
+    assert int(senses) > 50_000
+    assert "start" in words.split("|")

@@ -20,8 +20,10 @@ class RequestTracker:
     previous one's cancel event, which the worker checks while decoding.
     """
 
-    def __init__(self) -> None:
-        self._next_id = 1
+    def __init__(self, first_id: int = 1) -> None:
+        """`first_id`: where this tracker's ids start, so that the trackers of several
+        controllers that share one worker never hand out the same id."""
+        self._next_id = first_id
         self._current: _Pending | None = None
 
     def start(self, revision: int) -> tuple[int, threading.Event]:

@@ -99,6 +99,7 @@ class CompletionEditor(QPlainTextEdit):
     sig_rule_ignored = Signal(object)  # DocIssue: "Ignore rule"
     sig_word_added = Signal(str)  # "Add 'word' to dictionary"
     sig_issue_fixed = Signal(object)  # DocIssue whose suggestion was applied
+    sig_context_menu = Signal(object, int)  # the context menu about to show, its position
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -443,6 +444,7 @@ class CompletionEditor(QPlainTextEdit):
         issue = self.issue_at(self.cursorForPosition(event.pos()).position())
         if issue is not None:
             self._add_issue_actions(menu, issue)
+        self.sig_context_menu.emit(menu, self.cursorForPosition(event.pos()).position())
         self._popup(menu, event.globalPos())
 
     def viewportEvent(self, event: QEvent) -> bool:

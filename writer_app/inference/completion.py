@@ -95,6 +95,7 @@ class CompletionEngine:
         # Set by whoever loaded the model, to refuse adapters trained on another one.
         self.base_fingerprint = ""
         self.base_name = ""
+        self._word_chooser = None  # synonyms and rephrasing, made on first use
 
     @property
     def runner_name(self) -> str:
@@ -161,6 +162,49 @@ class CompletionEngine:
         """Cut the cache back to its first `count` tokens."""
         self._runner.crop(count)
         del self._cached_ids[count:]
+
+    # -- word choice --------------------------------------------------------------
+    def synonyms(self, request, cancel: threading.Event | None = None):
+        """Synonyms ranked in context (see word_choice.py): a SynonymResult."""
+        return self._chooser().synonyms(request, cancel)
+
+    def rephrase(self, request, cancel: threading.Event | None = None):
+        """Other phrasings of a sentence (see word_choice.py): a RephraseResult."""
+        return self._chooser().rephrase(request, cancel)
+
+    def _chooser(self):
+        if self._word_chooser is None:
+            from writer_app.inference.word_choice import WordChooser
+
+            self._word_chooser = WordChooser(self)
+        return self._word_chooser
+
+    # -- scoring ------------------------------------------------------------------
+    @torch.inference_mode()
+    def score_branches(self, ids: list[int], branches: list[list[int]],
+                       marks: list[int] | None = None, layer: int | None = None
+                       ) -> tuple[list[float], list[torch.Tensor]]:
+        """The log-probability of each branch's tokens right after `ids`, and with
+        `marks` and `layer`, each branch's hidden state after that decoder layer at
+        its token `marks[i]`.
+
+        The prefix comes from (and stays in) the prefix cache; the branches run in one
+        pass that shares it (kv_runner's run_branches), so scoring a sentence with each
+        of twenty words costs about one forward over their tokens together.
+        """
+        first = torch.log_softmax(self._prefill(ids, []).float().view(-1), -1)
+        outputs, states = self._runner.run_branches(branches, layer if marks else None)
+        scores = []
+        for branch, logits in zip(branches, outputs, strict=True):
+            total = first[branch[0]]
+            if len(branch) > 1:
+                rows = torch.log_softmax(logits[:-1].float(), -1)
+                picked = torch.tensor(branch[1:], device=rows.device).unsqueeze(1)
+                total = total + rows.gather(1, picked).sum()
+            scores.append(float(total))
+        vectors = ([state[mark].float() for state, mark in zip(states, marks, strict=True)]
+                   if states is not None and marks else [])
+        return scores, vectors
 
     # -- decoding -----------------------------------------------------------------
     @torch.inference_mode()

@@ -1,6 +1,6 @@
 """Forward passes with a key/value cache that can be cut back to any prefix.
 
-Two runners share one small interface (`run`, `crop`, `reset`, `length`):
+Two runners share one small interface (`run`, `run_branches`, `crop`, `reset`, `length`):
 - `HFRunner` works with any causal LM through its own forward and a DynamicCache.
 - `LlamaRunner` drives Llama-family decoder layers directly, with a preallocated
   cache written in place, reusing the model's own norm weights, rotary tables,
@@ -87,6 +87,22 @@ class HFRunner:
             self.cache = DynamicCache(config=self.model.config)
         out = self.model(input_ids=ids, cache=self.cache, use_cache=True, logits_to_keep=rows)
         return out.logits[0, -1] if rows == 1 else out.logits[0, -rows:]
+
+    def run_branches(self, branches: list[list[int]], layer: int | None = None
+                     ) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
+        """Each branch fed after the cached prefix on its own (see LlamaRunner)."""
+        if self.cache is None:
+            self.cache = DynamicCache(config=self.model.config)
+        keep, logits, hidden = self.length, [], []
+        for branch in branches:
+            ids = torch.tensor([branch], device=self.model.device)
+            out = self.model(input_ids=ids, cache=self.cache, use_cache=True,
+                             output_hidden_states=layer is not None)
+            logits.append(out.logits[0])
+            if layer is not None:
+                hidden.append(out.hidden_states[layer + 1][0])
+            self.crop(keep)
+        return logits, (hidden if layer is not None else None)
 
 
 class LlamaRunner:
@@ -177,13 +193,54 @@ class LlamaRunner:
         start, count = self._length, ids.shape[1]
         end = start + count
         self._ensure_capacity(end)
-        self._stepping = count <= self._half_chunk
         hidden = self.embed(ids)
         cos, sin = self._rotation(hidden, start, end)
         mask = None if count == 1 else _prefix_causal_mask(start, count, ids.device)
+        hidden = self._forward(hidden, start, cos, sin, mask)
+        self._length = end
+        logits = self._linears((self.lm_head,), _rms_norm(self.norm, hidden[:, -rows:]))[0][0]
+        return logits[-1] if rows == 1 else logits
+
+    def run_branches(self, branches: list[list[int]], layer: int | None = None
+                     ) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
+        """Several continuations of the cached prefix in one pass, packed into one
+        sequence: each token sits at its own branch's position and attends to the
+        prefix and to its own branch only. The logits of every position of each
+        branch, [len(branch), vocab], and with `layer` the hidden states after that
+        decoder layer, [len(branch), hidden]; the cache still holds just the prefix."""
+        start = self._length
+        sizes = [len(branch) for branch in branches]
+        count = sum(sizes)
+        self._ensure_capacity(start + count)
+        ids = torch.tensor([[t for branch in branches for t in branch]], device=self._device)
+        offsets = torch.tensor([i for size in sizes for i in range(size)], device=self._device)
+        owner = torch.repeat_interleave(torch.arange(len(sizes), device=self._device),
+                                        torch.tensor(sizes, device=self._device))
+        own = (owner.unsqueeze(1) == owner.unsqueeze(0)) & (
+            offsets.unsqueeze(1) >= offsets.unsqueeze(0))
+        mask = torch.cat((torch.ones(count, start, dtype=torch.bool, device=self._device),
+                          own), dim=1)
+        hidden = self.embed(ids)
+        cos, sin = self._rotation(hidden, 0, start + max(sizes))
+        positions = offsets + start
+        kept: list[torch.Tensor] = []
+        hidden = self._forward(hidden, start, cos[:, positions], sin[:, positions], mask,
+                               layer, kept)
+        logits = self._linears((self.lm_head,), _rms_norm(self.norm, hidden))[0][0]
+        states = list(kept[0][0].split(sizes)) if kept else None
+        return list(logits.split(sizes)), states
+
+    def _forward(self, hidden, start: int, cos, sin, mask, keep_layer: int | None = None,
+                 kept: list | None = None) -> torch.Tensor:
+        """The decoder layers over `hidden` [1, n, d], whose keys and values are written
+        at start..start+n of the cache; the hidden states after layer `keep_layer` are
+        appended to `kept`."""
+        count = hidden.shape[1]
+        end = start + count
+        self._stepping = count <= self._half_chunk
         heads = self.n_heads
-        for layer, keys, values in zip(self.layers, self._layer_keys, self._layer_values,
-                                       strict=True):
+        for number, (layer, keys, values) in enumerate(
+                zip(self.layers, self._layer_keys, self._layer_values, strict=True)):
             attn = layer.self_attn
             qk, v = self._project_qkv(attn, _rms_norm(layer.input_layernorm, hidden), count)
             qk = qk * cos + qk.roll(self.head_dim // 2, -1) * sin  # q and k at once
@@ -193,9 +250,9 @@ class LlamaRunner:
             hidden = hidden + self._linears((attn.o_proj,), out)[0]
             x = _rms_norm(layer.post_attention_layernorm, hidden)
             hidden = hidden + self._mlp(layer.mlp, x)
-        self._length = end
-        logits = self._linears((self.lm_head,), _rms_norm(self.norm, hidden[:, -rows:]))[0][0]
-        return logits[-1] if rows == 1 else logits
+            if number == keep_layer and kept is not None:
+                kept.append(hidden)
+        return hidden
 
     def _rotation(self, hidden: torch.Tensor, start: int, end: int):
         """cos and the sign-folded sin for positions start..end, shaped [1, n, 1, head_dim].

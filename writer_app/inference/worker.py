@@ -170,6 +170,8 @@ class InferenceWorker(QObject):
     sig_grammar_result = Signal(object)  # GrammarResult (one batch)
     sig_adapter_ready = Signal(str)  # the personal adapter now in use ("" for none)
     sig_adapter_failed = Signal(str, str)  # message, the adapter still in use ("" for none)
+    sig_synonyms_done = Signal(object)  # SynonymResult
+    sig_rephrase_done = Signal(object)  # RephraseResult
 
     def __init__(self, backend_factory: BackendFactory | None = None,
                  grammar_factory: GrammarFactory | None = None) -> None:
@@ -271,6 +273,19 @@ class InferenceWorker(QObject):
     ) -> None:
         self._run(request, cancel, lambda backend: backend.alternatives(
             request, shown, count, cancel), self.sig_alternatives_done)
+
+    # -- word choice (the completion model's backend: synonyms(), rephrase()) -------
+    @Slot(object, object)
+    def request_synonyms(self, request, cancel: threading.Event) -> None:
+        """Synonyms of a word ranked for its sentence (a core.word_choice.SynonymRequest)."""
+        self._run(request, cancel, lambda backend: backend.synonyms(request, cancel),
+                  self.sig_synonyms_done)
+
+    @Slot(object, object)
+    def request_rephrase(self, request, cancel: threading.Event) -> None:
+        """Other phrasings of a sentence (a core.word_choice.RephraseRequest)."""
+        self._run(request, cancel, lambda backend: backend.rephrase(request, cancel),
+                  self.sig_rephrase_done)
 
     def _run(self, request, cancel: threading.Event, job, done_signal) -> None:
         """Run one request on the backend; failures come back as sig_request_failed."""

@@ -1,0 +1,56 @@
+"""Scoring several continuations over one shared prefix equals scoring each alone."""
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from writer_app.inference.completion import CompletionEngine
+from writer_app.inference.kv_runner import HFRunner, LlamaRunner
+
+BRANCHES = [[11, 12, 13], [40], [7, 8, 9, 10, 11, 12, 13], [5, 6]]
+
+
+@pytest.fixture(scope="module")
+def llama(tiny_llama_dir):
+    return AutoModelForCausalLM.from_pretrained(tiny_llama_dir).eval()
+
+
+@torch.inference_mode()
+def _alone(model, prefix, branch):
+    out = model(input_ids=torch.tensor([prefix + branch]), output_hidden_states=True)
+    return out.logits[0, len(prefix):], out.hidden_states[1][0, len(prefix):]
+
+
+@torch.inference_mode()
+@pytest.mark.parametrize("runner_class", [LlamaRunner, HFRunner])
+def test_branches_in_one_pass_match_each_branch_alone(llama, runner_class):
+    prefix = list(range(20, 50))
+    runner = runner_class(llama)
+    runner.run(torch.tensor([prefix]))
+    logits, hidden = runner.run_branches(BRANCHES, layer=0)
+    assert runner.length == len(prefix)  # the branches are not kept
+    for branch, ours, state in zip(BRANCHES, logits, hidden, strict=True):
+        expected, expected_state = _alone(llama, prefix, branch)
+        assert ours.shape == expected.shape
+        assert torch.allclose(ours, expected, atol=1e-4)
+        assert torch.allclose(state, expected_state, atol=1e-4)
+    # the prefix cache still serves the next step unchanged
+    step = runner.run(torch.tensor([[60]]))
+    assert torch.allclose(step, _alone(llama, prefix, [60])[0][-1], atol=1e-4)
+
+
+@torch.inference_mode()
+@pytest.mark.parametrize("folder", ["tiny_llama_dir", "tiny_gpt2_dir"])
+def test_engine_scores_are_log_probabilities_of_each_branch(request, folder):
+    path = request.getfixturevalue(folder)
+    model = AutoModelForCausalLM.from_pretrained(path).eval()
+    engine = CompletionEngine(model, AutoTokenizer.from_pretrained(path))
+    prefix = list(range(20, 40))
+    scores, vectors = engine.score_branches(prefix, BRANCHES, [0, 0, 3, 1], layer=0)
+    assert engine.cached_tokens == len(prefix)
+    assert len(vectors) == len(BRANCHES)
+    for branch, score in zip(BRANCHES, scores, strict=True):
+        logits = model(input_ids=torch.tensor([prefix + branch])).logits[0]
+        logp = torch.log_softmax(logits[len(prefix) - 1:-1], -1)
+        expected = sum(float(logp[i, token]) for i, token in enumerate(branch))
+        assert score == pytest.approx(expected, abs=1e-3)
