@@ -45,6 +45,10 @@ def test_window_gets_real_ghost_text_and_never_freezes(qtbot, tmp_path):
     # Completion alone: grammar checking has its own real-window test.
     settings = dataclasses.replace(settings, grammar=dataclasses.replace(
         settings.grammar, grammar_enabled=False, spelling_enabled=False))
+    # Show what the model suggests here even where it is unsure (the gating has tests of
+    # its own): this test is about real ghost text reaching the window without a stall.
+    settings = dataclasses.replace(settings, completion=dataclasses.replace(
+        settings.completion, confidence="eager"))
     window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)

@@ -334,7 +334,15 @@ def _is_word_swap(original: str, replacement: str) -> bool:
     a, b = original.strip().lower(), replacement.strip().lower()
     if not (a.isalpha() and b.isalpha()) or a == b:
         return False
-    return verb_transform_between(a, b) is None and noun_transform_between(a, b) is None
+    if verb_transform_between(a, b) or noun_transform_between(a, b):
+        return False
+    return not _lemmas_of(a) & _lemmas_of(b)  # "were" -> "was": one verb, another form
+
+
+def _lemmas_of(word: str) -> set[str]:
+    from lemminflect import getAllLemmas
+
+    return {lemma for lemmas in getAllLemmas(word).values() for lemma in lemmas}
 
 
 def _trusted(text: str, edit: GrammarEdit) -> bool:
