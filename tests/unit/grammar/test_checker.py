@@ -322,7 +322,7 @@ def test_an_unsure_swap_of_a_correct_word_is_dropped_but_a_form_change_is_kept()
     assert not _trusted(text, swap)
     assert _trusted(text, replace(swap, confidence=0.9))
     assert _trusted(text, form)
-    were = GrammarEdit(4, 8, "was", Category.AGREEMENT, "m", 0.4, "$REPLACE_was")
+    were = GrammarEdit(5, 9, "was", Category.AGREEMENT, "m", 0.4, "$REPLACE_was")
     assert _trusted("They were here.", were)  # another form of the same verb
     assert not _trusted("Yours sincerely,\nHelen", GrammarEdit(15, 16, "", Category.PUNCTUATION,
                                                                "m", 0.9, "$DELETE"))
