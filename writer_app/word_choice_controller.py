@@ -248,10 +248,12 @@ class WordChoiceController(QObject):
 
     @Slot(object, int)
     def _on_context_menu(self, menu: QMenu, position: int) -> None:
-        """Synonyms of the word under the mouse and Rephrase, first in the editor's menu."""
+        """Synonyms of the word under the mouse and Rephrase, after an issue's suggestions
+        and before the editing actions (Undo, Cut, ...)."""
         text = self.editor.toPlainText()
         span = self._word_span(text, Utf16Positions(text), position)
-        first = menu.actions()[0] if menu.actions() else None
+        first = next((a for a in menu.actions()
+                      if a.text().replace("&", "").startswith("Undo")), None)
         synonyms = QAction("S&ynonyms…", menu)
         synonyms.setShortcuts(self.action_synonyms.shortcuts())
         synonyms.setEnabled(span is not None)

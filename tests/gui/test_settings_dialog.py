@@ -293,8 +293,8 @@ def test_focus_mode_dims_all_but_the_current_paragraph(prefs, qtbot):
 
 def test_line_width_narrows_the_text_column(prefs, qtbot):
     window, _controller, dialog = prefs
-    window.resize(1200, 700)
-    qtbot.waitUntil(lambda: window.editor.width() > 1000)
+    window.resize(1600, 800)  # room for the column even with a side panel open
+    qtbot.waitUntil(lambda: window.editor.width() > 1000, timeout=10000)
     assert window.editor.viewportMargins().left() == 0
     window.editor.setPlainText("A long line that must wrap inside the column. " * 8)
     _field(dialog.editor_page, "line_width").setValue(40)
