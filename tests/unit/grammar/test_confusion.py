@@ -27,7 +27,8 @@ def test_batched_scores_equal_one_at_a_time(tiny_lm):
              "We were late then."]
     trials = [t for i, text in enumerate(texts) for t in scorer._trials(i, text, frozenset())]
     together = scorer.score(trials)
-    scorer._cache.clear()
+    scorer.clear_cache()
+    assert not scorer._cache
     alone = [scorer.score([trial])[0] for trial in trials]
     for a, b in zip(together, alone, strict=True):
         assert a == pytest.approx(b, abs=1e-3)

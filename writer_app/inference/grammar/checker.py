@@ -192,6 +192,8 @@ class GrammarChecker:
             self.speller.clear_caches()
         if self.engine is not None:
             self.engine._is_protected.clear()
+        if self.confusion is not None:
+            self.confusion.clear_cache()
 
     def check(self, text: str) -> list[GrammarEdit]:
         """Edits for ``text``: code-point offsets into it, sorted, non-overlapping."""

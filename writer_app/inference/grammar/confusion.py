@@ -57,6 +57,10 @@ class ConfusionScorer:
         self._start_id = _start_token(tokenizer)
         self._cache: OrderedDict[tuple, tuple[float, ...]] = OrderedDict()
 
+    def clear_cache(self) -> None:
+        """Forget remembered scores (benchmarks time unseen text this way)."""
+        self._cache.clear()
+
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
