@@ -34,6 +34,7 @@ from writer_app.core.requests import (
     ModelSpec,
 )
 from writer_app.inference.errors import ModelLoadError, one_line
+from writer_app.inference.grammar.alternatives import with_alternatives
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,6 @@ class GrammarBackend(Protocol):
 # (config, personal words) -> checker; raises ModelLoadError when a layer cannot load.
 GrammarFactory = Callable[[GrammarConfig, Sequence[str]], GrammarBackend]
 GRAMMAR_BATCH_UNITS = 8  # units per batch: a cancel or a completion waits at most one batch
-SPELLING_ALTERNATIVES = 4  # suggestions offered for a misspelled word
 # Checked once at load: word lists and inflection tables that load lazily (holding the
 # interpreter lock for a while) load then, not in the middle of the first document's check.
 WARM_UP_TEXT = "Yesterday I goed to teh shops and bringed home two boxs of apples."
@@ -110,23 +110,6 @@ def _grammar_device(preference: str) -> str:
         return resolve_device(preference)
     except DeviceError:
         return "cpu"
-
-
-def _spelling_alternatives(checker, text: str, edits: list[GrammarEdit]) -> list[GrammarEdit]:
-    """`edits` plus the next-best candidates of each misspelled word, as edits on the
-    same span (the editor offers them as further suggestions)."""
-    speller = getattr(checker, "speller", None)
-    if speller is None or not hasattr(speller, "candidates"):
-        return edits
-    extra = []
-    for edit in edits:
-        if edit.rule_id != "SPELLING":
-            continue
-        others = [c for c in speller.candidates(text[edit.start:edit.end])
-                  if c != edit.replacement][: SPELLING_ALTERNATIVES - 1]
-        extra.extend(replace(edit, replacement=c, confidence=edit.confidence * 0.5)
-                     for c in others)
-    return edits + extra
 
 
 def load_transformers_backend(
@@ -441,7 +424,7 @@ class InferenceWorker(QObject):
         self._share_language_model()
         try:
             found = self._grammar.check_many(texts)
-            found = [_spelling_alternatives(self._grammar, text, list(edits))
+            found = [with_alternatives(self._grammar, text, list(edits))
                      for text, edits in zip(texts, found, strict=True)]
         except Exception as exc:  # the model library can raise anything; keep serving
             log.error("grammar check failed:\n%s", traceback.format_exc())

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 from writer_app.core.gec.edits import GrammarEdit
 from writer_app.core.requests import GenerationParams
+from writer_app.inference.grammar.alternatives import with_alternatives
 
-SPELLING_ALTERNATIVES = 4  # replacements offered for a misspelled word
 _SEED_STEP = 7919  # sampling steps after the first are seeded seed + k * _SEED_STEP
 
 
@@ -77,23 +77,6 @@ class CheckJob:
 
     def fail(self, error: BaseException) -> None:
         self.on_done(None, error)
-
-
-def with_alternatives(checker, text: str, edits: list[GrammarEdit]) -> list[GrammarEdit]:
-    """``edits`` plus the next-best candidates of each misspelled word, as edits on the
-    same span (LanguageTool lists several replacements)."""
-    speller = getattr(checker, "speller", None)
-    if speller is None or not hasattr(speller, "candidates"):
-        return edits
-    extra = []
-    for edit in edits:
-        if edit.rule_id != "SPELLING":
-            continue
-        others = [c for c in speller.candidates(text[edit.start:edit.end])
-                  if c != edit.replacement][: SPELLING_ALTERNATIVES - 1]
-        extra.extend(replace(edit, replacement=c, confidence=edit.confidence * 0.5)
-                     for c in others)
-    return edits + extra
 
 
 @dataclass(frozen=True)
