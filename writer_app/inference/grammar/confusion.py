@@ -25,6 +25,7 @@ import torch
 from writer_app.core.gec.confusables import Confusable, confusion_edit, find_confusables
 from writer_app.core.gec.edits import GrammarEdit
 from writer_app.core.gec.tokens import split_sentences
+from writer_app.inference.grammar.precision import bfloat16_pays
 
 # Nats the alternative must win by. `bench/grammar_trust.py --calibrate` (150 WordNet
 # example sentences, each also with its confusable word swapped): precision 1.000 at every
@@ -55,7 +56,7 @@ class ConfusionScorer:
         self.model = model
         self.tokenizer = tokenizer
         self.margin = margin
-        self.fast = fast  # a bfloat16 copy of the model: None decides (_bfloat16_pays)
+        self.fast = fast  # a bfloat16 copy of the model: None decides (bfloat16_pays)
         self._start_id = _start_token(tokenizer)
         self._fast = None  # _fast_model()
         self._cache: OrderedDict[tuple, tuple[float, ...]] = OrderedDict()
@@ -201,7 +202,7 @@ class ConfusionScorer:
         elsewhere."""
         if self._fast is None:
             self._fast = self.model
-            if self.fast if self.fast is not None else _bfloat16_pays(self.model):
+            if self.fast if self.fast is not None else bfloat16_pays(self.model):
                 import copy
 
                 self._fast = copy.deepcopy(self.model).to(torch.bfloat16).eval()
@@ -227,21 +228,6 @@ def _forward_prefix(model, ids, mask, positions):
     except TypeError:  # a model class without logits_to_keep
         return model(input_ids=ids, attention_mask=mask, position_ids=positions,
                      use_cache=True)
-
-FAST_COPY_MAX_PARAMETERS = 400_000_000  # a larger model is not copied (memory)
-
-
-def _bfloat16_pays(model) -> bool:
-    try:
-        parameter = next(model.parameters())
-        if parameter.device.type != "cpu" or parameter.dtype != torch.float32:
-            return False
-        if sum(p.numel() for p in model.parameters()) > FAST_COPY_MAX_PARAMETERS:
-            return False
-        return bool(torch.cpu._is_amx_tile_supported())
-    except (AttributeError, RuntimeError, StopIteration):
-        return False
-
 
 def _start_token(tokenizer) -> int:
     """The token a document starts after: the document separator where the vocabulary has
