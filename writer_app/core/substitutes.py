@@ -249,8 +249,8 @@ def repeats(candidate: str, lemmas: set[str]) -> bool:
         short, long = sorted((lemma, lower), key=len)
         if " " in short or len(short) < 4 or len(long) < len(short) + 2:
             continue
-        if long.startswith(short[:-1]):
-            return True
+        if long.startswith(short[:-1]) and len(long) - len(short) <= 4:
+            return True  # a suffix: -ing, -ed, -ened, -er (not "lightweight" for light)
     return False
 
 

@@ -48,7 +48,10 @@ CONTEXT_TOKENS = 160  # text read before the word when the cache does not hold i
 # layer's hidden state) keeps the meaning. Weights chosen on bench/data/word_choice_dev.tsv.
 PRIOR_WEIGHT = 1.0
 SIMILARITY_WEIGHT = 40.0
-SIMILARITY_DEPTH = 0.5  # the decoder layer read for similarity, as a share of the depth
+# The decoder layer read for similarity, as a share of the depth: a third of the way in
+# ranked as well as half-way on both sets of bench/data (layers 6 to 18 of 30 all within
+# a sentence or two) and makes the first look cheaper.
+SIMILARITY_DEPTH = 0.3
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(\s|$)|\n")
 
 REPHRASE_SYSTEM = ("You are an editor. You rewrite sentences so that they say the same "

@@ -116,6 +116,7 @@ def test_repeats_keeps_other_words_and_compounds():
     lemmas = {"sharp", "bank"}
     assert repeats("savings bank", lemmas) and repeats("banker", lemmas)
     assert not repeats("razor-sharp", lemmas)  # a compound changes the word
+    assert not repeats("lightweight", {"light"})
     assert not repeats("keen", lemmas) and not repeats("shore", lemmas)
     assert not repeats("shark", {"sharp"})  # same length: another word
     assert repeats("feel", {"feeling"}) and repeats("leaving", {"leave"})
