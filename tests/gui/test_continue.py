@@ -26,7 +26,7 @@ def parts(app_parts, backend):
 def record_chunks(controller, window) -> list[tuple]:
     """(block text, document text, state label, stop enabled) at every streamed chunk."""
     seen: list[tuple] = []
-    controller.sig_writing_chunk.connect(lambda text: seen.append((
+    controller.completion.sig_writing_chunk.connect(lambda text: seen.append((
         text, window.editor.toPlainText(), window._label_state.text(),
         window.action_stop.isEnabled())))
     return seen
@@ -38,7 +38,7 @@ def highlighted(editor) -> list[tuple[int, int]]:
 
 def write_all(qtbot, window, controller):
     """Run Continue writing to the end; returns its CompletionResult."""
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=5000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=5000) as blocker:
         window.action_continue.trigger()
     return blocker.args[0]
 
@@ -60,7 +60,7 @@ def test_ctrl_enter_streams_the_block_chunk_by_chunk(qtbot, parts, backend):
     user_edits: list[None] = []
     editor.sig_text_edited.connect(lambda: user_edits.append(None))
     revision = editor.revision
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=5000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=5000) as blocker:
         QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     result = blocker.args[0]
 
@@ -125,7 +125,7 @@ def test_escape_while_streaming_stops_and_removes(qtbot, parts, backend):
     editor = window.editor
     type_text(qtbot, editor, "Hello")
     start_and_wait_for_chunks(qtbot, window, controller, backend, 1)
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=2000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=2000) as blocker:
         QTest.keyClick(editor, Qt.Key.Key_Escape)
         assert editor.toPlainText() == "Hello"
         assert window._label_state.text() == "ready"
@@ -145,7 +145,7 @@ def test_stop_ends_the_stream_quickly_and_keeps_the_block_pending(qtbot, parts, 
     stop_button = window.toolbar.widgetForAction(window.action_stop)
     assert stop_button.isEnabled()
     request_id = backend.requests[-1].request_id
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=2000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=2000) as blocker:
         clicked = time.perf_counter()
         qtbot.mouseClick(stop_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].cancelled
@@ -166,7 +166,7 @@ def test_typing_during_streaming_stops_and_loses_nothing(qtbot, parts, backend):
     editor = window.editor
     type_text(qtbot, editor, "Hello")
     seen = start_and_wait_for_chunks(qtbot, window, controller, backend, 2)
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=2000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=2000) as blocker:
         QTest.keyClicks(editor, "!")  # the cursor rode along at the block's end
     assert blocker.args[0].cancelled
     streamed = seen[-1][0]
@@ -215,7 +215,7 @@ def test_no_ghost_text_while_streaming_or_pending(qtbot, parts, backend):
     QTest.keyClick(editor, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     qtbot.wait(150)
     assert not editor.has_suggestion()
-    assert not controller.request_now()
+    assert not controller.completion.request_now()
     assert sum(not r.params.multiline for r in backend.requests) == inline_requests
 
     QTest.keyClick(editor, Qt.Key.Key_Tab)  # keep it; inline suggestions come back

@@ -20,6 +20,7 @@ from writer_app.gui import theme as theme_module
 from writer_app.gui.main_window import MAX_RECENT, MainWindow
 from writer_app.gui.prose_font import is_proportional, prose_font
 from writer_app.gui.resources import app_icon, resource_path
+from writer_app.gui.settings_store import SettingsStore
 from writer_app.gui.theme import (
     apply_theme,
     ghost_text_color,
@@ -73,7 +74,7 @@ def make_window(qtbot):
 
     def make(settings: Settings | None = None, recovery: RecoveryStore | None = None,
              dialogs: Dialogs | None = None) -> tuple[MainWindow, Dialogs]:
-        window = MainWindow(settings or Settings(), recovery)
+        window = MainWindow(SettingsStore(settings), recovery)
         dialogs = dialogs or Dialogs()
         dialogs.install(window)
         # pytest-qt closes its widgets before fixtures tear down: skip the prompt.
@@ -430,9 +431,9 @@ def test_window_icon_has_every_size(window: MainWindow) -> None:
 
 def test_theme_switch_applies_dark_palette_and_reports_settings(qtbot, window) -> None:
     app = QApplication.instance()
-    with qtbot.waitSignal(window.sig_settings_changed, timeout=1000) as blocker:
+    with qtbot.waitSignal(window.store.sig_changed, timeout=1000) as blocker:
         window.theme_actions["dark"].trigger()
-    assert blocker.args[0].editor.theme == "dark"
+    assert blocker.args[1].editor.theme == "dark"
     assert window.settings.editor.theme == "dark"
     palette = app.palette()
     assert is_dark(palette)
@@ -599,10 +600,9 @@ def test_window_geometry_is_restored(make_window) -> None:
 
 
 def test_start_document_at_a_new_path_saves_there(qtbot, tmp_path):
-    from writer_app.core.settings import Settings
     from writer_app.gui.main_window import MainWindow
 
-    window = MainWindow(Settings())
+    window = MainWindow(SettingsStore())
     qtbot.addWidget(window)
     target = tmp_path / "new-notes.md"
     assert window.start_document_at(target)

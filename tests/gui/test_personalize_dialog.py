@@ -43,7 +43,7 @@ def adapter_backend(backend):
 
 def _open(window, controller, qtbot):
     window.action_preferences.trigger()
-    dialog = controller.settings_dialog
+    dialog = controller.preferences.dialog
     qtbot.waitUntil(dialog.isVisible)
     dialog.show_page(dialog.personalize_page)
     return dialog, dialog.personalize_page.panel
@@ -65,7 +65,7 @@ def _adapter(root: Path, name: str, base: str, fingerprint: str) -> Path:
 def test_training_goes_on_while_preferences_is_closed(app_parts, qtbot, data_dir, tmp_path,
                                                        monkeypatch):
     window, controller = app_parts
-    runner = controller.personalize_runner
+    runner = controller.preferences.personalize_runner
     runner.program, runner.prefix = sys.executable, [FAKE_SCRIPT, "--step-delay", "0.05",
                                                      "--steps", "60"]
     doc = tmp_path / "story.txt"
@@ -96,7 +96,7 @@ def test_training_goes_on_while_preferences_is_closed(app_parts, qtbot, data_dir
 
 def test_the_status_bar_tells_when_training_ends(app_parts, qtbot, data_dir, tmp_path):
     window, controller = app_parts
-    runner = controller.personalize_runner
+    runner = controller.preferences.personalize_runner
     runner.program, runner.prefix = sys.executable, [FAKE_SCRIPT, "--steps", "5"]
     runner.start(["--docs", str(tmp_path), "--out", str(tmp_path / "out")], tmp_path / "out")
     qtbot.waitUntil(lambda: runner.state == "done", timeout=10000)
@@ -109,7 +109,7 @@ def test_the_status_bar_tells_when_training_ends(app_parts, qtbot, data_dir, tmp
 
 def test_shutdown_stops_a_running_training(app_parts, qtbot, data_dir, tmp_path):
     window, controller = app_parts
-    runner = controller.personalize_runner
+    runner = controller.preferences.personalize_runner
     runner.program, runner.prefix = sys.executable, [FAKE_SCRIPT, "--step-delay", "0.05",
                                                      "--steps", "400"]
     runner.start(["--docs", str(tmp_path), "--out", str(tmp_path / "out")], tmp_path / "out")
@@ -164,23 +164,25 @@ def test_an_adapter_of_another_base_model_is_refused(adapter_backend, app_parts,
 
 def test_the_saved_adapter_is_used_from_the_start(adapter_backend, factory, grammar_factory,
                                                   qtbot, data_dir, tmp_path):
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     mine = _adapter(data_dir, "mine", "fake-model", FINGERPRINT)
     base = fast_settings()
     settings = dataclasses.replace(
         base, models=dataclasses.replace(base.models, adapter=str(mine)))
-    window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
+    store = SettingsStore(settings, tmp_path / "settings.toml")
+    window = MainWindow(store, RecoveryStore(tmp_path / "recovery"))
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)
-    controller = EditorController(window, settings, factory, tmp_path / "settings.toml",
+    controller = EditorController(window, store, factory,
                                   known_models=lambda: KNOWN_MODELS, devices=lambda: DEVICES,
                                   dictionary_path=tmp_path / "dictionary.txt",
                                   grammar_factory=grammar_factory)
     try:
-        controller.load_model()
+        controller.models.load_model()
         qtbot.waitUntil(lambda: adapter_backend.adapter == str(mine), timeout=5000)
         dialog, panel = _open(window, controller, qtbot)
         assert panel.active_adapter == str(mine)
@@ -194,10 +196,10 @@ def test_the_status_bar_shows_the_active_adapter(adapter_backend, app_parts, qtb
     window, controller = app_parts
     mine = _adapter(data_dir, "mine", "fake-model", FINGERPRINT)
     assert window.label_adapter.isHidden()
-    assert controller.activate_adapter(str(mine)) is None
+    assert controller.models.activate_adapter(str(mine)) is None
     qtbot.waitUntil(lambda: not window.label_adapter.isHidden(), timeout=3000)
     assert "mine" in window.label_adapter.text()
-    assert controller.activate_adapter("") is None
+    assert controller.models.activate_adapter("") is None
     qtbot.waitUntil(window.label_adapter.isHidden, timeout=3000)
 
 
@@ -205,7 +207,7 @@ def test_tools_personalize_opens_the_personalize_page(app_parts, qtbot):
     window, controller = app_parts
     assert window.action_personalize in window.menu_tools.actions()
     window.action_personalize.trigger()
-    dialog = controller.settings_dialog
+    dialog = controller.preferences.dialog
     assert dialog is not None
     assert dialog.stack.currentWidget() is dialog.personalize_page
     dialog.reject()

@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from writer_app.controller import AdapterStore
+from writer_app.controllers.models import AdapterStore
 from writer_app.core.settings import load_settings
 from writer_app.gui.personalize_page import PersonalizePanel, PersonalizeRunner
 
@@ -155,14 +155,14 @@ def test_a_reopened_page_shows_the_report_and_a_refusal(make_panel, doc, monkeyp
 def test_use_this_grammar_model_switches_the_checker(app_parts, qtbot, tmp_path):
     window, controller = app_parts
     folder = tmp_path / "grammar_models" / "grammar-1"
-    assert "No grammar model" in controller.use_grammar_model(str(folder))
+    assert "No grammar model" in controller.preferences.use_grammar_model(str(folder))
     folder.mkdir(parents=True)
     (folder / "config.json").write_text("{}", encoding="utf-8")
     window.action_preferences.trigger()
-    dialog = controller.settings_dialog
+    dialog = controller.preferences.dialog
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.personalize_page.panel.grammar_box.available
-    assert controller.use_grammar_model(str(folder)) is None
+    assert controller.preferences.use_grammar_model(str(folder)) is None
     assert controller.settings.models.grammar_model == str(folder)
     assert load_settings(tmp_path / "settings.toml")[0].models.grammar_model == str(folder)
     assert dialog.models_page.grammar.combo.currentData() == str(folder)

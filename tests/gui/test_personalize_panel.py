@@ -12,7 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-from writer_app.controller import AdapterStore
+from writer_app.controllers.models import AdapterStore
 from writer_app.gui.personalize_page import (
     FEW_WORDS,
     PersonalizePanel,

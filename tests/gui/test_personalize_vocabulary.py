@@ -194,7 +194,7 @@ def test_added_words_reach_the_dictionary_and_the_editor(app_parts, qtbot, tmp_p
     assert [window.editor.toPlainText()[s:e] for s, e, _c in
             window.editor.underlined_ranges()] == ["wrold"]
     window.action_preferences.trigger()
-    dialog = controller.settings_dialog
+    dialog = controller.preferences.dialog
     qtbot.waitUntil(dialog.isVisible)
     dialog.show_page(dialog.personalize_page)
     panel = dialog.personalize_page.panel

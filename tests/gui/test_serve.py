@@ -24,7 +24,7 @@ def _serve(qtbot, controller, enabled: bool = True, port: int | None = None):
     settings = dataclasses.replace(controller.settings, server=ServerSettings(
         enabled=enabled, port=port or _free_port()))
     with qtbot.waitSignal(controller.serve.sig_state, timeout=10000) as blocker:
-        controller.apply_settings(settings)
+        controller.store.update(settings)
     return blocker.args
 
 
@@ -108,8 +108,8 @@ def test_completions_and_chat_from_the_apps_model(app_parts, qtbot, tmp_path):
         "{% for m in messages %}{{ m['content'] }}\n{% endfor %}")
     engine.info = ModelInfo("tiny-served", str(folder), "cpu", "float32", 1, 0.0)
     controller._worker._factory = lambda spec, progress: engine
-    with qtbot.waitSignal(controller.sig_model_ready, timeout=10000):
-        controller.load_model()
+    with qtbot.waitSignal(controller.models.sig_model_ready, timeout=10000):
+        controller.models.load_model()
     _serve(qtbot, controller)
     client = openai.OpenAI(base_url=f"{controller.serve.url}/v1", api_key="x", max_retries=0)
     assert _in_thread(qtbot, lambda: [m.id for m in client.models.list()]) == ["tiny-served"]
@@ -135,7 +135,7 @@ def test_a_port_in_use_is_reported(parts, qtbot):
 
 def test_the_preferences_switch_starts_and_stops_serving(parts, qtbot):
     window, controller = parts
-    dialog = controller.open_preferences()
+    dialog = controller.preferences.open()
     page = dialog.server_page
     dialog.show_page(page)
     assert not page.enabled_box.isChecked()  # off by default
@@ -148,7 +148,7 @@ def test_the_preferences_switch_starts_and_stops_serving(parts, qtbot):
         dialog.apply_button.click()
     assert controller.settings.server == ServerSettings(enabled=True, port=port)
     assert controller.serve.url == f"http://127.0.0.1:{port}"
-    assert "enabled = true" in controller.settings_path.read_text(encoding="utf-8")
+    assert "enabled = true" in controller.store.path.read_text(encoding="utf-8")
     page.enabled_box.setChecked(False)
     page.enabled_box.setChecked(True)
     with qtbot.assertNotEmitted(controller.serve.sig_state, wait=300):

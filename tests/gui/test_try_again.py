@@ -19,7 +19,7 @@ def parts(app_parts, backend):
 
 
 def write(qtbot, controller, start) -> object:
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=5000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=5000) as blocker:
         start()
     return blocker.args[0]
 
@@ -38,10 +38,7 @@ def test_continue_writing_samples_with_the_settings_seed(qtbot, parts, backend):
 def test_try_again_replaces_the_passage_and_alt_brackets_cycle_drafts(qtbot, parts, backend):
     window, controller = parts
     editor = window.editor
-    controller.settings = controller.settings.__class__(
-        **{**controller.settings.__dict__,
-           "completion": controller.settings.completion.__class__(
-               **{**controller.settings.completion.__dict__, "continue_seed": 10})})
+    controller.store.update({"completion": {"continue_seed": 10}})
     type_text(qtbot, editor, "Hello.")
     write(qtbot, controller, window.action_continue.trigger)
     assert editor.toPlainText() == "Hello. Passage 10."

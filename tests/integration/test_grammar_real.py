@@ -11,15 +11,17 @@ pytestmark = pytest.mark.slow
 
 def test_real_checker_underlines_and_fixes_in_a_window(qtbot, tmp_path):
     from tests.gui.conftest import fast_settings
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     settings = fast_settings()
-    window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
+    store = SettingsStore(settings, tmp_path / "settings.toml")
+    window = MainWindow(store, RecoveryStore(tmp_path / "recovery"))
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)
-    controller = EditorController(window, settings, None, tmp_path / "settings.toml",
+    controller = EditorController(window, store, None,
                                   dictionary_path=tmp_path / "dictionary.txt")
     window.show()
     try:

@@ -99,7 +99,7 @@ def test_every_way_of_shipping_code_is_refused(variant, tiny_gpt2, tmp_path, sen
 
 
 def test_the_preferences_check_names_the_code(remote_code_folder):
-    from writer_app.controller import _validate_folder, _validate_grammar_folder
+    from writer_app.controllers.editor import _validate_folder, _validate_grammar_folder
 
     for validate in (_validate_folder, _validate_grammar_folder):
         assert "run its own code" in validate(remote_code_folder)

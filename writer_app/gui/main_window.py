@@ -7,12 +7,11 @@ editor and public methods later. Every dialog goes through a small `_ask_…`,
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -48,6 +47,7 @@ from writer_app.gui.find_bar import FindBar
 from writer_app.gui.issues_panel import IssuesPanel
 from writer_app.gui.prose_font import prose_font
 from writer_app.gui.resources import app_icon
+from writer_app.gui.settings_store import SettingsStore
 from writer_app.gui.shortcuts import EMPTY_HINT, ShortcutsDialog
 from writer_app.gui.theme import THEMES, apply_theme, error_color
 from writer_app.gui.word_count import WordCountLabel
@@ -100,13 +100,14 @@ class MainWindow(QMainWindow):
     """The writer's window. Usable without a controller or model."""
 
     sig_document_replaced = Signal()
-    sig_settings_changed = Signal(object)
     sig_preferences_requested = Signal()  # Edit > Preferences; the controller opens it
 
-    def __init__(self, settings: Settings, recovery: RecoveryStore | None = None,
+    def __init__(self, store: SettingsStore, recovery: RecoveryStore | None = None,
                  parent: QWidget | None = None) -> None:
+        """`store`: the app's SettingsStore; the window reads it and follows its changes
+        (font, theme, line width, focus mode, autosave) and changes the theme through it."""
         super().__init__(parent)
-        self._settings = settings
+        self.store = store
         self._recovery = recovery
         self._path: Path | None = None
         self._disk = DiskGuard(self, self._on_reloaded_from_disk, self.save_as)
@@ -138,7 +139,8 @@ class MainWindow(QMainWindow):
         self.autosave_timer.timeout.connect(self.write_recovery)
         self.file_autosave = FileAutosave(self)
         self.autosave_timer.timeout.connect(self.file_autosave.save_now)
-        self.apply_settings(settings)
+        self._apply_settings(store.current())
+        store.sig_changed.connect(self._on_settings_changed)
         self.setWindowIcon(app_icon())
         self._update_title()
         self._restore_window_state()
@@ -336,12 +338,15 @@ class MainWindow(QMainWindow):
 
     @property
     def settings(self) -> Settings:
-        return self._settings
+        return self.store.current()
 
-    def apply_settings(self, settings: Settings) -> None:
-        """Take new settings (font, theme, line width, focus mode, autosave interval);
-        emits nothing."""
-        self._settings = settings
+    @Slot(object, object)
+    def _on_settings_changed(self, old: Settings, new: Settings) -> None:
+        if old.editor != new.editor:
+            self._apply_settings(new)
+
+    def _apply_settings(self, settings: Settings) -> None:
+        """Take the editor settings (font, theme, line width, focus mode, autosave)."""
         self._apply_font()
         self.editor.set_line_width(settings.editor.line_width)
         self.editor.set_focus_mode(settings.editor.focus_mode)
@@ -357,19 +362,12 @@ class MainWindow(QMainWindow):
             apply_theme(app, theme)
 
     def set_theme(self, theme: str) -> None:
-        """Apply a theme at once and announce the changed settings."""
+        """Apply a theme at once and keep it in the settings."""
         self.theme_actions[theme].setChecked(True)
-        if theme == self._settings.editor.theme:
-            return
-        editor = dataclasses.replace(self._settings.editor, theme=theme)
-        self._settings = dataclasses.replace(self._settings, editor=editor)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, theme)
-        self.sig_settings_changed.emit(self._settings)
+        self.store.update({"editor": {"theme": theme}})
 
     def _editor_font(self) -> QFont:
-        prefs = self._settings.editor
+        prefs = self.settings.editor
         font = QFont(prefs.font_family) if prefs.font_family else prose_font()
         size = prefs.font_size + self._zoom
         font.setPointSize(min(MAX_FONT_SIZE, max(MIN_FONT_SIZE, size)))
@@ -388,7 +386,7 @@ class MainWindow(QMainWindow):
         self._set_zoom(0)
 
     def _set_zoom(self, zoom: int) -> None:
-        base = self._settings.editor.font_size
+        base = self.settings.editor.font_size
         self._zoom = min(MAX_FONT_SIZE - base, max(MIN_FONT_SIZE - base, zoom))
         self._apply_font()
 

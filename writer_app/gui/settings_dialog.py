@@ -64,6 +64,7 @@ from writer_app.gui.personalize_page import (
     scrolling,
 )
 from writer_app.gui.prose_font import prose_font
+from writer_app.gui.settings_store import SettingsStore
 from writer_app.gui.theme import error_color
 
 ADD_FOLDER = "\x00add-folder"  # the combo entry that opens a folder chooser
@@ -846,14 +847,18 @@ def with_adapter(settings: Settings, path: str) -> Settings:
 
 class SettingsDialog(QDialog):
     """Preferences. Emits sig_settings_applied(Settings) on Apply and OK (when changed)
-    and sig_dictionary_applied(list[str]) when the personal dictionary changed."""
+    and sig_dictionary_applied(list[str]) when the personal dictionary changed.
+
+    It reads the settings from the app's SettingsStore (what Apply compares with) and
+    never changes them itself; whoever opens it applies what it emits, and talks to it
+    only through the methods below, not through its pages."""
 
     sig_settings_applied = Signal(object)  # Settings
     sig_dictionary_applied = Signal(list)
 
     def __init__(
         self,
-        settings: Settings,
+        store: SettingsStore,
         *,
         known_models: Sequence[KnownModelLike] = (),
         devices: Sequence[DeviceLike] = (),
@@ -871,7 +876,8 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
-        self._settings = settings
+        self._store = store
+        settings = store.current()
         self.models_page = ModelsPage(
             known_models, devices, validate_folder, model_info,
             settings.models.completion_model, grammar_models=grammar_models,
@@ -885,7 +891,6 @@ class SettingsDialog(QDialog):
         self.personalize_page = PersonalizePage(PersonalizePanel(
             personalize_runner, store=adapter_store, activate_adapter=activate_adapter,
             has_gpu=has_gpu))
-        self.personalize_page.panel.sig_adapter_changed.connect(self._on_adapter_changed)
         from writer_app.gui.server_page import ServerPage  # it builds on SettingsPage
 
         self.server_page = ServerPage()
@@ -963,10 +968,6 @@ class SettingsDialog(QDialog):
         # Personalize holds runs and adapters, no defaults to restore.
         self.restore_button.setEnabled(bool(self.pages[row].section))
 
-    def _on_adapter_changed(self, path: str) -> None:
-        """The adapter was switched (and saved) at once: Apply has nothing to add for it."""
-        self._settings = with_adapter(self._settings, path)
-
     def set_known_models(self, known_models: Sequence[KnownModelLike],
                          grammar_models: Sequence[KnownModelLike]) -> None:
         """A scan of the model cache finished: offer what it found."""
@@ -974,21 +975,45 @@ class SettingsDialog(QDialog):
 
     def grammar_model_kept(self, reference: str, message: str) -> None:
         """The grammar model applied did not load; `reference` serves instead."""
-        self._settings = dataclasses.replace(
-            self._settings, models=dataclasses.replace(self._settings.models,
-                                                       grammar_model=reference))
         self.models_page.grammar.select(reference)
         self.models_page.grammar.show_error(message)
 
+    def show_grammar_model(self, reference: str) -> None:
+        """`reference` is the grammar model in use now (chosen outside the Models page)."""
+        self.models_page.grammar.select(reference)
+
     def adapter_refused(self, in_use: str, message: str) -> None:
         """The worker could not use the adapter asked for; `in_use` serves instead."""
-        self._on_adapter_changed(in_use)
         self.personalize_page.panel.adapter_refused(in_use, message)
+
+    def lock_dictionary(self, problem: str) -> None:
+        """The personal dictionary file could not be read: show why, allow no edits (an
+        edit must not overwrite the unread file)."""
+        self.grammar_page.lock_dictionary(problem)
+
+    def dictionary_words_added(self, words: Sequence[str]) -> None:
+        """`words` were added to the personal dictionary (and saved) elsewhere."""
+        page = self.grammar_page
+        unedited = page.words() == page.saved_words
+        page.add_words(words)
+        if unedited:  # nothing of the user's pending there: the page is saved as is
+            page.saved_words = page.words()
+
+    def set_personalize_hooks(self, *, make_speller: Callable, load_words: Callable,
+                              add_words: Callable, grammar_runner: PersonalizeRunner,
+                              grammar_root: Path, use_grammar_model: Callable) -> None:
+        """What the Personalize page calls for vocabulary review and grammar adaptation."""
+        panel = self.personalize_page.panel
+        panel.set_dictionary_hooks(make_speller, load_words, add_words)
+        panel.set_grammar_hooks(grammar_runner, grammar_root, use_grammar_model)
+
+    def show_personalize(self) -> None:
+        self.show_page(self.personalize_page)
 
     # -- values -------------------------------------------------------------------------
     def edited_settings(self) -> Settings:
         """The settings as the pages show them now."""
-        settings = self._settings
+        settings = self._store.current()
         for page in self.pages:
             settings = page.collect(settings)
         return settings
@@ -996,8 +1021,7 @@ class SettingsDialog(QDialog):
     def apply(self) -> Settings:
         """Emit what changed since the dialog opened (or the last Apply)."""
         settings = self.edited_settings()
-        if settings != self._settings:
-            self._settings = settings
+        if settings != self._store.current():
             self.sig_settings_applied.emit(settings)
         self.personalize_page.panel.set_model(settings.models.completion_model,
                                               settings.models.device)
