@@ -56,7 +56,7 @@ def _type_lines(editor, lines) -> None:
 
 def _save(window, name: str, out_dir: Path) -> Path:
     if hasattr(window, "set_latency"):
-        window.set_latency(None)  # it measures how busy the build machine is
+        window.status_bar.set_latency(None)  # it measures how busy the build machine is
     path = out_dir / name
     if not window.grab().save(str(path), "PNG", 9):
         raise SystemExit(f"take_screenshots: could not write {path}")

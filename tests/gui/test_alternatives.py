@@ -29,7 +29,8 @@ def show_cat_suggestion(qtbot, window, controller) -> None:
 
 
 def label(window) -> str:
-    return window._label_alternative.text() if window._label_alternative.isVisible() else ""
+    label = window.status_bar.label_alternative
+    return label.text() if label.isVisible() else ""
 
 
 def test_cycles_forward_and_back_with_wrap_around(qtbot, app_parts, backend):

@@ -247,7 +247,7 @@ def test_status_bar_says_when_grammar_is_unavailable(qtbot, app_parts):
     assert "unavailable" in statuses[0].note
     controller.grammar._generation = 7
     controller.grammar._on_ready(type(statuses[0])(7, False, statuses[0].note))
-    assert window._label_grammar.text() == "Spelling only"
+    assert window.status_bar.label_grammar.text() == "Spelling only"
 
 
 def test_underlines_and_ghost_text_coexist(parts, qtbot, backend):
@@ -303,13 +303,13 @@ def test_opening_a_long_document_checks_it_in_the_background_with_progress(parts
     text = "\n".join(f"Line {n} has teh word number {n}." for n in range(60))
     seen = []
     controller.grammar.sig_issues_updated.connect(
-        lambda: seen.append((window.grammar_progress.isVisible(),
-                             window.grammar_progress.value())))
+        lambda: seen.append((window.status_bar.grammar_progress.isVisible(),
+                             window.status_bar.grammar_progress.value())))
     with qtbot.waitSignal(controller.grammar.sig_check_finished, timeout=10000):
         window._replace_document(text, None, modified=False)
-        assert window.grammar_progress.isVisible()
-        assert window.grammar_progress.maximum() == 60
-    assert not window.grammar_progress.isVisible()
+        assert window.status_bar.grammar_progress.isVisible()
+        assert window.status_bar.grammar_progress.maximum() == 60
+    assert not window.status_bar.grammar_progress.isVisible()
     assert len(window.editor.issues()) == 60
     assert seen[0][0]  # underlines appeared while the check was still running
     # The cursor's sentence went first.

@@ -517,15 +517,15 @@ def test_font_comes_from_settings_and_zoom_changes_it(make_window) -> None:
 
 
 def test_status_bar_labels_and_non_modal_notices(window: MainWindow) -> None:
-    window.set_model_status("SmolLM2-135M", "cpu")
-    window.set_state("thinking…")
-    window.set_latency(312.4)
-    assert window._label_model.text() == "SmolLM2-135M"
-    assert window._label_device.text() == "cpu"
-    assert window._label_state.text() == "thinking…"
-    assert window._label_latency.text() == "312 ms"
-    window.set_latency(None)
-    assert window._label_latency.text() == ""
+    window.status_bar.set_model_status("SmolLM2-135M", "cpu")
+    window.status_bar.set_state("thinking…")
+    window.status_bar.set_latency(312.4)
+    assert window.status_bar.label_model.text() == "SmolLM2-135M"
+    assert window.status_bar.label_device.text() == "cpu"
+    assert window.status_bar.label_state.text() == "thinking…"
+    assert window.status_bar.label_latency.text() == "312 ms"
+    window.status_bar.set_latency(None)
+    assert window.status_bar.label_latency.text() == ""
 
     window.show_notice("Model failed to load: out of memory", error=True)
     assert window.statusBar().currentMessage() == "Model failed to load: out of memory"
@@ -536,10 +536,10 @@ def test_status_bar_labels_and_non_modal_notices(window: MainWindow) -> None:
     assert window.statusBar().toolTip() == ""
     assert window.statusBar().styleSheet() == ""
 
-    window.set_state("error")
-    assert window._label_state.styleSheet() != ""
-    window.set_state("ready")
-    assert window._label_state.styleSheet() == ""
+    window.status_bar.set_state("error")
+    assert window.status_bar.label_state.styleSheet() != ""
+    window.status_bar.set_state("ready")
+    assert window.status_bar.label_state.styleSheet() == ""
 
 
 def test_writing_toolbar_and_alternative_label_without_a_model(window: MainWindow) -> None:
@@ -558,11 +558,11 @@ def test_writing_toolbar_and_alternative_label_without_a_model(window: MainWindo
     window.set_writing_state(available=True, streaming=False, pending=True)
     assert window.action_try_again.isEnabled()
 
-    window.set_alternative_index(1, 3)
-    assert window._label_alternative.text() == "2/3"
-    assert not window._label_alternative.isHidden()
-    window.set_alternative_index(None)
-    assert window._label_alternative.isHidden()
+    window.status_bar.set_alternative_index(1, 3)
+    assert window.status_bar.label_alternative.text() == "2/3"
+    assert not window.status_bar.label_alternative.isHidden()
+    window.status_bar.set_alternative_index(None)
+    assert window.status_bar.label_alternative.isHidden()
 
 
 def test_find_bar_finds_wraps_and_closes_with_escape(qtbot, window: MainWindow) -> None:

@@ -195,12 +195,12 @@ def test_the_saved_adapter_is_used_from_the_start(adapter_backend, factory, gram
 def test_the_status_bar_shows_the_active_adapter(adapter_backend, app_parts, qtbot, data_dir):
     window, controller = app_parts
     mine = _adapter(data_dir, "mine", "fake-model", FINGERPRINT)
-    assert window.label_adapter.isHidden()
+    assert window.status_bar.label_adapter.isHidden()
     assert controller.models.activate_adapter(str(mine)) is None
-    qtbot.waitUntil(lambda: not window.label_adapter.isHidden(), timeout=3000)
-    assert "mine" in window.label_adapter.text()
+    qtbot.waitUntil(lambda: not window.status_bar.label_adapter.isHidden(), timeout=3000)
+    assert "mine" in window.status_bar.label_adapter.text()
     assert controller.models.activate_adapter("") is None
-    qtbot.waitUntil(window.label_adapter.isHidden, timeout=3000)
+    qtbot.waitUntil(window.status_bar.label_adapter.isHidden, timeout=3000)
 
 
 def test_tools_personalize_opens_the_personalize_page(app_parts, qtbot):

@@ -169,12 +169,12 @@ def test_hot_swap_to_a_model_folder_and_back(prefs, qtbot, factory, tiny_gpt2_di
     info = _apply_and_wait_for_model(qtbot, controller, dialog)
     assert factory.specs[-1].reference == str(tiny_gpt2_dir)
     assert info.name == fake_model_name(str(tiny_gpt2_dir)) == "fake:tiny-gpt2"
-    assert window._label_model.text() == "fake:tiny-gpt2"
+    assert window.status_bar.label_model.text() == "fake:tiny-gpt2"
 
     _select(models.model_combo, "default")
     info = _apply_and_wait_for_model(qtbot, controller, dialog)
     assert factory.specs[-1].reference == "default"
-    assert window._label_model.text() == "fake-model" == controller.models.model_info.name
+    assert window.status_bar.label_model.text() == "fake-model" == controller.models.model_info.name
     assert window.editor.toPlainText() == "The text stays as it is."
 
 
@@ -193,7 +193,7 @@ def test_failed_load_keeps_the_previous_model(prefs, qtbot, backend):
     message = _apply_and_wait_for_model(qtbot, controller, dialog, signal="failed")
     assert "broken" in message
     assert controller.models.model_info.name == "fake-model"
-    assert window._label_model.text() == "fake-model"
+    assert window.status_bar.label_model.text() == "fake-model"
     assert "Still using fake-model" in window.statusBar().currentMessage()
     # The settings (and the file) stay on the model that serves, for the next start.
     assert controller.settings.models.completion_model == "default"

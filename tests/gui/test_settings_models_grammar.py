@@ -175,7 +175,7 @@ def test_a_grammar_model_that_fails_keeps_the_one_serving(parts, qtbot, tmp_path
     assert status.note == ("Grammar model not loaded: “org/gector-broken” has no weights; "
                            "still using the shipped grammar model.")
     assert window.statusBar().currentMessage() == status.note
-    assert window._notice_is_error
+    assert window.status_bar.notice_is_error
     # The settings (and the file) go back to the model that serves.
     assert controller.settings.models.grammar_model == "default"
     assert load_settings(tmp_path / "settings.toml")[0].models.grammar_model == "default"
@@ -242,7 +242,8 @@ def test_device_facts_show_in_the_status_bar_and_on_the_page(parts, qtbot, backe
     backend.info = replace(backend.info, device="cuda:0", dtype="bfloat16")
     with qtbot.waitSignal(controller.models.sig_model_ready, timeout=5000):
         controller.models.load_model()
-    assert window._label_device.text() == "Fake GPU 8GB (cuda:0) · bfloat16 · 3.0 GB in use"
+    device = window.status_bar.label_device.text()
+    assert device == "Fake GPU 8GB (cuda:0) · bfloat16 · 3.0 GB in use"
     dialog = _open(controller, qtbot)
     facts = dialog.models_page.facts.text()
     assert "Fake GPU 8GB" in facts and "3.0 GB in use" in facts

@@ -51,17 +51,17 @@ def test_try_again_replaces_the_passage_and_alt_brackets_cycle_drafts(qtbot, par
         editor, Qt.Key.Key_Return,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier))
     assert editor.toPlainText() == "Hello. Passage 12."
-    assert window._label_alternative.text() == "3/3"
+    assert window.status_bar.label_alternative.text() == "3/3"
     QTest.keyClick(editor, Qt.Key.Key_BracketLeft, Qt.KeyboardModifier.AltModifier)
     assert editor.toPlainText() == "Hello. Passage 11."
-    assert window._label_alternative.text() == "2/3"
+    assert window.status_bar.label_alternative.text() == "2/3"
     QTest.keyClick(editor, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.AltModifier)
     QTest.keyClick(editor, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.AltModifier)
     assert editor.toPlainText() == "Hello. Passage 10."  # wraps around
     QTest.keyClick(editor, Qt.Key.Key_Return)  # keep it
     assert not editor.has_pending() and editor.toPlainText() == "Hello. Passage 10."
     assert not window.action_try_again.isEnabled()
-    assert window._label_alternative.isHidden()
+    assert window.status_bar.label_alternative.isHidden()
     editor.undo()
     assert editor.toPlainText() == "Hello."  # the kept passage is one undo step
 

@@ -29,7 +29,7 @@ def test_real_checker_underlines_and_fixes_in_a_window(qtbot, tmp_path):
         # Loading takes a second or two on an idle machine, minutes on a very busy one.
         qtbot.waitUntil(lambda: grammar.status is not None or grammar._broken,
                         timeout=900_000)
-        assert grammar.status is not None, window._label_grammar.toolTip()
+        assert grammar.status is not None, window.status_bar.label_grammar.toolTip()
         text = "I recieve teh letters every morning.\n```\nrecieve = teh()\n```\nSee `teh`."
         with qtbot.waitSignal(grammar.sig_check_finished, timeout=300_000):
             window._replace_document(text, None, modified=False)
@@ -44,7 +44,7 @@ def test_real_checker_underlines_and_fixes_in_a_window(qtbot, tmp_path):
             assert [(i.original, i.suggestions[0]) for i in window.editor.issues()] == [
                 ("we", "We")], "the grammar model found nothing"
         else:
-            assert window._label_grammar.text() == "Spelling only"
+            assert window.status_bar.label_grammar.text() == "Spelling only"
         issue = next(i for i in window.editor.issues() if i.original == "recieve") \
             if not grammar.status.grammar_available else window.editor.issues()[0]
         assert window.editor.apply_suggestion(issue, issue.suggestions[0])

@@ -133,7 +133,7 @@ class CompletionController(QObject):
 
     @Slot(object)
     def _on_model_ready(self, _info) -> None:
-        self.window.set_state("writing…" if self._streaming else "ready")
+        self.window.status_bar.set_state("writing…" if self._streaming else "ready")
         self._update_writing_state()
 
     # -- requests ---------------------------------------------------------------------
@@ -164,7 +164,7 @@ class CompletionController(QObject):
         request, cancel = self._request_at_cursor(self.settings.inline_params())
         self._shown_request = request
         self._request_position = editor.cursor_position()
-        self.window.set_state("thinking…")
+        self.window.status_bar.set_state("thinking…")
         self.sig_request_completion.emit(request, cancel)
         return True
 
@@ -193,7 +193,7 @@ class CompletionController(QObject):
         """Cancel the inline or alternatives request; Continue writing has stop_writing."""
         if self._tracker.pending_id is not None and not self._streaming:
             self._tracker.cancel_current()
-            self.window.set_state("ready" if self.model_info else "loading…")
+            self.window.status_bar.set_state("ready" if self.model_info else "loading…")
 
     def _is_current(self, request_id: int, revision: int) -> bool:
         return (
@@ -219,8 +219,8 @@ class CompletionController(QObject):
         if not self._is_current(result.request_id, result.revision):
             return
         self._tracker.finish(result.request_id)
-        self.window.set_state("ready")
-        self.window.set_latency(result.first_token_ms if result.text else None)
+        self.window.status_bar.set_state("ready")
+        self.window.status_bar.set_latency(result.first_token_ms if result.text else None)
         if result.text and self.editor.suggestion != result.text:
             self._on_chunk(result.request_id, result.revision, result.text)
         self.sig_completion_finished.emit(result)
@@ -233,7 +233,7 @@ class CompletionController(QObject):
         self.stop_writing()
         self._tracker.finish(request_id)
         self._reset_alternatives()
-        self.window.set_state("ready" if self.model_info else "error")
+        self.window.status_bar.set_state("ready" if self.model_info else "error")
         self.window.show_notice(f"{what} failed: {message}", error=True)
 
     @Slot()
@@ -277,7 +277,7 @@ class CompletionController(QObject):
             request, cancel = self._request_at_cursor(self.settings.inline_params())
         self._alternatives = _Alternatives(
             request.request_id, request.revision, editor.cursor_position(), step)
-        self.window.set_state("thinking…")
+        self.window.status_bar.set_state("thinking…")
         self.sig_request_alternatives.emit(
             request, editor.suggestion, self.settings.alternatives, cancel)
 
@@ -291,7 +291,7 @@ class CompletionController(QObject):
                 or not editor.has_suggestion()):
             return  # stale: the text, the cursor or the suggestion changed meanwhile
         self._tracker.finish(result.request_id)
-        self.window.set_state("ready")
+        self.window.status_bar.set_state("ready")
         # The suggestion on screen comes first, whatever the backend returned.
         alternatives.texts = _distinct((editor.suggestion, *result.texts))
         self._show_alternative(alternatives.first_step)
@@ -302,13 +302,13 @@ class CompletionController(QObject):
         alternatives.index = index % total
         text = alternatives.texts[alternatives.index]
         if self.editor.show_suggestion(text, alternatives.position, alternatives.revision):
-            self.window.set_alternative_index(alternatives.index, total)
+            self.window.status_bar.set_alternative_index(alternatives.index, total)
             self.sig_alternative_shown.emit(alternatives.index, total)
 
     def _reset_alternatives(self) -> None:
         if self._alternatives is not None:
             self._alternatives = None
-            self.window.set_alternative_index(None)
+            self.window.status_bar.set_alternative_index(None)
 
     # -- Continue writing -------------------------------------------------------------
     def continue_writing(self) -> bool:
@@ -357,7 +357,8 @@ class CompletionController(QObject):
     def _show_draft(self, step: int) -> None:
         text = self._drafts.step(step)
         if text is not None and self.editor.set_pending_text(text):
-            self.window.set_alternative_index(self._drafts.index, len(self._drafts.texts))
+            self.window.status_bar.set_alternative_index(self._drafts.index,
+                                                         len(self._drafts.texts))
 
     def stop_writing(self) -> None:
         """End the stream within a token; the text so far stays pending."""
@@ -373,7 +374,7 @@ class CompletionController(QObject):
     def _set_streaming(self, streaming: bool) -> None:
         self._streaming = streaming
         self._update_writing_state()
-        self.window.set_state("writing…" if streaming else "ready")
+        self.window.status_bar.set_state("writing…" if streaming else "ready")
 
     def _update_writing_state(self) -> None:
         self.window.set_writing_state(available=self.model_info is not None,
@@ -396,7 +397,7 @@ class CompletionController(QObject):
     def _on_pending_closed(self, _kept: bool) -> None:
         self.stop_writing()  # Enter, Tab or Esc while streaming: the stream ends too
         self._drafts.clear()
-        self.window.set_alternative_index(None)
+        self.window.status_bar.set_alternative_index(None)
         self._update_writing_state()
 
     def _on_writing_chunk(self, request_id: int, text: str) -> None:
@@ -410,7 +411,7 @@ class CompletionController(QObject):
             self._on_writing_chunk(result.request_id, result.text)  # the final text
             self._tracker.finish(result.request_id)
             self._set_streaming(False)
-            self.window.set_latency(result.first_token_ms if result.text else None)
+            self.window.status_bar.set_latency(result.first_token_ms if result.text else None)
             if not self.editor.pending_text():
                 self._show_draft(0)  # Try again wrote nothing: the last draft comes back
             if not self.editor.pending_text():
@@ -419,7 +420,7 @@ class CompletionController(QObject):
             else:
                 self._drafts.add(self.editor.pending_text())
                 if len(self._drafts.texts) > 1:
-                    self.window.set_alternative_index(self._drafts.index,
+                    self.window.status_bar.set_alternative_index(self._drafts.index,
                                                       len(self._drafts.texts))
             self._update_writing_state()
         self.sig_writing_finished.emit(result)

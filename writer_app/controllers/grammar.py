@@ -288,7 +288,7 @@ class GrammarController(QObject):
 
     def _set_progress(self, progress: tuple[int, int] | None) -> None:
         self._progress = progress
-        self.window.set_grammar_progress(*(progress or (0, 0)))
+        self.window.status_bar.set_grammar_progress(*(progress or (0, 0)))
 
     def _load_words(self) -> list[str]:
         try:
@@ -362,7 +362,7 @@ class GrammarController(QObject):
         if status.generation != self._generation:
             return
         self.status = status
-        self.window.set_grammar_status(
+        self.window.status_bar.set_grammar_status(
             "Spelling only" if not status.grammar_available and self.settings.grammar_enabled
             else "", status.note)
         if status.note:
@@ -392,7 +392,7 @@ class GrammarController(QObject):
         self._broken = True
         self._loading_model = False
         self._cancel()
-        self.window.set_grammar_status("Grammar off", message)
+        self.window.status_bar.set_grammar_status("Grammar off", message)
         self.window.show_notice(message, 15000, error=True)
 
     @Slot(object)

@@ -81,7 +81,7 @@ class ModelController(QObject):
     # -- public -----------------------------------------------------------------------
     def load_model(self, spec: ModelSpec | None = None) -> None:
         spec = spec or self._store.current().models.completion_spec()
-        self.window.set_state("loading…")
+        self.window.status_bar.set_state("loading…")
         self._wanted = spec
         self._loads.append(spec)
         self.sig_load_model.emit(spec)
@@ -121,21 +121,21 @@ class ModelController(QObject):
 
     @Slot(str)
     def _on_model_loading(self, message: str) -> None:
-        self.window.set_state("loading…")
+        self.window.status_bar.set_state("loading…")
         self.window.show_notice(message, 0)
 
     @Slot(object)
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.model_info = info
         self._active_spec = self._loads.popleft() if self._loads else self._active_spec
-        self.window.set_model_status(info.name, device_text(info))
+        self.window.status_bar.set_model_status(info.name, device_text(info))
         self.window.show_notice(info.note or f"{info.name} ready ({info.load_seconds:.1f} s)")
         self.sig_model_ready.emit(info)
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
         failed = self._loads.popleft() if self._loads else None
-        self.window.set_state("ready" if self.model_info else "error")
+        self.window.status_bar.set_state("ready" if self.model_info else "error")
         kept = f" Still using {self.model_info.name}." if self.model_info else ""
         self.window.show_notice(message + kept, error=True)
         self._forget_failed_model(failed)
@@ -159,7 +159,7 @@ class ModelController(QObject):
             name = adapters.read_adapter(path).name if path else ""
         self.window.show_notice(f"Suggestions use your adapter “{name}”." if path
                                 else "Suggestions use the plain model.", 5000)
-        self.window.set_adapter_status(name)
+        self.window.status_bar.set_adapter_status(name)
 
     @Slot(str, str)
     def _on_adapter_failed(self, message: str, in_use: str) -> None:
@@ -169,5 +169,5 @@ class ModelController(QObject):
         name = ""
         with contextlib.suppress(adapters.AdapterError):
             name = adapters.read_adapter(in_use).name if in_use else ""
-        self.window.set_adapter_status(name)
+        self.window.status_bar.set_adapter_status(name)
         self.sig_adapter_refused.emit(in_use, message)
