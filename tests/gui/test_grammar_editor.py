@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolTip
 
 from writer_app.core.dictionary import load_dictionary
-from writer_app.gui.editor import ISSUE_COLOURS
+from writer_app.gui.editor_issues import ISSUE_COLOURS
 
 RED = ISSUE_COLOURS["spelling"].name()
 BLUE = ISSUE_COLOURS["grammar"].name()
