@@ -37,10 +37,12 @@ from writer_app.core.variant import resolve_variant
 from writer_app.grammar_controller import GrammarController
 from writer_app.gui.main_window import MainWindow
 from writer_app.gui.model_scan import ModelScan
-from writer_app.gui.personalize_page import GRAMMAR_MODULE, PersonalizeRunner
+from writer_app.gui.personalize.panel import PersonalizePanel
+from writer_app.gui.personalize.window import PersonalizeWindow
 from writer_app.gui.settings_dialog import SettingsDialog, with_adapter
 from writer_app.inference import adapters
 from writer_app.inference.worker import BackendFactory, GrammarFactory, InferenceWorker
+from writer_app.jobs.runner import TrainingRunner
 from writer_app.serve_controller import ServeController
 from writer_app.word_choice_controller import WordChoiceController
 
@@ -190,10 +192,10 @@ class EditorController(QObject):
         self.model_scan.sig_finished.connect(self._on_models_scanned)
         self.settings_dialog: SettingsDialog | None = None
         # Owned here, not by the dialog: training goes on while Preferences is closed.
-        self.personalize_runner = PersonalizeRunner(parent=self)
+        self.personalize_runner = TrainingRunner.personalize(parent=self)
         self.personalize_runner.sig_state_changed.connect(self._on_personalize_state)
-        self.grammar_personalize_runner = PersonalizeRunner(prefix=("-m", GRAMMAR_MODULE),
-                                                            parent=self)
+        self.grammar_personalize_runner = TrainingRunner.grammar(parent=self)
+        self.personalize_window: PersonalizeWindow | None = None  # one, made when asked
         self.model_info: ModelInfo | None = None
         # Specs sent to the worker, answered in order; the one serving now.
         self._loads: deque[ModelSpec] = deque()
@@ -298,11 +300,28 @@ class EditorController(QObject):
                                         settings.models.device)
         self.serve.apply(settings.server, resolve_variant(settings.grammar.language_variant))
 
-    def open_personalize(self) -> SettingsDialog:
-        """Tools › Personalize…: Preferences, opened at its Personalize page."""
-        dialog = self.open_preferences()
-        dialog.page_list.setCurrentRow(dialog.pages.index(dialog.personalize_page))
-        return dialog
+    def open_personalize(self) -> PersonalizeWindow:
+        """Tools › Personalize…: the Personalize window (one per app, non-modal). It shows
+        the same runner as Preferences › Personalize, so there is only ever one run."""
+        window = self.personalize_window
+        if window is None:
+            panel = PersonalizePanel(
+                self.personalize_runner, store=AdapterStore(),
+                activate_adapter=self.activate_adapter, compact=True,
+                has_gpu=any(device.id.startswith("cuda") for device in self._devices()))
+            window = self.personalize_window = PersonalizeWindow(panel, parent=self.window)
+        window.panel.set_model(self.settings.models.completion_model,
+                               self.settings.models.device)
+        window.panel.set_active_adapter(self.settings.models.adapter)
+        window.present()
+        return window
+
+    def _personalize_panels(self) -> list[PersonalizePanel]:
+        """The open views of the runner: the window's and Preferences' panel."""
+        panels = [self.personalize_window.panel] if self.personalize_window else []
+        if self.settings_dialog is not None:
+            panels.append(self.settings_dialog.personalize_page.panel)
+        return panels
 
     def open_preferences(self) -> SettingsDialog:
         """Show Edit > Preferences (window-modal), or raise it if it is open."""
@@ -357,6 +376,8 @@ class EditorController(QObject):
                 return str(exc)
         self.sig_set_adapter.emit(path)
         self._remember_adapter(path)
+        for panel in self._personalize_panels():  # whichever view asked, both show it
+            panel.set_active_adapter(path)
         return None
 
     def _base_identity(self) -> tuple[str, str]:
@@ -396,6 +417,8 @@ class EditorController(QObject):
         self.window.set_adapter_status(name)
         if self.settings_dialog is not None:
             self.settings_dialog.adapter_refused(in_use, message)
+        if self.personalize_window is not None:
+            self.personalize_window.panel.adapter_refused(in_use, message)
 
     def save_settings(self, settings: Settings) -> bool:
         """Write the settings file; a failure is a status-bar error, never silent."""
@@ -487,10 +510,10 @@ class EditorController(QObject):
 
     @Slot(str)
     def _on_personalize_state(self, state: str) -> None:
-        """Training may end while Preferences is closed: say so in the status bar."""
-        messages = {"done": "Personalization finished: activate the new adapter in "
-                            "Preferences > Personalize.",
-                    "failed": "Personalization failed; Preferences > Personalize shows why."}
+        """Training may end while its views are closed: say so in the status bar."""
+        messages = {"done": "Personalization finished: use the new adapter from "
+                            "Tools > Personalize.",
+                    "failed": "Personalization failed; Tools > Personalize shows why."}
         if state in messages:
             self.window.show_notice(messages[state], 15000, error=state == "failed")
 

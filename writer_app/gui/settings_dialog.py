@@ -57,14 +57,11 @@ from writer_app.core.settings import (
 )
 from writer_app.core.trusted import ConsentNeeded
 from writer_app.core.units import human_count, human_size
-from writer_app.gui.personalize_page import (
-    AdapterStoreLike,
-    PersonalizePanel,
-    PersonalizeRunner,
-    scrolling,
-)
+from writer_app.gui.personalize.adapters import AdapterStoreLike
+from writer_app.gui.personalize.panel import PersonalizePanel
 from writer_app.gui.prose_font import prose_font
 from writer_app.gui.theme import error_color
+from writer_app.jobs.runner import TrainingRunner
 
 ADD_FOLDER = "\x00add-folder"  # the combo entry that opens a folder chooser
 WORD_LIST_FILTER = "Word lists (*.txt *.dic);;All files (*)"
@@ -816,26 +813,6 @@ class EditorPage(SettingsPage):
         self.font_combo.setCurrentFont(QFont(family) if family else prose_font())
 
 
-class PersonalizePage(SettingsPage):
-    """Training runs and adapters (gui/personalize_page.py). The active adapter is applied
-    at once through the panel's callable; the page only keeps Settings in step with it."""
-
-    title = "Personalize"
-
-    def __init__(self, panel: PersonalizePanel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.panel = panel
-        self.note = panel.intro
-        self.layout_.addWidget(scrolling(panel), 1)
-
-    def load(self, settings: Settings) -> None:
-        self.panel.set_model(settings.models.completion_model, settings.models.device)
-        self.panel.set_active_adapter(settings.models.adapter)
-
-    def collect(self, settings: Settings) -> Settings:
-        return with_adapter(settings, self.panel.active_adapter)
-
-
 def with_adapter(settings: Settings, path: str) -> Settings:
     """`settings` with ModelSettings.adapter set to `path`."""
     if settings.models.adapter == path:
@@ -864,7 +841,7 @@ class SettingsDialog(QDialog):
         grammar_parameters: int | None = None,
         model_info: ModelInfo | None = None,
         dictionary_words: Sequence[str] = (),
-        personalize_runner: PersonalizeRunner | None = None,
+        personalize_runner: TrainingRunner | None = None,
         adapter_store: AdapterStoreLike | None = None,
         activate_adapter: Callable[[str], str | None] | None = None,
         parent: QWidget | None = None,
@@ -882,6 +859,8 @@ class SettingsDialog(QDialog):
         self.grammar_page = GrammarPage(dictionary_words)
         self.editor_page = EditorPage()
         has_gpu = any(device.id.startswith("cuda") for device in devices)
+        from writer_app.gui.personalize.page import PersonalizePage  # builds on SettingsPage
+
         self.personalize_page = PersonalizePage(PersonalizePanel(
             personalize_runner, store=adapter_store, activate_adapter=activate_adapter,
             has_gpu=has_gpu))
