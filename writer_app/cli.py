@@ -186,10 +186,12 @@ def _load_checker(args: argparse.Namespace, text: str = ""):
     confusable word), or an error message."""
     from writer_app.core.dictionary import load_dictionary
     from writer_app.core.documents import DocumentError
-    from writer_app.core.variant import resolve_variant
     from writer_app.inference.errors import ModelLoadError
-    from writer_app.inference.grammar.checker import GrammarChecker
-    from writer_app.inference.registry import resolve_grammar_model
+    from writer_app.inference.grammar.factory import (
+        CheckerOptions,
+        add_scoring_model,
+        build_checker,
+    )
 
     try:
         words = load_dictionary()
@@ -197,17 +199,15 @@ def _load_checker(args: argparse.Namespace, text: str = ""):
         print(f"writer-app: warning: {exc}; checking without it", file=sys.stderr)
         words = []
     try:
-        model = (resolve_grammar_model(args.model, allow_pickle=args.allow_pickle)
-                 if not args.no_grammar else None)
-        checker = GrammarChecker.load(
-            model, device=args.device, personal_words=words,
-            variant=resolve_variant(args.variant), spelling=not args.no_spelling,
-            grammar=not args.no_grammar,
-        )
+        checker = build_checker(CheckerOptions(
+            model=args.model, device=args.device, variant=args.variant,
+            spelling=not args.no_spelling, grammar=not args.no_grammar,
+            allow_pickle=args.allow_pickle), words)
     except (ModelLoadError, DocumentError, ValueError) as exc:
         return None, str(exc)
     if not args.no_grammar and not args.no_confusions and _has_confusables(text):
-        _add_confusion_scorer(checker, args.device)
+        add_scoring_model(checker, args.device,
+                          lambda line: print(f"writer-app: note: {line}", file=sys.stderr))
     return checker, None
 
 
@@ -215,21 +215,6 @@ def _has_confusables(text: str) -> bool:
     from writer_app.core.gec.confusables import find_confusables
 
     return any(find_confusables(line) for line in text.splitlines())
-
-
-def _add_confusion_scorer(checker, device: str) -> None:
-    """The embedded completion model judges confusable words; without it (not installed,
-    no memory) the other layers still check, after a one-line note."""
-    from writer_app.core.requests import ModelSpec
-    from writer_app.inference.devices import DeviceError
-    from writer_app.inference.registry import ModelLoadError, load_causal_lm
-
-    try:
-        loaded = load_causal_lm(ModelSpec(device=device))
-    except (ModelLoadError, DeviceError, OSError, RuntimeError) as exc:
-        print(f"writer-app: note: confusable words are not checked: {exc}", file=sys.stderr)
-        return
-    checker.set_language_model(loaded.model, loaded.tokenizer)
 
 
 def _grammar_input(args: argparse.Namespace):
