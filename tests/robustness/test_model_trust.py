@@ -174,7 +174,7 @@ def test_malicious_pickle_grammar_model_never_runs(tmp_path, sentinel):
 
 
 def test_old_resume_state_is_read_without_running_code(tmp_path, sentinel):
-    from writer_app.training.personalize import _legacy_state
+    from writer_app.training.lora_checkpoint import legacy_state as _legacy_state
 
     _malicious_pickle(tmp_path / "optimizer.pt", sentinel)
     with pytest.raises(pickle.UnpicklingError):

@@ -1,10 +1,11 @@
-"""PreferencesCoordinator: Edit › Preferences, the personal dictionary and the
-personalization runs, on behalf of the rest of the app.
+"""PreferencesCoordinator: Edit › Preferences, Tools › Personalize…, the personal
+dictionary and the personalization runs, on behalf of the rest of the app.
 
 It talks to the dialog only through the methods and signals SettingsDialog declares
 (never through its pages), and changes settings only through the SettingsStore. The
-training runners live here, not in the dialog: a run goes on while Preferences is
-closed, and the status bar says how it ended.
+training runners live here, not in a view: there is one run at a time whichever view
+started it, it goes on while Preferences and the Personalize window are closed, and
+the status bar says how it ended.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from writer_app.core.documents import DocumentError
 from writer_app.core.settings import Settings
 from writer_app.core.variant import resolve_variant
 from writer_app.gui.model_scan import ModelScan
-from writer_app.gui.personalize_page import GRAMMAR_MODULE, PersonalizeRunner
+from writer_app.gui.personalize.panel import PersonalizePanel
+from writer_app.gui.personalize.window import PersonalizeWindow
 from writer_app.gui.settings_dialog import SettingsDialog
+from writer_app.jobs.runner import TrainingRunner
 
 
 class PreferencesCoordinator(QObject):
@@ -50,10 +53,11 @@ class PreferencesCoordinator(QObject):
                                      "grammar": known_grammar_models}, self)
         self.model_scan.sig_finished.connect(self._on_models_scanned)
         self.dialog: SettingsDialog | None = None
-        self.personalize_runner = PersonalizeRunner(parent=self)
+        self.personalize_runner = TrainingRunner.personalize(parent=self)
         self.personalize_runner.sig_state_changed.connect(self._on_personalize_state)
-        self.grammar_personalize_runner = PersonalizeRunner(prefix=("-m", GRAMMAR_MODULE),
-                                                            parent=self)
+        self.grammar_personalize_runner = TrainingRunner.grammar(parent=self)
+        self.personalize_window: PersonalizeWindow | None = None  # one, made when asked
+        store.sig_changed.connect(self._on_settings_changed)
         models.sig_model_ready.connect(self._on_model_ready)
         models.sig_adapter_refused.connect(self._on_adapter_refused)
         grammar.sig_model_kept.connect(self._on_grammar_model_kept)
@@ -101,11 +105,21 @@ class PreferencesCoordinator(QObject):
         dialog.open()
         return dialog
 
-    def open_personalize(self) -> SettingsDialog:
-        """Tools › Personalize…: Preferences, opened at its Personalize page."""
-        dialog = self.open()
-        dialog.show_personalize()
-        return dialog
+    def open_personalize(self) -> PersonalizeWindow:
+        """Tools › Personalize…: the Personalize window (one per app, non-modal). It shows
+        the same runner as Preferences › Personalize, so there is only ever one run."""
+        window = self.personalize_window
+        if window is None:
+            panel = PersonalizePanel(
+                self.personalize_runner, store=self._adapter_store(),
+                activate_adapter=self._models.activate_adapter, compact=True,
+                has_gpu=any(device.id.startswith("cuda") for device in self._devices()))
+            window = self.personalize_window = PersonalizeWindow(panel, parent=self.window)
+        models = self._store.current().models
+        window.panel.set_model(models.completion_model, models.device)
+        window.panel.set_active_adapter(models.adapter)
+        window.present()
+        return window
 
     def add_dictionary_words(self, words: Sequence[str]) -> str | None:
         """Add `words` to the personal dictionary (saved at once, underlines go); None,
@@ -149,6 +163,21 @@ class PreferencesCoordinator(QObject):
     def _on_settings_applied(self, settings: Settings) -> None:
         self._store.update(settings)
 
+    @Slot(object, object)
+    def _on_settings_changed(self, old: Settings, new: Settings) -> None:
+        """The adapter in use changed (chosen in either view, or refused by the worker):
+        both views show it."""
+        if old.models.adapter != new.models.adapter:
+            for panel in self._personalize_panels():
+                panel.set_active_adapter(new.models.adapter)
+
+    def _personalize_panels(self) -> list[PersonalizePanel]:
+        """The open views of the runner: the window's and Preferences' panel."""
+        panels = [self.personalize_window.panel] if self.personalize_window else []
+        if self.dialog is not None:
+            panels.append(self.dialog.personalize_panel())
+        return panels
+
     @Slot(list)
     def _on_dictionary_applied(self, words: list[str]) -> None:
         try:
@@ -173,6 +202,8 @@ class PreferencesCoordinator(QObject):
     def _on_adapter_refused(self, in_use: str, message: str) -> None:
         if self.dialog is not None:
             self.dialog.adapter_refused(in_use, message)
+        if self.personalize_window is not None:
+            self.personalize_window.panel.adapter_refused(in_use, message)
 
     @Slot(str, str)
     def _on_grammar_model_kept(self, reference: str, message: str) -> None:
@@ -181,10 +212,10 @@ class PreferencesCoordinator(QObject):
 
     @Slot(str)
     def _on_personalize_state(self, state: str) -> None:
-        """Training may end while Preferences is closed: say so in the status bar."""
-        messages = {"done": "Personalization finished: activate the new adapter in "
-                            "Preferences > Personalize.",
-                    "failed": "Personalization failed; Preferences > Personalize shows why."}
+        """Training may end while its views are closed: say so in the status bar."""
+        messages = {"done": "Personalization finished: use the new adapter from "
+                            "Tools > Personalize.",
+                    "failed": "Personalization failed; Tools > Personalize shows why."}
         if state in messages:
             self.window.show_notice(messages[state], 15000, error=state == "failed")
 

@@ -9,7 +9,6 @@ as plain data and callables, so this module imports no inference code.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -32,44 +31,14 @@ from writer_app.core.settings import (
 )
 from writer_app.gui.grammar_page import GrammarPage
 from writer_app.gui.models_page import ADD_FOLDER, DeviceLike, KnownModelLike, ModelsPage
-from writer_app.gui.personalize_page import (
-    AdapterStoreLike,
-    PersonalizePanel,
-    PersonalizeRunner,
-    scrolling,
-)
+from writer_app.gui.personalize.adapters import AdapterStoreLike
+from writer_app.gui.personalize.page import PersonalizePage
+from writer_app.gui.personalize.panel import PersonalizePanel
 from writer_app.gui.settings_page import CompletionPage, EditorPage, SettingsPage
 from writer_app.gui.settings_store import SettingsStore
+from writer_app.jobs.runner import TrainingRunner
 
-__all__ = ["ADD_FOLDER", "SettingsDialog", "SettingsPage", "with_adapter"]
-
-
-class PersonalizePage(SettingsPage):
-    """Training runs and adapters (gui/personalize_page.py). The active adapter is applied
-    at once through the panel's callable; the page only keeps Settings in step with it."""
-
-    title = "Personalize"
-
-    def __init__(self, panel: PersonalizePanel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.panel = panel
-        self.note = panel.intro
-        self.layout_.addWidget(scrolling(panel), 1)
-
-    def load(self, settings: Settings) -> None:
-        self.panel.set_model(settings.models.completion_model, settings.models.device)
-        self.panel.set_active_adapter(settings.models.adapter)
-
-    def collect(self, settings: Settings) -> Settings:
-        return with_adapter(settings, self.panel.active_adapter)
-
-
-def with_adapter(settings: Settings, path: str) -> Settings:
-    """`settings` with ModelSettings.adapter set to `path`."""
-    if settings.models.adapter == path:
-        return settings
-    models = dataclasses.replace(settings.models, adapter=path)
-    return dataclasses.replace(settings, models=models)
+__all__ = ["ADD_FOLDER", "SettingsDialog", "SettingsPage"]
 
 
 class SettingsDialog(QDialog):
@@ -96,7 +65,7 @@ class SettingsDialog(QDialog):
         grammar_parameters: int | None = None,
         model_info: ModelInfo | None = None,
         dictionary_words: Sequence[str] = (),
-        personalize_runner: PersonalizeRunner | None = None,
+        personalize_runner: TrainingRunner | None = None,
         adapter_store: AdapterStoreLike | None = None,
         activate_adapter: Callable[[str], str | None] | None = None,
         parent: QWidget | None = None,
@@ -227,7 +196,7 @@ class SettingsDialog(QDialog):
             page.saved_words = page.words()
 
     def set_personalize_hooks(self, *, make_speller: Callable, load_words: Callable,
-                              add_words: Callable, grammar_runner: PersonalizeRunner,
+                              add_words: Callable, grammar_runner: TrainingRunner,
                               grammar_root: Path, use_grammar_model: Callable) -> None:
         """What the Personalize page calls for vocabulary review and grammar adaptation."""
         panel = self.personalize_page.panel
@@ -236,6 +205,10 @@ class SettingsDialog(QDialog):
 
     def show_personalize(self) -> None:
         self.show_page(self.personalize_page)
+
+    def personalize_panel(self) -> PersonalizePanel:
+        """The Personalize page's view of the training runner and adapters."""
+        return self.personalize_page.panel
 
     # -- values -------------------------------------------------------------------------
     def edited_settings(self) -> Settings:

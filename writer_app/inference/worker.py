@@ -82,15 +82,13 @@ WARM_UP_TEXT = "Yesterday I goed to teh shops and bringed home two boxs of apple
 def load_grammar_checker(config: GrammarConfig, words: Sequence[str]) -> GrammarBackend:
     """The real checker: the spelling layer and, where it is installed, the tagger
     (config.model: "default", a folder or a Hugging Face id in the local cache)."""
-    from writer_app.inference.grammar.checker import GrammarChecker
-    from writer_app.inference.registry import resolve_grammar_model
+    from writer_app.inference.grammar.factory import CheckerOptions, build_checker
 
-    model = resolve_grammar_model(config.model) if config.grammar else None
-    return GrammarChecker.load(
-        model, device=_grammar_device(config.device), personal_words=words, variant=config.variant,
+    return build_checker(CheckerOptions(
+        model=config.model, device=_grammar_device(config.device), variant=config.variant,
         spelling=config.spelling, grammar=config.grammar,
         keep_confidence=config.keep_confidence,
-        min_error_probability=config.min_error_probability)
+        min_error_probability=config.min_error_probability), words)
 
 
 def _tagger_parameters(checker: GrammarBackend) -> int | None:
