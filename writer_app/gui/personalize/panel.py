@@ -105,6 +105,12 @@ class PersonalizePanel(QWidget):
         layout.addStretch(1)
         for widget in (self.vocabulary_box, self.adapters_box, self.grammar_check):
             widget.setVisible(not self.compact)
+        if self.compact:
+            self.intro.setText(
+                "Pick documents you wrote, press Start and watch the model learn your style; "
+                "when the result shows it helps, press Use it. It runs on this computer; your "
+                "text never leaves it. Preferences › Personalize also manages your adapters, "
+                "your vocabulary and the grammar checker.")
 
     def _build_controls(self) -> QVBoxLayout:
         column = QVBoxLayout()
