@@ -308,10 +308,10 @@ class EditorController(QObject):
             panel = PersonalizePanel(
                 self.personalize_runner, store=AdapterStore(),
                 activate_adapter=self.activate_adapter, compact=True,
-                has_gpu=any(device.id.startswith("cuda") for device in self._devices()))
+                has_gpu=any(device.id.startswith("cuda") for device in self._devices()),
+                model_source=lambda: (self.settings.models.completion_model,
+                                      self.settings.models.device))
             window = self.personalize_window = PersonalizeWindow(panel, parent=self.window)
-        window.panel.set_model(self.settings.models.completion_model,
-                               self.settings.models.device)
         window.panel.set_active_adapter(self.settings.models.adapter)
         window.present()
         return window

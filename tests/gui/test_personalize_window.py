@@ -73,6 +73,8 @@ def test_one_run_whichever_view_starts_it(adapter_backend, app_parts, qtbot, dat
     _choose(panel, monkeypatch, qtbot, doc)
     panel.start_button.click()
     assert runner.state == "running" and not panel.start_button.isEnabled()
+    model = controller.settings.models.completion_model
+    assert runner.args[runner.args.index("--model") + 1] == model  # the one in use now
     qtbot.waitUntil(lambda: panel.run_view.progress_bar.value() >= 2, timeout=10000)
     personalize.close()  # the run goes on without the window
 

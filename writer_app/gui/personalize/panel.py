@@ -52,6 +52,8 @@ class PersonalizePanel(QWidget):
     The vocabulary review needs the dictionary hooks (`set_dictionary_hooks`), the
     grammar adaptation its runner (`set_grammar_hooks`). Documents are read, and the
     vocabulary found, on a worker thread (`scanner` reads them; tests hand in a slow one).
+    The model a new adapter is for comes from `set_model`, or, when given,
+    `model_source()` -> (model reference, device), asked at each Start.
     """
 
     sig_adapter_changed = Signal(str)  # the active adapter's path, "" for none
@@ -63,10 +65,12 @@ class PersonalizePanel(QWidget):
                  has_gpu: bool = False,
                  scanner: Callable[[Sequence[Path]], ScanResult] = scan_documents,
                  compact: bool = False,
+                 model_source: Callable[[], tuple[str, str]] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner or TrainingRunner.personalize(parent=self)
         self.compact = compact
+        self._model_source = model_source
         self._has_gpu = has_gpu
         self.model_reference = "default"
         self.device = "auto"
@@ -259,6 +263,8 @@ class PersonalizePanel(QWidget):
         name = self.adapters_box.unique_name(self.name_edit.text().strip() or "My style")
         self.name_edit.setText(name)
         out_dir = self.store.new_dir(name)
+        if self._model_source is not None:
+            self.set_model(*self._model_source())
         self.run_view.reset()
         self.runner.start(self.training_args(out_dir), out_dir)
         self._chain_grammar()
