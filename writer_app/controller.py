@@ -311,6 +311,9 @@ class EditorController(QObject):
                 has_gpu=any(device.id.startswith("cuda") for device in self._devices()),
                 model_source=lambda: (self.settings.models.completion_model,
                                       self.settings.models.device))
+            # Without its own box there: Start waits while the grammar checker adapts.
+            panel.set_grammar_hooks(self.grammar_personalize_runner,
+                                    paths.personal_grammar_dir(), self.use_grammar_model)
             window = self.personalize_window = PersonalizeWindow(panel, parent=self.window)
         window.panel.set_active_adapter(self.settings.models.adapter)
         window.present()

@@ -241,9 +241,8 @@ class PersonalizePanel(QWidget):
         """What "Also adapt the grammar checker" uses: the runner of the grammar
         adaptation (the controller's), the folder new grammar models go in, and
         `use_model(path)`, which switches the grammar checker (None, or why not)."""
+        self.grammar_box.shown = not self.compact
         self.grammar_box.bind(runner, root, use_model)
-        if self.compact:
-            self.grammar_box.setVisible(False)
         runner.sig_state_changed.connect(self._update_buttons)
         self._update_buttons()
 
@@ -301,6 +300,9 @@ class PersonalizePanel(QWidget):
         has_docs = bool(self.scan_result and self.scan_result.files)
         can_train = self.store is not None or self._adapt_grammar()
         self.start_button.setEnabled(not active and has_docs and can_train)
+        self.start_button.setToolTip(
+            "Waiting for the grammar checker's adaptation to finish"
+            if self.grammar_box.is_active() else "")
         self.grammar_check.setEnabled(not active and self.grammar_box.available)
         if not self.grammar_box.available:
             self.grammar_check.setToolTip("Adapting the grammar checker is unavailable here.")
