@@ -54,6 +54,7 @@ def test_tools_personalize_opens_one_window_on_the_one_runner(app_parts, qtbot, 
     for hidden in (panel.vocabulary_box, panel.grammar_check, panel.adapters_box):
         assert not hidden.isVisible()
     assert panel.documents.isVisible() and panel.start_button.isVisible()
+    assert not panel.grammar_box.isVisible() and panel.grammar_box.available
     personalize.close()
     assert not personalize.isVisible()
     window.action_personalize.trigger()
@@ -73,6 +74,8 @@ def test_one_run_whichever_view_starts_it(adapter_backend, app_parts, qtbot, dat
     _choose(panel, monkeypatch, qtbot, doc)
     panel.start_button.click()
     assert runner.state == "running" and not panel.start_button.isEnabled()
+    model = controller.settings.models.completion_model
+    assert runner.args[runner.args.index("--model") + 1] == model  # the one in use now
     qtbot.waitUntil(lambda: panel.run_view.progress_bar.value() >= 2, timeout=10000)
     personalize.close()  # the run goes on without the window
 
@@ -105,3 +108,26 @@ def test_one_run_whichever_view_starts_it(adapter_backend, app_parts, qtbot, dat
     dialog = controller.preferences.open()  # Preferences shows the same adapter active
     assert dialog.personalize_page.panel.active_adapter == str(adapter)
     dialog.reject()
+
+
+def test_start_waits_while_the_grammar_checker_adapts(app_parts, qtbot, data_dir, tmp_path,
+                                                     monkeypatch):
+    window, controller = app_parts
+    grammar = controller.preferences.grammar_personalize_runner
+    grammar.program, grammar.prefix = sys.executable, [FAKE_SCRIPT, "--step-delay", "0.05",
+                                                       "--steps", "200"]
+    doc = tmp_path / "story.txt"
+    doc.write_text("Once upon a time the sea was calm. " * 400, encoding="utf-8")
+    panel = controller.preferences.open_personalize().panel
+    _choose(panel, monkeypatch, qtbot, doc)
+    assert panel.start_button.isEnabled()
+    grammar.start(["--docs", str(doc), "--out", str(tmp_path / "g"), "--json-progress"],
+                  tmp_path / "g")
+    try:
+        assert grammar.is_active() and not panel.start_button.isEnabled()
+        assert not panel.start() and controller.preferences.personalize_runner.state == "idle"
+        assert not panel.grammar_box.isVisible()  # its progress shows in Preferences
+    finally:
+        grammar.stop_now()
+    qtbot.waitUntil(lambda: not grammar.is_active(), timeout=10000)
+    assert panel.start_button.isEnabled()

@@ -113,11 +113,13 @@ class PreferencesCoordinator(QObject):
             panel = PersonalizePanel(
                 self.personalize_runner, store=self._adapter_store(),
                 activate_adapter=self._models.activate_adapter, compact=True,
-                has_gpu=any(device.id.startswith("cuda") for device in self._devices()))
+                has_gpu=any(device.id.startswith("cuda") for device in self._devices()),
+                model_source=self._completion_model)
+            # Without its own box there: Start waits while the grammar checker adapts.
+            panel.set_grammar_hooks(self.grammar_personalize_runner,
+                                    paths.personal_grammar_dir(), self.use_grammar_model)
             window = self.personalize_window = PersonalizeWindow(panel, parent=self.window)
-        models = self._store.current().models
-        window.panel.set_model(models.completion_model, models.device)
-        window.panel.set_active_adapter(models.adapter)
+        window.panel.set_active_adapter(self._store.current().models.adapter)
         window.present()
         return window
 
@@ -151,6 +153,12 @@ class PreferencesCoordinator(QObject):
         self.model_scan.wait(10.0)
 
     # -- internals --------------------------------------------------------------------
+    def _completion_model(self) -> tuple[str, str]:
+        """(model, device) the completion model in use is loaded from: what a run trains
+        an adapter for."""
+        models = self._store.current().models
+        return models.completion_model, models.device
+
     def _make_speller(self):
         """A loaded spelling checker in the editor's language (called off the GUI thread)."""
         # Its package loads the tagger's torch modules: only when a review asks.

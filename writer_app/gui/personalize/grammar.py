@@ -33,6 +33,7 @@ class GrammarAdaptBox(QGroupBox):
         self.runner: TrainingRunner | None = None
         self.root: Path | None = None
         self.model_path = ""
+        self.shown = True  # False: never shown (the Personalize window's compact panel)
         self._use_model: Callable[[str], str | None] | None = None
         self._handlers = {GrammarStarted: self._on_started, Stage: self._on_stage,
                           Progress: self._on_progress, GrammarReport: self._on_report,
@@ -73,7 +74,7 @@ class GrammarAdaptBox(QGroupBox):
         self.runner, self.root, self._use_model = runner, root, use_model
         runner.connect_events(self._handlers)  # reopened mid-run or after it: replayed
         runner.sig_state_changed.connect(self._on_state_changed)
-        self.setVisible(bool(runner.events) or runner.is_active())
+        self.setVisible(self.shown and (bool(runner.events) or runner.is_active()))
         self._on_state_changed(runner.state)
 
     def is_active(self) -> bool:
@@ -96,7 +97,7 @@ class GrammarAdaptBox(QGroupBox):
         self.status_label.setText("Reading your sentences…")
         self.report_label.clear()
         set_error_style(self.status_label, False)
-        self.setVisible(True)
+        self.setVisible(self.shown)
 
     def use_model(self) -> bool:
         if not self.model_path or self._use_model is None:

@@ -52,6 +52,8 @@ class PersonalizePanel(QWidget):
     The vocabulary review needs the dictionary hooks (`set_dictionary_hooks`), the
     grammar adaptation its runner (`set_grammar_hooks`). Documents are read, and the
     vocabulary found, on a worker thread (`scanner` reads them; tests hand in a slow one).
+    The model a new adapter is for comes from `set_model`, or, when given,
+    `model_source()` -> (model reference, device), asked at each Start.
     """
 
     sig_adapter_changed = Signal(str)  # the active adapter's path, "" for none
@@ -63,10 +65,12 @@ class PersonalizePanel(QWidget):
                  has_gpu: bool = False,
                  scanner: Callable[[Sequence[Path]], ScanResult] = scan_documents,
                  compact: bool = False,
+                 model_source: Callable[[], tuple[str, str]] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner or TrainingRunner.personalize(parent=self)
         self.compact = compact
+        self._model_source = model_source
         self._has_gpu = has_gpu
         self.model_reference = "default"
         self.device = "auto"
@@ -105,6 +109,12 @@ class PersonalizePanel(QWidget):
         layout.addStretch(1)
         for widget in (self.vocabulary_box, self.adapters_box, self.grammar_check):
             widget.setVisible(not self.compact)
+        if self.compact:
+            self.intro.setText(
+                "Pick documents you wrote, press Start and watch the model learn your style; "
+                "when the result shows it helps, press Use it. It runs on this computer; your "
+                "text never leaves it. Preferences › Personalize also manages your adapters, "
+                "your vocabulary and the grammar checker.")
 
     def _build_controls(self) -> QVBoxLayout:
         column = QVBoxLayout()
@@ -231,9 +241,8 @@ class PersonalizePanel(QWidget):
         """What "Also adapt the grammar checker" uses: the runner of the grammar
         adaptation (the controller's), the folder new grammar models go in, and
         `use_model(path)`, which switches the grammar checker (None, or why not)."""
+        self.grammar_box.shown = not self.compact
         self.grammar_box.bind(runner, root, use_model)
-        if self.compact:
-            self.grammar_box.setVisible(False)
         runner.sig_state_changed.connect(self._update_buttons)
         self._update_buttons()
 
@@ -253,6 +262,8 @@ class PersonalizePanel(QWidget):
         name = self.adapters_box.unique_name(self.name_edit.text().strip() or "My style")
         self.name_edit.setText(name)
         out_dir = self.store.new_dir(name)
+        if self._model_source is not None:
+            self.set_model(*self._model_source())
         self.run_view.reset()
         self.runner.start(self.training_args(out_dir), out_dir)
         self._chain_grammar()
@@ -289,6 +300,9 @@ class PersonalizePanel(QWidget):
         has_docs = bool(self.scan_result and self.scan_result.files)
         can_train = self.store is not None or self._adapt_grammar()
         self.start_button.setEnabled(not active and has_docs and can_train)
+        self.start_button.setToolTip(
+            "Waiting for the grammar checker's adaptation to finish"
+            if self.grammar_box.is_active() else "")
         self.grammar_check.setEnabled(not active and self.grammar_box.available)
         if not self.grammar_box.available:
             self.grammar_check.setToolTip("Adapting the grammar checker is unavailable here.")
