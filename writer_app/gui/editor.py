@@ -119,6 +119,11 @@ class CompletionEditor(IssueMarksMixin, QPlainTextEdit):
     def suggestion(self) -> str:
         return self._ghost
 
+    @property
+    def painting_ghost(self) -> bool:
+        """Inside the ghost text's own layout change (not a change of the text)."""
+        return self._painting
+
     def has_suggestion(self) -> bool:
         return bool(self._ghost)
 

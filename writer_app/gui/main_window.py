@@ -8,7 +8,6 @@ editor and public methods later. Every dialog goes through a small `_ask_…`,
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal, Slot
@@ -40,6 +39,7 @@ from writer_app.gui.editor import CompletionEditor
 from writer_app.gui.find_bar import FindBar
 from writer_app.gui.issues_panel import IssuesPanel
 from writer_app.gui.prose_font import prose_font
+from writer_app.gui.recovery_keeper import RecoveryKeeper
 from writer_app.gui.resources import app_icon
 from writer_app.gui.settings_store import SettingsStore
 from writer_app.gui.shortcuts import EMPTY_HINT, ShortcutsDialog
@@ -105,10 +105,7 @@ class MainWindow(QMainWindow):
         self._recovery = recovery
         self._path: Path | None = None
         self._disk = DiskGuard(self, self._on_reloaded_from_disk, self.save_as)
-        self._doc_key = uuid.uuid4().hex
         self._zoom = 0
-        self._recovery_dirty = False
-        self._recovery_failed = False
 
         self.editor = CompletionEditor()
         self.editor.setFrameShape(QFrame.Shape.NoFrame)
@@ -120,6 +117,7 @@ class MainWindow(QMainWindow):
         document.clearUndoRedoStacks()
         document.setModified(False)
         self.find_bar = FindBar(self.editor)
+        self.recovery_keeper = RecoveryKeeper(recovery, self)
         self._build_central()
         self._build_status_bar()
         build_actions(self)
@@ -284,13 +282,11 @@ class MainWindow(QMainWindow):
                           file: DocumentFile | None = None) -> None:
         """Swap in another document; its recovery copy starts afresh under a new key.
         `file` is the file it was read from (line ends, BOM, state on disk)."""
-        self._discard_recovery_copy()
         self.editor.setPlainText(text)  # also clears undo history and the modified flag
         self._path = path
         self._disk.adopt(file) if file is not None else self._disk.forget(path)
-        self._doc_key = uuid.uuid4().hex
-        self._recovery_dirty = modified
         self.editor.document().setModified(modified)
+        self.recovery_keeper.new_document(modified)
         self._update_title()
         self.word_count.start_session()
         self.sig_document_replaced.emit()
@@ -305,12 +301,12 @@ class MainWindow(QMainWindow):
         return answer == Button.Discard
 
     def _on_text_changed(self) -> None:
-        self._recovery_dirty = True
+        self.recovery_keeper.mark_changed()
 
     def _on_modification_changed(self, modified: bool) -> None:
         # Saved, or undone back to the saved text: the recovery copy is obsolete.
         if not modified:
-            self._discard_recovery_copy()
+            self.recovery_keeper.discard()
 
     # --- file commands ------------------------------------------------------------
 
@@ -429,25 +425,8 @@ class MainWindow(QMainWindow):
     # --- crash recovery -----------------------------------------------------------
 
     def write_recovery(self) -> bool:
-        """Write a recovery copy if the document changed since the last one."""
-        if self._recovery is None or not self._recovery_dirty or not self.is_modified():
-            return False
-        original = str(self._path) if self._path else None
-        try:
-            self._recovery.save(self._doc_key, self.document_text(), original)
-        except DocumentError as exc:
-            if not self._recovery_failed:  # say it once, not every interval
-                self.show_notice(f"Recovery copy not written: {exc}", 15000, error=True)
-            self._recovery_failed = True
-            return False
-        self._recovery_dirty = False
-        self._recovery_failed = False
-        return True
-
-    def _discard_recovery_copy(self) -> None:
-        if self._recovery is not None:
-            self._recovery.remove(self._doc_key)
-        self._recovery_dirty = self.is_modified()
+        """Bring the recovery copy up to date if the document changed since the last one."""
+        return self.recovery_keeper.write()
 
     def check_recovery(self) -> bool:
         """Offer documents left by a crashed session; True if one was restored.
@@ -506,8 +485,7 @@ class MainWindow(QMainWindow):
             return
         self._save_window_state()
         self.autosave_timer.stop()
-        if self._recovery is not None:
-            self._recovery.remove(self._doc_key)
+        self.recovery_keeper.discard()
         event.accept()
 
     # --- dialogs (overridden in tests) ----------------------------------------------
