@@ -50,44 +50,39 @@ def _known_grammar_models() -> list:
     return list_grammar_models()
 
 
-def _validate_grammar_folder(folder: Path) -> str | None:
-    """None for a folder that holds a grammar model (config and label maps), else why not
-    (a ConsentNeeded when only the writer's consent to pickle weights is missing)."""
+def _folder_problem(folder: Path, kind: str) -> str | None:
+    """None for a folder that holds a usable model of `kind` ("completion" or "grammar"),
+    else why not (a ConsentNeeded when only the writer's consent to pickle weights is
+    missing)."""
     from writer_app.core.trusted import ConsentNeeded
     from writer_app.inference.errors import ModelLoadError
-    from writer_app.inference.registry import validate_grammar_folder
+    from writer_app.inference.registry import validate_grammar_folder, validate_model_folder
     from writer_app.inference.trust import PickleOnlyError
 
+    validate = validate_grammar_folder if kind == "grammar" else validate_model_folder
     try:
-        validate_grammar_folder(folder, folder.name)
+        validate(folder, folder.name)
     except PickleOnlyError as exc:
         return ConsentNeeded(str(exc), exc.folder)
     except ModelLoadError as exc:
         return str(exc)
     return None
+
+
+def _validate_grammar_folder(folder: Path) -> str | None:
+    """None for a folder that holds a grammar model (config and label maps), else why not."""
+    return _folder_problem(folder, "grammar")
+
+
+def _validate_folder(folder: Path) -> str | None:
+    """None for a folder that holds a usable text-generation model, else why not."""
+    return _folder_problem(folder, "completion")
 
 
 def _devices() -> list:
     from writer_app.inference.devices import available_devices
 
     return available_devices()
-
-
-def _validate_folder(folder: Path) -> str | None:
-    """None for a folder that holds a usable text-generation model, else why not."""
-    from writer_app.core.trusted import ConsentNeeded
-    from writer_app.inference.errors import ModelLoadError
-    from writer_app.inference.registry import validate_model_folder
-    from writer_app.inference.trust import PickleOnlyError
-
-    try:
-        validate_model_folder(folder, folder.name)
-    except PickleOnlyError as exc:
-        return ConsentNeeded(str(exc), exc.folder)
-    except ModelLoadError as exc:
-        return str(exc)
-    return None
-
 
 
 class EditorController(QObject):

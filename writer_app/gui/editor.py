@@ -39,12 +39,11 @@ from PySide6.QtWidgets import QMenu, QPlainTextEdit, QTextEdit, QWidget
 from writer_app.core.grammar_check import DocIssue
 from writer_app.core.settings import MIN_LINE_WIDTH
 from writer_app.core.text_ops import consume_typed, first_word
+from writer_app.gui.editor_issues import PLAIN_MODIFIERS as _PLAIN
+from writer_app.gui.editor_issues import RETURN_KEYS as _RETURN_KEYS
 from writer_app.gui.editor_issues import IssueMarksMixin
 from writer_app.gui.pending_block import PendingBlock, seal_undo_step
 from writer_app.gui.theme import dimmed_text_color, ghost_text_color, pending_text_background
-
-_PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
-_RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 def document_context(document: QTextDocument, position: int, max_before: int | None,

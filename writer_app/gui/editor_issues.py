@@ -39,8 +39,8 @@ from writer_app.core.large_document import (
 )
 from writer_app.gui.pending_block import seal_undo_step
 
-_PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
-_RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+PLAIN_MODIFIERS = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 # Underline colours by issue group; readable on light and dark pages alike.
 ISSUE_COLOURS = {"spelling": QColor("#e53935"), "grammar": QColor("#1e88e5"),
                  "style": QColor("#f39c12")}
@@ -246,10 +246,10 @@ class IssueMarksMixin:
 
     def _handle_issue_key(self, event: QKeyEvent) -> bool:
         key, mods = event.key(), event.modifiers()
-        if key == Qt.Key.Key_F8 and mods in (*_PLAIN, Qt.KeyboardModifier.ShiftModifier):
+        if key == Qt.Key.Key_F8 and mods in (*PLAIN_MODIFIERS, Qt.KeyboardModifier.ShiftModifier):
             self.goto_issue(-1 if mods == Qt.KeyboardModifier.ShiftModifier else 1)
             return True
-        if key in _RETURN_KEYS and mods == Qt.KeyboardModifier.AltModifier:
+        if key in RETURN_KEYS and mods == Qt.KeyboardModifier.AltModifier:
             self.show_issue_menu()
             return True
         return False
