@@ -127,7 +127,7 @@ def bench_ui_stall(reference: str, context: str) -> float:
     """Longest gap of a 10 ms QTimer in a real offscreen window while suggestions run."""
     from PySide6.QtWidgets import QApplication
 
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.settings import (
         CompletionSettings,
         GrammarSettings,
@@ -136,15 +136,17 @@ def bench_ui_stall(reference: str, context: str) -> float:
     )
     from writer_app.gui.diagnostics import EventLoopGapMeter
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     _app = QApplication.instance() or QApplication([])  # kept alive for the run
     settings = Settings(models=ModelSettings(completion_model=reference),
                         completion=CompletionSettings(debounce_ms=50),
                         # completion alone: bench/grammar_editor.py measures checking
                         grammar=GrammarSettings(grammar_enabled=False, spelling_enabled=False))
-    window = MainWindow(settings)
-    controller = EditorController(window, settings)
-    wait_for(controller.sig_model_ready, controller.load_model, 600)
+    store = SettingsStore(settings)  # in memory: a benchmark leaves the user's file alone
+    window = MainWindow(store)
+    controller = EditorController(window, store)
+    wait_for(controller.models.sig_model_ready, controller.models.load_model, 600)
     window.show()
     window.editor.setPlainText(context)
     gaps = EventLoopGapMeter()
@@ -155,7 +157,7 @@ def bench_ui_stall(reference: str, context: str) -> float:
         window.editor.setTextCursor(cursor)
         gaps.start()
         type_word = lambda w=word: window.editor.insertPlainText(w)  # noqa: E731
-        wait_for(controller.sig_completion_finished, type_word, 60)
+        wait_for(controller.completion.sig_completion_finished, type_word, 60)
         gaps.stop()
     controller.shutdown()
     window.editor.document().setModified(False)

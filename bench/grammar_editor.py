@@ -84,16 +84,18 @@ def measure(edits: int = EDITS, seed: int = 0) -> dict:
     os.environ.setdefault("WRITER_APP_DATA_DIR", str(scratch / "data"))
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.settings import Settings
     from writer_app.gui.diagnostics import EventLoopGapMeter
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     app = QApplication.instance() or QApplication([])
     settings = Settings()
-    window = MainWindow(settings)
+    store = SettingsStore(settings, scratch / "settings.toml")
+    window = MainWindow(store)
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    controller = EditorController(window, settings, settings_path=scratch / "settings.toml",
+    controller = EditorController(window, store,
                                   dictionary_path=scratch / "dictionary.txt")
     grammar = controller.grammar
     window.show()

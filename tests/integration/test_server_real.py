@@ -13,12 +13,14 @@ import openai
 import pytest
 from language_tool_python.utils import correct
 
-from writer_app.inference.grammar.checker import GrammarChecker, default_model_path
+from writer_app.inference.grammar.checker import default_model_path
+from writer_app.inference.grammar.factory import CheckerOptions, build_checker
 
 pytestmark = pytest.mark.slow
 
 PARAGRAPH = ("Ça va 😀 I recieved teh letter yesterday. My sister have just buyed a new car.\r\n"
-             "He is interested about photography, and she go to school every day.")
+             "He is interested about photography, and she go to school every day.\r\n"
+             "They left there coats in the hall.")
 
 
 def _free_port() -> int:
@@ -63,11 +65,33 @@ def test_language_tool_python_corrects_a_paragraph_as_the_checker_does(server):
         fixed = correct(PARAGRAPH, matches)
     finally:
         tool.close()
-    checker = GrammarChecker.load()
-    expected = "\r\n".join(checker.correct(PARAGRAPH.split("\r\n")))
+    expected = "\r\n".join(_reference().correct(PARAGRAPH.split("\r\n")))
     assert fixed == expected
     assert "received the letter" in fixed and "has just bought" in fixed
+    assert "left their coats" in fixed  # the confusion layer, scored by the completion model
     assert all(m.rule_id.isupper() and not m.rule_id.startswith("$") for m in matches)
+
+
+def _reference():
+    """The editor's checker (the same factory), en-US, with the embedded model judging
+    confusable words, as the server loads it by default."""
+    from writer_app.core.requests import ModelSpec
+    from writer_app.inference.registry import load_causal_lm
+
+    loaded = load_causal_lm(ModelSpec("default", "cpu"))
+    return build_checker(CheckerOptions(variant="en-US"),
+                         language_model=(loaded.model, loaded.tokenizer))
+
+
+@pytest.mark.parametrize(("language", "flagged"), [
+    ("en-US", ["colour"]), ("en-GB", ["flavor"]), ("en", [])])
+def test_each_request_gets_the_variant_it_names(server, language, flagged):
+    import httpx
+
+    text = "The colour of the flavor was fine."
+    result = httpx.post(f"{server}/v2/check", data={"text": text, "language": language},
+                        timeout=120).json()
+    assert [text[m["offset"]:m["offset"] + m["length"]] for m in result["matches"]] == flagged
 
 
 def test_openai_client_completes_and_chats_with_the_embedded_model(server):

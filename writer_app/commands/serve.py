@@ -29,11 +29,16 @@ def register(subparsers) -> None:
     parser.add_argument("--grammar-model", default="default", help="the grammar model")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     parser.add_argument("--dtype", default="auto")
-    parser.add_argument("--variant", default="en-US", choices=("en-US", "en-GB"),
-                        help="the variant for language 'en' and 'auto'")
+    parser.add_argument("--variant", default="auto", choices=("auto", "en-US", "en-GB", "en"),
+                        help="the variant for language 'auto' without a preferred variant: "
+                        "auto (from the system locale), en-US, en-GB or en (both spellings "
+                        "accepted); a request's en-US, en-GB or en is honoured as asked")
     parser.add_argument("--no-completion", action="store_true", help="serve checks only")
     parser.add_argument("--no-grammar", action="store_true", help="no grammar model")
     parser.add_argument("--no-spelling", action="store_true", help="no spelling layer")
+    parser.add_argument("--no-confusions", action="store_true",
+                        help="skip judging confusable words (their/there, its/it's...) with "
+                        "the completion model")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="load models whose weights are pickle files only (pickle can "
                         "run code: only for models you trust)")
@@ -68,11 +73,14 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(engines, int):
         server.socket.close()
         return engines
-    return _serve(server, engines, config, args.variant)
+    from writer_app.core.variant import resolve_variant
+
+    return _serve(server, engines, config, resolve_variant(args.variant))
 
 
 def _load(args: argparse.Namespace):
     from writer_app.core.documents import DocumentError
+    from writer_app.core.variant import resolve_variant
     from writer_app.inference.adapters import AdapterError
     from writer_app.inference.devices import DeviceError
     from writer_app.inference.errors import ModelLoadError
@@ -83,8 +91,8 @@ def _load(args: argparse.Namespace):
             grammar=not args.no_grammar, spelling=not args.no_spelling,
             grammar_model=args.grammar_model, completion=not args.no_completion,
             model=args.model, device=args.device, dtype=args.dtype, adapter=args.adapter,
-            variant=args.variant, progress=lambda m: print(m, file=sys.stderr),
-            allow_pickle=args.allow_pickle)
+            variant=resolve_variant(args.variant), progress=lambda m: print(m, file=sys.stderr),
+            allow_pickle=args.allow_pickle, confusions=not args.no_confusions)
     except (ModelLoadError, DeviceError, AdapterError, DocumentError, ValueError) as exc:
         return _error(str(exc))
 

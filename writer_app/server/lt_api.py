@@ -1,10 +1,11 @@
 """LanguageTool's HTTP API v2: GET /v2/languages and GET or POST /v2/check.
 
 /v2/check takes LanguageTool's parameters (query string or form body): ``text`` or
-``data`` (the annotation format), ``language`` (auto, en, en-US, en-GB;
-``preferredVariants`` picks the variant for auto), ``enabledRules``, ``disabledRules``,
-``enabledCategories``, ``disabledCategories``, ``enabledOnly``, ``level`` (default or
-picky) and ``apiKey`` (the token). Errors are plain text, as LanguageTool sends them.
+``data`` (the annotation format), ``language`` (en-US or en-GB: that variant's spelling;
+en: both spellings accepted; auto: ``preferredVariants`` picks, else the server's default),
+``enabledRules``, ``disabledRules``, ``enabledCategories``, ``disabledCategories``,
+``enabledOnly``, ``level`` (default or picky) and ``apiKey`` (the token).
+Errors are plain text, as LanguageTool sends them.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class LanguageToolApi:
             variant = next((v for v in VARIANTS if v in preferred), default)
             return variant, variant
         if lower == "en":
-            return "en", default
+            return "en", "en"  # English without a variant: both spellings are right
         for variant in VARIANTS:
             if lower == variant.lower():
                 return variant, variant

@@ -8,58 +8,39 @@ from typing import Any
 
 
 class LoadedEngines:
-    """An EngineSource over loaded engines. A check in the other English variant gets a
-    checker of its own that shares the tagger (only the spelling layer differs)."""
+    """An EngineSource over loaded engines. A check in another English variant gets the
+    checker's sibling for it (``for_variant``: the same tagger and LM, its own spelling
+    layer); a checker without variants serves every one."""
 
     def __init__(self, checker: Any | None = None, completion: Any | None = None,
                  model_id: str | None = None) -> None:
-        self._checkers: dict[str, Any] = {}
         self._base = checker
-        if checker is not None:
-            self._checkers[getattr(checker, "variant", None) or "en-US"] = checker
         self._completion = completion
         self.model_id = model_id if completion is not None else None
 
     def checker(self, variant: str) -> Any | None:
-        if self._base is None:
-            return None
-        if variant not in self._checkers:
-            self._checkers[variant] = _variant_checker(self._base, variant)
-        return self._checkers[variant]
+        return checker_for_variant(self._base, variant)
 
     def completion(self) -> Any | None:
         return self._completion
 
 
-def _variant_checker(base, variant: str):
-    if getattr(base, "speller", None) is None:
-        return base  # spelling is off: the variant makes no difference
-    from writer_app.inference.grammar.checker import GrammarChecker
-    from writer_app.inference.grammar.spelling import SpellingChecker
-
-    speller = SpellingChecker(variant, sorted(base.personal_words)).load()
-    checker = GrammarChecker(base.engine, speller, rescorer=base.rescorer, device=base.device)
-    checker.rules = base.rules
-    checker.set_personal_words(base.personal_words)
-    return checker
+def checker_for_variant(checker: Any | None, variant: str) -> Any | None:
+    """`checker` for a request in another English variant: its sibling for it
+    (``for_variant``: the same tagger and LM, its own spelling layer), or `checker` itself
+    when it has no variants."""
+    for_variant = getattr(checker, "for_variant", None)
+    return for_variant(variant) if for_variant is not None else checker
 
 
 def load_engines(*, grammar: bool, spelling: bool, grammar_model: str, completion: bool,
                  model: str, device: str, dtype: str, adapter: str, variant: str,
-                 progress: Callable[[str], None], allow_pickle: bool = False) -> LoadedEngines:
+                 progress: Callable[[str], None], allow_pickle: bool = False,
+                 confusions: bool = True) -> LoadedEngines:
     """Load what is asked; raises ModelLoadError, DeviceError, AdapterError or
-    DocumentError (each with a one-line message)."""
-    checker = None
-    if grammar or spelling:
-        from writer_app.core.dictionary import load_dictionary
-        from writer_app.inference.grammar.checker import GrammarChecker
-        from writer_app.inference.registry import resolve_grammar_model
-
-        progress("loading the grammar checker…")
-        checker = GrammarChecker.load(
-            resolve_grammar_model(grammar_model, allow_pickle=allow_pickle) if grammar else None,
-            device="cpu" if device == "auto" else device, personal_words=load_dictionary(),
-            variant=variant, spelling=spelling, grammar=grammar)
+    DocumentError (each with a one-line message). The checker is the editor's
+    (``build_checker``): its confusion layer scores with the completion model, or, when
+    completion is off, with the embedded model loaded for it (``confusions`` False: none)."""
     engine = model_id = None
     if completion:
         from writer_app.core.requests import ModelSpec
@@ -75,4 +56,26 @@ def load_engines(*, grammar: bool, spelling: bool, grammar_model: str, completio
         if adapter:
             engine.set_adapter(adapter, allow_pickle=allow_pickle)
         model_id = loaded.info.name
+    checker = None
+    if grammar or spelling:
+        from writer_app.core.dictionary import load_dictionary
+        from writer_app.inference.grammar.factory import (
+            CheckerOptions,
+            add_scoring_model,
+            build_checker,
+        )
+
+        progress("loading the grammar checker…")
+        checker = build_checker(
+            CheckerOptions(model=grammar_model, device="cpu" if device == "auto" else device,
+                           variant=variant, spelling=spelling, grammar=grammar,
+                           allow_pickle=allow_pickle),
+            load_dictionary())
+        if confusions and grammar:
+            if engine is not None:
+                checker.set_language_model(engine.model, engine.tokenizer)
+            else:
+                progress("loading the completion model to judge confusable words…")
+                add_scoring_model(checker, device,
+                                  lambda line: progress(f"writer-app: note: {line}"))
     return LoadedEngines(checker, engine, model_id)

@@ -35,7 +35,7 @@ def test_concurrent_checks_share_one_batch():
                 pass
             checker.gate.set()
             results = [first.result(30)] + [future.result(30) for future in rest]
-        assert list(services.checks.batches) == [("en-US", 1), ("en-US", 7)]
+        assert list(services.checks.batches) == [("en", 1), ("en", 7)]  # "en": both
         assert [len(call) for call in checker.calls] == [2, 14]  # two lines per request
         for text, result in zip(texts, results, strict=True):
             found = [text[m["offset"]:m["offset"] + m["length"]] for m in result["matches"]]

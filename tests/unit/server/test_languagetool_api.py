@@ -95,6 +95,21 @@ def test_auto_language_takes_the_preferred_variant(checker):
         assert plain["language"]["code"] == "en"
 
 
+@pytest.mark.parametrize(("language", "flagged"), [
+    ("en-US", ["colour"]), ("en-GB", ["flavor"]), ("en", []),
+    ("auto", ["flavor"])])  # the server's default variant here: en-GB
+def test_each_request_is_checked_in_the_variant_it_names(language, flagged):
+    from writer_app.inference.grammar.checker import GrammarChecker
+    from writer_app.inference.grammar.spelling import SpellingChecker
+
+    text = "The colour of the flavor."
+    checker = GrammarChecker(None, SpellingChecker("en-US").load())
+    with serving(checker, default_variant="en-GB") as (url, _):
+        result = httpx.post(f"{url}/v2/check", data={"text": text, "language": language})
+    assert [text[m["offset"]:m["offset"] + m["length"]]
+            for m in result.json()["matches"]] == flagged
+
+
 @pytest.mark.parametrize(("data", "status", "words"), [
     ({"language": "en-US"}, 400, "missing 'text'"),
     ({"text": "x"}, 400, "missing 'language'"),

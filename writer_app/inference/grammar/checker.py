@@ -90,6 +90,7 @@ class GrammarChecker:
         self._device = device
         self._personal: frozenset[str] = frozenset()
         self.confusion = None  # a ConfusionScorer: set_language_model()
+        self._variants: dict[str, GrammarChecker] = {}  # for_variant(): siblings
 
     def set_language_model(self, model, tokenizer) -> None:
         """Judge confusable words (their/there...) with this causal LM; None turns the
@@ -100,6 +101,27 @@ class GrammarChecker:
             from writer_app.inference.grammar.confusion import ConfusionScorer
 
             self.confusion = ConfusionScorer(model, tokenizer)
+        for sibling in self._variants.values():
+            sibling.confusion = self.confusion
+
+    def for_variant(self, variant: str) -> GrammarChecker:
+        """This checker for another English variant ("en-US", "en-GB" or "en": both): the
+        same tagger, rules, confusion layer and personal words, its own spelling layer.
+        Made once per variant and kept in step with this one (personal words, LM); this
+        checker itself when the variant is its own or spelling is off."""
+        if self.speller is None or variant == self.speller.language:
+            return self
+        sibling = self._variants.get(variant)
+        if sibling is None:
+            speller = SpellingChecker(variant, sorted(self._personal)).load()
+            sibling = GrammarChecker(self.engine, speller, rescorer=self.rescorer,
+                                     device=self._device,
+                                     context_candidates=self.context_candidates)
+            sibling.rules = self.rules
+            sibling.confusion = self.confusion
+            sibling.set_personal_words(self._personal)
+            self._variants[variant] = sibling
+        return sibling
 
     @classmethod
     def load(
@@ -183,6 +205,8 @@ class GrammarChecker:
             self.speller.ignore_words = self._personal
         if self.engine:
             self.engine.ignore_words = self._personal
+        for sibling in self._variants.values():
+            sibling.set_personal_words(self._personal)
 
     # --- checking ---------------------------------------------------------------------------
 
@@ -194,6 +218,9 @@ class GrammarChecker:
             self.engine._is_protected.clear()
         if self.confusion is not None:
             self.confusion.clear_cache()
+        for sibling in self._variants.values():
+            if sibling.speller is not None:
+                sibling.speller.clear_caches()
 
     def check(self, text: str) -> list[GrammarEdit]:
         """Edits for ``text``: code-point offsets into it, sorted, non-overlapping."""
