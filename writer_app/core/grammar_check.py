@@ -550,13 +550,16 @@ def _joins(inserted: str | None, removed: int, *, before: bool) -> bool:
     return edge.isalnum() or edge in "'\u2019-"
 
 
+_ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
+
+
 class Utf16Positions:
     """Code-point offsets (Python) to the editor's positions (UTF-16 code units)."""
 
     def __init__(self, text: str) -> None:
         # Only characters outside the Basic Multilingual Plane take two units.
         self._astral = [] if text.isascii() else [
-            index for index, ch in enumerate(text) if ord(ch) > 0xFFFF]
+            match.start() for match in _ASTRAL_RE.finditer(text)]
 
     def __call__(self, offset: int) -> int:
         if not self._astral:
