@@ -161,3 +161,31 @@ def test_the_preferences_switch_starts_and_stops_serving(parts, qtbot):
     with qtbot.waitSignal(controller.serve.sig_state, timeout=10000) as blocker:
         dialog.apply_button.click()
     assert not blocker.args[1] and controller.serve.url == f"http://127.0.0.1:{port}"
+
+
+def test_a_check_in_another_variant_uses_the_checkers_sibling_for_it(parts, qtbot,
+                                                                    grammar_checker):
+    """The editor checks in its own variant; a request naming another gets the editor
+    checker's sibling for that variant (for_variant), not the editor's spelling."""
+    from tests.fakes import FakeGrammarChecker
+
+    american = FakeGrammarChecker({"colour": ("color", "spelling", "American spelling")})
+    asked: list[str] = []
+
+    def for_variant(variant: str):
+        asked.append(variant)
+        return american if variant == "en-US" else grammar_checker
+
+    grammar_checker.for_variant = for_variant
+    _window, controller = parts
+    _serve(qtbot, controller)
+    url = controller.serve.url
+
+    def check(language: str) -> list[str]:
+        result = _in_thread(qtbot, lambda: httpx.post(f"{url}/v2/check", data={
+            "text": "The colour of teh sea.", "language": language}, timeout=20).json())
+        return [m["replacements"][0]["value"] for m in result["matches"]]
+
+    assert check("en-US") == ["color"]
+    assert check("en-GB") == ["the"]
+    assert asked == ["en-US", "en-GB"]
