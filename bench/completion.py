@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from writer_app.core.requests import CompletionRequest, GenerationParams, ModelSpec  # noqa: E402
+from writer_app.core.text_ops import clip_context  # noqa: E402
 from writer_app.inference.completion import CompletionEngine  # noqa: E402
 from writer_app.inference.kv_runner import half_kernel_name  # noqa: E402
 from writer_app.inference.registry import load_causal_lm  # noqa: E402
@@ -81,6 +82,42 @@ def bench_inline(engine: CompletionEngine, context: str, repeats: int) -> dict[s
     }
 
 
+def _tail_clip(text_before: str, max_chars: int) -> str:
+    """The context clipping before sentence anchoring (the baseline): the last
+    `max_chars` from a word boundary, so the start moved with every key."""
+    if len(text_before) <= max_chars:
+        return text_before
+    tail = text_before[-max_chars:]
+    space = tail.find(" ")
+    return tail[space + 1:] if 0 <= space < 40 else tail
+
+
+def bench_long_document(engine: CompletionEngine, words: int,
+                        context_chars: int = 4000) -> dict[str, float]:
+    """Suggestions while a writer types word by word at the end of a document longer than
+    the context the model reads (Settings: context_chars), with the editor's clipping
+    (a sentence start that stays put) and with the tail clipping it replaced."""
+    story = CONTEXT_FILE.read_text(encoding="utf-8").strip()
+    document = "\n\n".join([story] * (2 * context_chars // len(story) + 2))
+    typed = "".join(EXTRA_WORDS + [".", " The", " rain", " kept", " on", " falling", "."]
+                    + EXTRA_WORDS)[: sum(map(len, EXTRA_WORDS)) * 2]
+    pieces = [piece for piece in typed.split(" ") if piece][:words]
+    results = {}
+    for name, clip in (("long_doc_tail_clip_ms", _tail_clip),
+                       ("long_doc_ms", clip_context)):
+        engine.reset_cache()
+        engine.reset_drafts()
+        text, times = document, []
+        for index, piece in enumerate(pieces):
+            text += " " + piece
+            request = CompletionRequest(index, index, clip(text, context_chars),
+                                        params=INLINE)
+            times.append(engine.complete(request).latency_ms)
+        results[name] = statistics.median(times[1:])
+    results["long_doc_speedup"] = results["long_doc_tail_clip_ms"] / results["long_doc_ms"]
+    return results
+
+
 def bench_decode(engine: CompletionEngine, context: str, new_tokens: int) -> dict[str, float]:
     """Decode speed after a long context, ours and generate()'s, plus token agreement.
 
@@ -127,7 +164,7 @@ def bench_ui_stall(reference: str, context: str) -> float:
     """Longest gap of a 10 ms QTimer in a real offscreen window while suggestions run."""
     from PySide6.QtWidgets import QApplication
 
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.settings import (
         CompletionSettings,
         GrammarSettings,
@@ -136,15 +173,17 @@ def bench_ui_stall(reference: str, context: str) -> float:
     )
     from writer_app.gui.diagnostics import EventLoopGapMeter
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     _app = QApplication.instance() or QApplication([])  # kept alive for the run
     settings = Settings(models=ModelSettings(completion_model=reference),
                         completion=CompletionSettings(debounce_ms=50),
                         # completion alone: bench/grammar_editor.py measures checking
                         grammar=GrammarSettings(grammar_enabled=False, spelling_enabled=False))
-    window = MainWindow(settings)
-    controller = EditorController(window, settings)
-    wait_for(controller.sig_model_ready, controller.load_model, 600)
+    store = SettingsStore(settings)  # in memory: a benchmark leaves the user's file alone
+    window = MainWindow(store)
+    controller = EditorController(window, store)
+    wait_for(controller.models.sig_model_ready, controller.models.load_model, 600)
     window.show()
     window.editor.setPlainText(context)
     gaps = EventLoopGapMeter()
@@ -155,7 +194,7 @@ def bench_ui_stall(reference: str, context: str) -> float:
         window.editor.setTextCursor(cursor)
         gaps.start()
         type_word = lambda w=word: window.editor.insertPlainText(w)  # noqa: E731
-        wait_for(controller.sig_completion_finished, type_word, 60)
+        wait_for(controller.completion.sig_completion_finished, type_word, 60)
         gaps.stop()
     controller.shutdown()
     window.editor.document().setModified(False)
@@ -183,6 +222,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0 = default)")
     parser.add_argument("--half-decode", choices=["auto", "on", "off"], default="auto")
     parser.add_argument("--no-ui", action="store_true", help="skip the GUI stall measurement")
+    parser.add_argument("--long-doc-words", type=int, default=12,
+                        help="words typed in the long-document measurement")
     args = parser.parse_args()
 
     spec = ModelSpec(args.model, threads=args.threads)
@@ -202,6 +243,7 @@ def main() -> int:
     hf_generate(loaded.model, engine.encode_context(context)[:64], 2)  # warm-up
     results |= bench_inline(engine, context, args.repeats)
     results["prefix_cache_speedup"] = results["naive_ms"] / results["cached_ms"]
+    results |= bench_long_document(engine, args.long_doc_words)
     results |= bench_decode(engine, context, args.decode_tokens)
     results["decode_speedup"] = (
         results["decode_tokens_per_s"] / results["hf_generate_tokens_per_s"])

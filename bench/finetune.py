@@ -32,11 +32,8 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from writer_app.training.lora_data import ChunkOrder  # noqa: E402
-from writer_app.training.personalize import (  # noqa: E402
-    FinetuneConfig,
-    Personalizer,
-    make_plan,
-)
+from writer_app.training.lora_plan import FinetuneConfig, make_plan  # noqa: E402
+from writer_app.training.lora_trainer import Personalizer  # noqa: E402
 
 FORTUNES = Path("/usr/share/games/fortunes/songs-poems")
 
@@ -81,7 +78,7 @@ def prepared(config: FinetuneConfig):
     """The model with LoRA, as personalize sets it up, and the plan of windows."""
     trainer = Personalizer(config, emit=lambda *a, **k: None)
     trainer._load()
-    doc_ids, words, skipped = trainer._read()
+    doc_ids, words, skipped = trainer._read(trainer._documents())
     plan = make_plan(config, doc_ids, trainer.tokenizer.eos_token_id, trainer.device, words,
                      skipped, "bench", lambda *a, **k: None)
     return trainer, plan

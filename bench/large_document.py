@@ -120,17 +120,17 @@ def suggest_times(app, window, controller, repeats: int, rng: random.Random) -> 
     editor = window.editor
     times: list[float] = []
     done: list[object] = []
-    controller.sig_completion_finished.connect(done.append)
+    controller.completion.sig_completion_finished.connect(done.append)
     for _ in range(repeats):
         cursor = editor.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End)
         editor.setTextCursor(cursor)
         editor.clear_suggestion()
         QTest.keyClicks(editor, " " + rng.choice(WORDS))
-        controller._timer.stop()
+        controller.completion._timer.stop()
         done.clear()
         began = time.perf_counter()
-        if not controller.request_now():
+        if not controller.completion.request_now():
             raise RuntimeError("no suggestion was asked for")
         if not _wait(app, lambda: bool(done), 300):
             raise RuntimeError("the suggestion did not come")
@@ -179,23 +179,25 @@ def measure(large_bytes: int, repeats: int, keys: int, pace_s: float, seed: int)
     from PySide6.QtGui import QTextCursor
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.core.settings import Settings
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     app = QApplication.instance() or QApplication([])
     settings = Settings()
-    window = MainWindow(settings, RecoveryStore(scratch / "recovery"))
+    store = SettingsStore(settings, scratch / "settings.toml")
+    window = MainWindow(store, RecoveryStore(scratch / "recovery"))
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    controller = EditorController(window, settings, settings_path=scratch / "settings.toml",
+    controller = EditorController(window, store,
                                   dictionary_path=scratch / "dictionary.txt")
     window.resize(1100, 800)
     window.show()
     rng = random.Random(seed)
     try:
-        controller.load_model()
-        if not _wait(app, lambda: controller.model_info is not None):
+        controller.models.load_model()
+        if not _wait(app, lambda: controller.models.model_info is not None):
             raise RuntimeError("the completion model did not load")
         _wait(app, lambda: controller.grammar.status is not None or controller.grammar._broken)
         small = (DATA / "context.txt").read_text(encoding="utf-8").strip()

@@ -56,7 +56,7 @@ def _type_lines(editor, lines) -> None:
 
 def _save(window, name: str, out_dir: Path) -> Path:
     if hasattr(window, "set_latency"):
-        window.set_latency(None)  # it measures how busy the build machine is
+        window.status_bar.set_latency(None)  # it measures how busy the build machine is
     path = out_dir / name
     if not window.grab().save(str(path), "PNG", 9):
         raise SystemExit(f"take_screenshots: could not write {path}")
@@ -79,33 +79,35 @@ def take(out_dir: Path, timeout_s: float, status_bar: bool, theme: str,
 
     from PySide6.QtWidgets import QApplication
 
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.core.settings import EditorSettings, Settings
     from writer_app.gui.main_window import MainWindow
     from writer_app.gui.resources import app_icon
+    from writer_app.gui.settings_store import SettingsStore
 
     suffix = "" if theme == "light" else f"-{theme}"
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
     settings = Settings(editor=dataclasses.replace(EditorSettings(), theme=theme,
                                                    session_word_goal=500))
-    window = MainWindow(settings, RecoveryStore(Path(os.environ["WRITER_APP_DATA_DIR"])))
-    controller = EditorController(window, settings)
+    store = SettingsStore(settings)  # in memory: screenshots leave the settings alone
+    window = MainWindow(store, RecoveryStore(Path(os.environ["WRITER_APP_DATA_DIR"])))
+    controller = EditorController(window, store)
     ready: list[object] = []
     finished: list[object] = []
     written: list[object] = []
     checked: list[object] = []
-    controller.sig_model_ready.connect(ready.append)
-    controller.sig_completion_finished.connect(finished.append)
-    controller.sig_writing_finished.connect(written.append)
+    controller.models.sig_model_ready.connect(ready.append)
+    controller.completion.sig_completion_finished.connect(finished.append)
+    controller.completion.sig_writing_finished.connect(written.append)
     controller.grammar.sig_check_finished.connect(lambda: checked.append(True))
-    controller.sig_model_failed.connect(lambda message: sys.exit(f"model failed: {message}"))
+    controller.models.sig_model_failed.connect(lambda message: sys.exit(f"model failed: {message}"))
     window.resize(*WINDOW_SIZE)
     # Off by default: its latency figure measures how busy the build machine is.
     window.action_status_bar.setChecked(status_bar)
     window.show()
-    controller.load_model()
+    controller.models.load_model()
     try:
         _wait_until(app, lambda: bool(ready), timeout_s, "the model to load")
         editor = window.editor
@@ -123,7 +125,7 @@ def take(out_dir: Path, timeout_s: float, status_bar: bool, theme: str,
         window.new_document()
         _type_lines(editor, (CONTINUE_PROMPT,))
         if "continue" in shots:
-            controller.continue_writing()
+            controller.completion.continue_writing()
             _wait_until(app, lambda: bool(written), timeout_s, "Continue writing")
             _save(window, f"editor-continue{suffix}.png", out_dir)
             editor.keep_pending()

@@ -26,7 +26,7 @@ def run_gui(path: str | None = None) -> int:
 
     import writer_app.inference.completion  # noqa: F401
     import writer_app.inference.registry  # noqa: F401
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core import paths
     from writer_app.core.lifeline import mark_parent
     from writer_app.core.out_folder import sweep_stale
@@ -34,6 +34,7 @@ def run_gui(path: str | None = None) -> int:
     from writer_app.core.settings import ensure_settings_file
     from writer_app.gui.main_window import MainWindow
     from writer_app.gui.resources import app_icon
+    from writer_app.gui.settings_store import SettingsStore
 
     mark_parent()  # training and conversion processes end with the app
     for folder in (paths.data_dir() / "adapters", paths.personal_grammar_dir()):
@@ -45,11 +46,12 @@ def run_gui(path: str | None = None) -> int:
     app.setDesktopFileName("io.github.writerapp.WriterApp")  # packaging/linux
     app.setWindowIcon(app_icon())
     settings, warnings = ensure_settings_file(paths.settings_file())
+    store = SettingsStore(settings, paths.settings_file())
     recovery = RecoveryStore(paths.recovery_dir())
-    window = MainWindow(settings, recovery)
-    controller = EditorController(window, settings)
+    window = MainWindow(store, recovery)
+    controller = EditorController(window, store)
     window.show()
-    controller.load_model()  # loads in the worker while any start-up dialog is open
+    controller.models.load_model()  # loads in the worker while any start-up dialog is open
     for warning in warnings:
         window.show_notice(f"Settings: {warning}")
     window.check_recovery()

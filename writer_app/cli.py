@@ -370,68 +370,77 @@ def _cmd_grammar_personalize(args: argparse.Namespace) -> int:
 
     if module.argument_problem(args):
         return _error(module.argument_problem(args))
+    from writer_app.jobs.events import ProcessError
+    from writer_app.jobs.protocol import print_event
+
     failed: list[str] = []
 
-    def emit(event: str, **fields) -> None:
-        if event == "error":
-            failed.append(fields.get("message", ""))
+    def emit(event) -> None:
+        if isinstance(event, ProcessError):
+            failed.append(event.message)
         if args.json_progress:
-            module.json_event(event, **fields)
-        elif event == "error":
-            _error(fields.get("message", ""))
+            print_event(event)
+        elif isinstance(event, ProcessError):
+            _error(event.message)
         else:
-            module.text_event(event, **fields)
+            module.text_event(event)
 
     code = module.personalize(module.config_from_args(args), emit)
     return EXIT_USAGE if failed else code
 
 
 def _cmd_finetune(args: argparse.Namespace) -> int:
+    from writer_app.jobs import events as ev
+    from writer_app.jobs.protocol import print_event
     from writer_app.training.personalize import (
         argument_problem,
         config_from_args,
         finetune,
         format_report,
-        print_event,
     )
 
     if argument_problem(args):
         return _error(argument_problem(args))
-    events: dict[str, dict] = {}
+    seen: dict[type, object] = {}
 
-    def emit(event: str, **fields) -> None:
-        events[event] = fields
+    def emit(event) -> None:
+        seen[type(event)] = event
         if args.json_progress:
-            print_event(event, **fields)
-        elif event == "error":
-            _error(fields.get("message", ""))
-        elif event in ("start", "progress", "eval", "saved", "warning"):
-            print(_progress_line(event, fields), file=sys.stderr, flush=True)
+            print_event(event)
+        elif isinstance(event, ev.ProcessError):
+            _error(event.message)
+        elif isinstance(event, ev.TrainingStarted | ev.Progress | ev.Evaluated | ev.Saved
+                        | ev.ProcessWarning):
+            print(_progress_line(event), file=sys.stderr, flush=True)
 
     code = finetune(config_from_args(args), emit)
-    if "error" in events:
+    if ev.ProcessError in seen:
         return EXIT_USAGE
-    if "report" in events:
-        print(format_report(events["report"]), file=sys.stderr if args.json_progress else None)
-    elif not args.json_progress and events.get("done", {}).get("interrupted"):
+    done = seen.get(ev.TrainingDone)
+    if ev.TrainingReport in seen:
+        print(format_report(seen[ev.TrainingReport]),
+              file=sys.stderr if args.json_progress else None)
+    elif not args.json_progress and done is not None and done.interrupted:
         print("stopped; run again with --resume to continue", file=sys.stderr)
     return code
 
 
-def _progress_line(event: str, fields: dict) -> str:
-    if event == "progress":
-        return (f"step {fields['step']}/{fields['total_steps']}  loss {fields['loss']:.3f}  "
-                f"{fields['tokens_per_s']:.0f} tokens/s  {fields['elapsed_s']:.0f} s elapsed, "
-                f"about {fields['eta_s']:.0f} s left")
-    if event == "start":
-        return (f"{fields['documents']} documents, {fields['words']} words, "
-                f"{fields['tokens']} tokens; {fields['total_steps']} steps on "
-                f"{fields['device']}, about {fields['estimate_s']:.0f} s")
-    if event == "eval":
-        return f"step {fields['step']}: validation loss {fields['valid_loss']:.4f}"
-    if event == "saved":
-        return f"saved the best adapter so far (step {fields['step']}) to {fields['path']}"
-    return f"{event}: {fields.get('message', '')}"
+def _progress_line(event) -> str:
+    from writer_app.jobs import events as ev
+
+    if isinstance(event, ev.Progress):
+        return (f"step {event.step}/{event.total_steps}  loss {event.loss:.3f}  "
+                f"{event.tokens_per_s or 0:.0f} tokens/s  {event.elapsed_s:.0f} s elapsed, "
+                f"about {event.eta_s:.0f} s left")
+    if isinstance(event, ev.TrainingStarted):
+        return (f"{event.documents} documents, {event.words} words, "
+                f"{event.tokens} tokens; {event.total_steps} steps on "
+                f"{event.device}, about {event.estimate_s:.0f} s")
+    if isinstance(event, ev.Evaluated):
+        return f"step {event.step}: validation loss {event.valid_loss:.4f}"
+    if isinstance(event, ev.Saved):
+        return f"saved the best adapter so far (step {event.step}) to {event.path}"
+    return f"{event.kind}: {getattr(event, 'message', '')}"
 
 
 def _cmd_perplexity(args: argparse.Namespace) -> int:
@@ -447,7 +456,7 @@ def _cmd_perplexity(args: argparse.Namespace) -> int:
     )
     from writer_app.inference.devices import DeviceError
     from writer_app.inference.registry import ModelLoadError, load_causal_lm
-    from writer_app.training.personalize import text_perplexity
+    from writer_app.training.lora_steps import text_perplexity
 
     problem = option_problem(args) or tokens_problem("--context", args.context, 8, MAX_CONTEXT)
     if problem:

@@ -66,21 +66,23 @@ def app_parts(qtbot, backend, factory, grammar_factory, tmp_path):
     Settings and the personal dictionary go to tmp_path; Preferences sees KNOWN_MODELS
     and DEVICES, and validates model folders for real.
     """
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     settings = fast_settings()
-    window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
+    store = SettingsStore(settings, tmp_path / "settings.toml")
+    window = MainWindow(store, RecoveryStore(tmp_path / "recovery"))
     # pytest-qt closes the window before this fixture's teardown runs: never prompt.
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)
     controller = EditorController(
-        window, settings, factory, tmp_path / "settings.toml",
+        window, store, factory,
         known_models=lambda: KNOWN_MODELS, devices=lambda: DEVICES,
         dictionary_path=tmp_path / "dictionary.txt", grammar_factory=grammar_factory)
-    with qtbot.waitSignal(controller.sig_model_ready, timeout=5000):
-        controller.load_model()
+    with qtbot.waitSignal(controller.models.sig_model_ready, timeout=5000):
+        controller.models.load_model()
     window.show()
     yield window, controller
     controller.shutdown()

@@ -18,7 +18,7 @@ def press_alt(editor, step: int) -> None:
 
 
 def step_and_wait(qtbot, controller, editor, step: int) -> list:
-    with qtbot.waitSignal(controller.sig_alternative_shown, timeout=3000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_alternative_shown, timeout=3000) as blocker:
         press_alt(editor, step)
     return blocker.args
 
@@ -29,7 +29,8 @@ def show_cat_suggestion(qtbot, window, controller) -> None:
 
 
 def label(window) -> str:
-    return window._label_alternative.text() if window._label_alternative.isVisible() else ""
+    label = window.status_bar.label_alternative
+    return label.text() if label.isVisible() else ""
 
 
 def test_cycles_forward_and_back_with_wrap_around(qtbot, app_parts, backend):
@@ -73,7 +74,7 @@ def test_alternatives_are_fetched_only_on_the_first_press(qtbot, app_parts, back
     qtbot.waitUntil(lambda: len(backend.alternative_calls) == 1, timeout=3000)
     press_alt(editor, +1)  # while they are computed: nothing extra
     assert editor.suggestion == SHOWN
-    with qtbot.waitSignal(controller.sig_alternative_shown, timeout=3000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_alternative_shown, timeout=3000) as blocker:
         backend.gate.set()
     assert blocker.args == [1, 3]  # the first press's step, once
     assert label(window) == "2/3"
@@ -114,7 +115,7 @@ def test_stale_alternatives_are_dropped_after_typing(qtbot, app_parts, backend):
     window, controller = app_parts
     editor = window.editor
     shown: list = []
-    controller.sig_alternative_shown.connect(lambda *args: shown.append(args))
+    controller.completion.sig_alternative_shown.connect(lambda *args: shown.append(args))
     show_cat_suggestion(qtbot, window, controller)
     backend.gate = threading.Event()
     press_alt(editor, +1)

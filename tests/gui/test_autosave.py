@@ -8,13 +8,14 @@ import os
 import pytest
 from PySide6.QtTest import QTest
 
-from writer_app.core.settings import EditorSettings, Settings
+from writer_app.core.settings import EditorSettings
 from writer_app.gui.main_window import MainWindow
+from writer_app.gui.settings_store import SettingsStore
 
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow(Settings())
+    window = MainWindow(SettingsStore())
     qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
     return window
 
@@ -43,7 +44,7 @@ def test_untitled_pending_and_switched_off_documents_are_not_saved(window, tmp_p
     assert not window.file_autosave.save_now()  # Continue writing's text is not the writer's
     window.editor.discard_pending()
     QTest.keyClicks(window.editor, "y")
-    window.apply_settings(dataclasses.replace(
+    window.store.update(dataclasses.replace(
         window.settings, editor=dataclasses.replace(window.settings.editor,
                                                     autosave_to_file=False)))
     assert not window.file_autosave.save_now()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from writer_app.gui.personalize_page import KILL_AFTER_MS, PersonalizeRunner
+from writer_app.jobs.events import Saving
+from writer_app.jobs.runner import KILL_AFTER_MS, TrainingRunner
 
 # Announces a save, then takes longer than the kill timeout to finish it, SIGTERM or not.
 SLOW_SAVE = f"""
@@ -20,12 +21,12 @@ print(json.dumps({{"event": "done", "adapter": "x", "interrupted": True}}), flus
 def test_cancel_waits_for_the_checkpoint_being_saved(qtbot, tmp_path):
     script = tmp_path / "slow_save.py"
     script.write_text(SLOW_SAVE, encoding="utf-8")
-    runner = PersonalizeRunner(program=sys.executable, prefix=[str(script)])
+    runner = TrainingRunner(program=sys.executable, prefix=[str(script)])
     runner.start([], tmp_path / "out")
-    qtbot.waitUntil(lambda: any(e.get("event") == "saving" for e in runner.events),
+    qtbot.waitUntil(lambda: any(isinstance(e, Saving) for e in runner.events),
                     timeout=20000)
     runner.cancel()
     qtbot.waitUntil(lambda: not runner.is_active(), timeout=20000)
     assert runner.state == "cancelled"
-    assert [e["event"] for e in runner.events] == ["saving", "saved", "done"]
+    assert [e.kind for e in runner.events] == ["saving", "saved", "done"]
     assert not any("killed" in line for line in runner.log_tail)

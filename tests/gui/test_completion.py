@@ -93,10 +93,10 @@ def test_no_suggestion_in_the_middle_of_a_word(qtbot, app_parts, backend):
     cursor = editor.textCursor()
     cursor.setPosition(7)
     editor.setTextCursor(cursor)
-    assert not controller.request_now()
+    assert not controller.completion.request_now()
     cursor.setPosition(len("The catalogue"))
     editor.setTextCursor(cursor)
-    assert controller.request_now()
+    assert controller.completion.request_now()
 
 
 def test_stale_result_is_dropped_when_text_changed_meanwhile(qtbot, app_parts, backend):
@@ -133,7 +133,7 @@ def test_random_edits_never_show_a_suggestion_for_old_text(qtbot, app_parts, bac
     backend.script = lambda request: f" #{len(request.text_before)} end."
     rng = random.Random(7)
     shown: list[tuple[str, str]] = []
-    controller.sig_suggestion_shown.connect(
+    controller.completion.sig_suggestion_shown.connect(
         lambda text: shown.append((editor.toPlainText()[: editor.cursor_position()], text)))
     type_text(qtbot, editor, "Start")
     for _ in range(40):
@@ -153,10 +153,10 @@ def test_random_edits_never_show_a_suggestion_for_old_text(qtbot, app_parts, bac
 
 def test_broken_model_keeps_previous_model(qtbot, app_parts):
     window, controller = app_parts
-    with qtbot.waitSignal(controller.sig_model_failed, timeout=3000) as blocker:
-        controller.load_model(ModelSpec("broken"))
+    with qtbot.waitSignal(controller.models.sig_model_failed, timeout=3000) as blocker:
+        controller.models.load_model(ModelSpec("broken"))
     assert "broken" in blocker.args[0]
-    assert controller.model_info.name == "fake-model"
+    assert controller.models.model_info.name == "fake-model"
     type_text(qtbot, window.editor, "Still works")
     wait_for_suggestion(qtbot, controller, window.editor)
 

@@ -26,8 +26,8 @@ def parts(app_parts, backend):
 def record_chunks(controller, window) -> list[tuple]:
     """(block text, document text, state label, stop enabled) at every streamed chunk."""
     seen: list[tuple] = []
-    controller.sig_writing_chunk.connect(lambda text: seen.append((
-        text, window.editor.toPlainText(), window._label_state.text(),
+    controller.completion.sig_writing_chunk.connect(lambda text: seen.append((
+        text, window.editor.toPlainText(), window.status_bar.label_state.text(),
         window.action_stop.isEnabled())))
     return seen
 
@@ -38,7 +38,7 @@ def highlighted(editor) -> list[tuple[int, int]]:
 
 def write_all(qtbot, window, controller):
     """Run Continue writing to the end; returns its CompletionResult."""
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=5000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=5000) as blocker:
         window.action_continue.trigger()
     return blocker.args[0]
 
@@ -60,7 +60,7 @@ def test_ctrl_enter_streams_the_block_chunk_by_chunk(qtbot, parts, backend):
     user_edits: list[None] = []
     editor.sig_text_edited.connect(lambda: user_edits.append(None))
     revision = editor.revision
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=5000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=5000) as blocker:
         QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     result = blocker.args[0]
 
@@ -75,7 +75,7 @@ def test_ctrl_enter_streams_the_block_chunk_by_chunk(qtbot, parts, backend):
     assert editor.has_pending() and editor.pending_text() == CONTINUATION
     assert highlighted(editor) == [(5, 5 + len(CONTINUATION))]
     assert editor.cursor_position() == 5 + len(CONTINUATION)
-    assert window._label_state.text() == "ready"
+    assert window.status_bar.label_state.text() == "ready"
     assert not window.action_stop.isEnabled() and window.action_continue.isEnabled()
     assert user_edits == []  # streamed inserts are not user edits…
     assert editor.revision > revision  # …but they do change the document
@@ -125,10 +125,10 @@ def test_escape_while_streaming_stops_and_removes(qtbot, parts, backend):
     editor = window.editor
     type_text(qtbot, editor, "Hello")
     start_and_wait_for_chunks(qtbot, window, controller, backend, 1)
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=2000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=2000) as blocker:
         QTest.keyClick(editor, Qt.Key.Key_Escape)
         assert editor.toPlainText() == "Hello"
-        assert window._label_state.text() == "ready"
+        assert window.status_bar.label_state.text() == "ready"
     assert blocker.args[0].cancelled
     qtbot.wait(120)  # chunks already on their way are dropped
     assert editor.toPlainText() == "Hello"
@@ -145,7 +145,7 @@ def test_stop_ends_the_stream_quickly_and_keeps_the_block_pending(qtbot, parts, 
     stop_button = window.toolbar.widgetForAction(window.action_stop)
     assert stop_button.isEnabled()
     request_id = backend.requests[-1].request_id
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=2000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=2000) as blocker:
         clicked = time.perf_counter()
         qtbot.mouseClick(stop_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].cancelled
@@ -156,7 +156,7 @@ def test_stop_ends_the_stream_quickly_and_keeps_the_block_pending(qtbot, parts, 
     assert editor.toPlainText() == "Hello" + streamed
     assert highlighted(editor) == [(5, 5 + len(streamed))]
     assert not window.action_stop.isEnabled()
-    assert window._label_state.text() == "ready"
+    assert window.status_bar.label_state.text() == "ready"
     QTest.keyClick(editor, Qt.Key.Key_Return)
     assert editor.toPlainText() == "Hello" + streamed and not editor.has_pending()
 
@@ -166,7 +166,7 @@ def test_typing_during_streaming_stops_and_loses_nothing(qtbot, parts, backend):
     editor = window.editor
     type_text(qtbot, editor, "Hello")
     seen = start_and_wait_for_chunks(qtbot, window, controller, backend, 2)
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=2000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=2000) as blocker:
         QTest.keyClicks(editor, "!")  # the cursor rode along at the block's end
     assert blocker.args[0].cancelled
     streamed = seen[-1][0]
@@ -174,7 +174,7 @@ def test_typing_during_streaming_stops_and_loses_nothing(qtbot, parts, backend):
     assert editor.toPlainText() == "Hello" + streamed + "!"
     assert editor.pending_text() == streamed  # still pending, the "!" outside it
     assert highlighted(editor) == [(5, 5 + len(streamed))]
-    assert window._label_state.text() == "ready"
+    assert window.status_bar.label_state.text() == "ready"
 
     QTest.keyClick(editor, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(editor, ">")  # typing elsewhere moves the block along
@@ -192,7 +192,7 @@ def test_typing_before_the_first_chunk_stops_with_nothing_pending(qtbot, parts, 
     window.action_continue.trigger()
     QTest.keyClicks(editor, "!")
     assert not editor.has_pending()
-    assert window._label_state.text() == "ready"
+    assert window.status_bar.label_state.text() == "ready"
     qtbot.wait(300)  # the cancelled request sends nothing into the document
     assert editor.toPlainText() == "Hello!"
     assert not editor.has_pending() and highlighted(editor) == []
@@ -215,7 +215,7 @@ def test_no_ghost_text_while_streaming_or_pending(qtbot, parts, backend):
     QTest.keyClick(editor, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     qtbot.wait(150)
     assert not editor.has_suggestion()
-    assert not controller.request_now()
+    assert not controller.completion.request_now()
     assert sum(not r.params.multiline for r in backend.requests) == inline_requests
 
     QTest.keyClick(editor, Qt.Key.Key_Tab)  # keep it; inline suggestions come back
@@ -270,7 +270,7 @@ def test_nothing_to_add_leaves_no_block(qtbot, parts, backend):
     assert editor.toPlainText() == "Hello"
     assert not editor.has_pending()
     assert notices and "nothing to add" in notices[-1]
-    assert window._label_state.text() == "ready"
+    assert window.status_bar.label_state.text() == "ready"
 
 
 def test_theme_switch_retints_the_pending_block(qtbot, parts):

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
-from writer_app.core.settings import Settings
 from writer_app.gui.disk_guard import CANCEL, KEEP_MINE, LOAD_THEIRS, SAVE_AS
 from writer_app.gui.main_window import MainWindow
+from writer_app.gui.settings_store import SettingsStore
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def private_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow(Settings())
+    window = MainWindow(SettingsStore())
     window._show_error = lambda title, text: pytest.fail(f"{title}: {text}")
     qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
     asked: list[tuple[str, bool]] = []

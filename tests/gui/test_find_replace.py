@@ -6,15 +6,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from writer_app.core.settings import Settings
 from writer_app.gui.main_window import MainWindow
+from writer_app.gui.settings_store import SettingsStore
 
 TEXT = "The cat sat. A Cat catalogue. The cat, the CAT."
 
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow(Settings())
+    window = MainWindow(SettingsStore())
     qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
     window.show()
     qtbot.waitExposed(window)

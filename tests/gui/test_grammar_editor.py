@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolTip
 
 from writer_app.core.dictionary import load_dictionary
-from writer_app.gui.editor import ISSUE_COLOURS
+from writer_app.gui.editor_issues import ISSUE_COLOURS
 
 RED = ISSUE_COLOURS["spelling"].name()
 BLUE = ISSUE_COLOURS["grammar"].name()
@@ -160,16 +160,17 @@ def test_add_to_dictionary_persists_and_survives_a_restart(parts, qtbot, tmp_pat
     assert load_dictionary(tmp_path / "dictionary.txt") == ["Teh"]
     # A restart: a new window and controller on the same files and a fresh checker.
     from tests.fakes import FakeGrammarChecker, fake_grammar_factory
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     checker = FakeGrammarChecker()
     grammar_factory = fake_grammar_factory(checker)
-    again = MainWindow(controller.settings, RecoveryStore(tmp_path / "recovery2"))
+    store = SettingsStore(controller.settings, tmp_path / "settings.toml")
+    again = MainWindow(store, RecoveryStore(tmp_path / "recovery2"))
     again._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    restarted = EditorController(again, controller.settings, factory,
-                                 tmp_path / "settings.toml",
+    restarted = EditorController(again, store, factory,
                                  dictionary_path=tmp_path / "dictionary.txt",
                                  grammar_factory=grammar_factory)
     try:
@@ -241,12 +242,12 @@ def test_status_bar_says_when_grammar_is_unavailable(qtbot, app_parts):
     worker.sig_grammar_ready.connect(statuses.append)
     from writer_app.core.grammar_check import GrammarConfig
 
-    worker._on_load_grammar(GrammarConfig(), 1, [])
+    worker.load_grammar(GrammarConfig(), 1, [])
     assert statuses and not statuses[0].grammar_available
     assert "unavailable" in statuses[0].note
     controller.grammar._generation = 7
     controller.grammar._on_ready(type(statuses[0])(7, False, statuses[0].note))
-    assert window._label_grammar.text() == "Spelling only"
+    assert window.status_bar.label_grammar.text() == "Spelling only"
 
 
 def test_underlines_and_ghost_text_coexist(parts, qtbot, backend):
@@ -257,8 +258,9 @@ def test_underlines_and_ghost_text_coexist(parts, qtbot, backend):
     cursor = editor.textCursor()
     cursor.movePosition(cursor.MoveOperation.End)
     editor.setTextCursor(cursor)
-    with qtbot.waitSignal(controller.sig_suggestion_shown, timeout=5000):
-        controller.request_now()
+    # the whole suggestion, not its first chunk: Tab accepts what is on screen
+    with qtbot.waitSignal(controller.completion.sig_completion_finished, timeout=5000):
+        controller.completion.request_now()
     assert editor.has_suggestion()
     assert underlined(editor) == [("Teh", RED)]
     assert editor.toPlainText() == "Teh cat sat on"  # neither entered the document
@@ -277,7 +279,7 @@ def test_settings_apply_live(parts, qtbot, grammar_factory):
     def apply(**changes):
         settings = dataclasses.replace(controller.settings,
                                        grammar=dataclasses.replace(grammar, **changes))
-        controller.apply_settings(settings)
+        controller.store.update(settings)
         qtbot.waitUntil(lambda: not controller.grammar.is_checking(), timeout=5000)
         controller.grammar.render()
         return sorted(i.original for i in editor.issues())
@@ -301,13 +303,13 @@ def test_opening_a_long_document_checks_it_in_the_background_with_progress(parts
     text = "\n".join(f"Line {n} has teh word number {n}." for n in range(60))
     seen = []
     controller.grammar.sig_issues_updated.connect(
-        lambda: seen.append((window.grammar_progress.isVisible(),
-                             window.grammar_progress.value())))
+        lambda: seen.append((window.status_bar.grammar_progress.isVisible(),
+                             window.status_bar.grammar_progress.value())))
     with qtbot.waitSignal(controller.grammar.sig_check_finished, timeout=10000):
         window._replace_document(text, None, modified=False)
-        assert window.grammar_progress.isVisible()
-        assert window.grammar_progress.maximum() == 60
-    assert not window.grammar_progress.isVisible()
+        assert window.status_bar.grammar_progress.isVisible()
+        assert window.status_bar.grammar_progress.maximum() == 60
+    assert not window.status_bar.grammar_progress.isVisible()
     assert len(window.editor.issues()) == 60
     assert seen[0][0]  # underlines appeared while the check was still running
     # The cursor's sentence went first.

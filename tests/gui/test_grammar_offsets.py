@@ -132,7 +132,7 @@ def test_results_computed_under_old_settings_are_dropped(gated, qtbot, grammar_c
     window._replace_document("Teh cat sat.", None, modified=False)
     qtbot.waitUntil(lambda: grammar_checker.started.is_set(), timeout=5000)
     old_generation = controller.grammar._generation
-    controller.apply_settings(controller.settings.__class__(
+    controller.store.update(controller.settings.__class__(
         **{**controller.settings.__dict__,
            "grammar": GrammarSettings(language_variant="en-GB")}))
     assert controller.grammar._generation == old_generation + 1

@@ -88,7 +88,7 @@ def test_fix_all_in_category_is_confirmed_and_one_undo_step(parts, qtbot):
 
 def _worker(checker: FakeGrammarChecker, **kwargs) -> InferenceWorker:
     worker = InferenceWorker(None, fake_grammar_factory(checker, **kwargs))
-    worker._on_load_grammar(GrammarConfig(), 1, ["Zed"])
+    worker.load_grammar(GrammarConfig(), 1, ["Zed"])
     assert checker.calls == [[WARM_UP_TEXT]]  # lazily loaded data loads now
     checker.calls.clear()
     return worker
@@ -101,7 +101,7 @@ def test_worker_checks_in_batches_and_returns_results_by_key(qtbot):
     units = tuple((f"k{i}", f"Sentence {i} has teh word.") for i in range(20))
     results = []
     worker.sig_grammar_result.connect(results.append)
-    worker._on_check_grammar(GrammarRequest(-1, 3, 1, units), threading.Event())
+    worker.check_grammar(GrammarRequest(-1, 3, 1, units), threading.Event())
     qtbot.waitUntil(lambda: bool(results) and results[-1].finished, timeout=3000)
     assert [len(c) for c in checker.calls] == [GRAMMAR_BATCH_UNITS, GRAMMAR_BATCH_UNITS, 4]
     assert [r.checked for r in results] == [8, 16, 20]
@@ -119,20 +119,23 @@ def test_worker_cancels_between_batches(qtbot):
     results = []
     worker.sig_grammar_result.connect(lambda r: (results.append(r), cancel.set()))
     units = tuple((f"k{i}", f"Text {i}.") for i in range(30))
-    worker._on_check_grammar(GrammarRequest(-2, 1, 1, units), cancel)
+    worker.check_grammar(GrammarRequest(-2, 1, 1, units), cancel)
     qtbot.wait(300)
     assert len(results) == 1 and len(checker.calls) == 1
 
 
-def test_worker_reports_check_errors_as_request_failures(qtbot):
+def test_worker_reports_check_errors_on_the_grammar_failure_signal(qtbot):
     checker = FakeGrammarChecker()
     checker.fail_with = RuntimeError("tagger exploded")
     worker = _worker(checker)
-    failures = []
-    worker.sig_request_failed.connect(lambda rid, msg: failures.append((rid, msg)))
-    worker._on_check_grammar(GrammarRequest(-5, 1, 1, (("k", "Text."),)), threading.Event())
+    failures, completion_failures = [], []
+    worker.sig_grammar_check_failed.connect(lambda rid, msg: failures.append((rid, msg)))
+    worker.sig_request_failed.connect(lambda *args: completion_failures.append(args))
+    worker.check_grammar(GrammarRequest(5, 1, 1, (("k", "Text."),)), threading.Event())
     qtbot.waitUntil(lambda: bool(failures), timeout=15000)
-    assert failures == [(-5, "tagger exploded")]
+    # A grammar check's failure is never mistaken for a completion request's of that id.
+    assert failures == [(5, "tagger exploded")]
+    assert completion_failures == []
 
 
 def test_worker_falls_back_to_spelling_when_the_grammar_model_is_missing():
@@ -141,7 +144,7 @@ def test_worker_falls_back_to_spelling_when_the_grammar_model_is_missing():
     worker = InferenceWorker(None, factory)
     statuses = []
     worker.sig_grammar_ready.connect(statuses.append)
-    worker._on_load_grammar(GrammarConfig(), 4, [])
+    worker.load_grammar(GrammarConfig(), 4, [])
     assert [c.grammar for c, _w in factory.configs] == [True, False]
     assert statuses[0].generation == 4 and not statuses[0].grammar_available
     assert "unavailable" in statuses[0].note
@@ -156,11 +159,11 @@ def test_worker_retunes_the_knobs_without_reloading():
     worker = InferenceWorker(None, factory)
     statuses = []
     worker.sig_grammar_ready.connect(statuses.append)
-    worker._on_load_grammar(GrammarConfig(keep_confidence=0.1), 1, [])
-    worker._on_load_grammar(GrammarConfig(keep_confidence=0.3, min_error_probability=0.6),
+    worker.load_grammar(GrammarConfig(keep_confidence=0.1), 1, [])
+    worker.load_grammar(GrammarConfig(keep_confidence=0.3, min_error_probability=0.6),
                             2, [])
     assert len(factory.configs) == 1
     assert (checker.keep_confidence, checker.min_error_probability) == (0.3, 0.6)
     assert [s.generation for s in statuses] == [1, 2]
-    worker._on_load_grammar(GrammarConfig(variant="en-GB"), 3, [])  # a new checker
+    worker.load_grammar(GrammarConfig(variant="en-GB"), 3, [])  # a new checker
     assert len(factory.configs) == 2

@@ -14,7 +14,7 @@ def parts(app_parts, qtbot):
     qtbot.waitUntil(lambda: controller.grammar.status is not None, timeout=5000)
     with qtbot.waitSignal(controller.grammar.sig_check_finished, timeout=5000):
         window._replace_document("Teh cat. Then she go home.", None, modified=False)
-    dialog = controller.open_preferences()
+    dialog = controller.preferences.open()
     dialog.show_page(dialog.grammar_page)
     yield window, controller, dialog
     dialog.reject()

@@ -20,6 +20,7 @@ from writer_app.gui import theme as theme_module
 from writer_app.gui.main_window import MAX_RECENT, MainWindow
 from writer_app.gui.prose_font import is_proportional, prose_font
 from writer_app.gui.resources import app_icon, resource_path
+from writer_app.gui.settings_store import SettingsStore
 from writer_app.gui.theme import (
     apply_theme,
     ghost_text_color,
@@ -73,7 +74,7 @@ def make_window(qtbot):
 
     def make(settings: Settings | None = None, recovery: RecoveryStore | None = None,
              dialogs: Dialogs | None = None) -> tuple[MainWindow, Dialogs]:
-        window = MainWindow(settings or Settings(), recovery)
+        window = MainWindow(SettingsStore(settings), recovery)
         dialogs = dialogs or Dialogs()
         dialogs.install(window)
         # pytest-qt closes its widgets before fixtures tear down: skip the prompt.
@@ -430,9 +431,9 @@ def test_window_icon_has_every_size(window: MainWindow) -> None:
 
 def test_theme_switch_applies_dark_palette_and_reports_settings(qtbot, window) -> None:
     app = QApplication.instance()
-    with qtbot.waitSignal(window.sig_settings_changed, timeout=1000) as blocker:
+    with qtbot.waitSignal(window.store.sig_changed, timeout=1000) as blocker:
         window.theme_actions["dark"].trigger()
-    assert blocker.args[0].editor.theme == "dark"
+    assert blocker.args[1].editor.theme == "dark"
     assert window.settings.editor.theme == "dark"
     palette = app.palette()
     assert is_dark(palette)
@@ -516,15 +517,15 @@ def test_font_comes_from_settings_and_zoom_changes_it(make_window) -> None:
 
 
 def test_status_bar_labels_and_non_modal_notices(window: MainWindow) -> None:
-    window.set_model_status("SmolLM2-135M", "cpu")
-    window.set_state("thinking…")
-    window.set_latency(312.4)
-    assert window._label_model.text() == "SmolLM2-135M"
-    assert window._label_device.text() == "cpu"
-    assert window._label_state.text() == "thinking…"
-    assert window._label_latency.text() == "312 ms"
-    window.set_latency(None)
-    assert window._label_latency.text() == ""
+    window.status_bar.set_model_status("SmolLM2-135M", "cpu")
+    window.status_bar.set_state("thinking…")
+    window.status_bar.set_latency(312.4)
+    assert window.status_bar.label_model.text() == "SmolLM2-135M"
+    assert window.status_bar.label_device.text() == "cpu"
+    assert window.status_bar.label_state.text() == "thinking…"
+    assert window.status_bar.label_latency.text() == "312 ms"
+    window.status_bar.set_latency(None)
+    assert window.status_bar.label_latency.text() == ""
 
     window.show_notice("Model failed to load: out of memory", error=True)
     assert window.statusBar().currentMessage() == "Model failed to load: out of memory"
@@ -535,10 +536,10 @@ def test_status_bar_labels_and_non_modal_notices(window: MainWindow) -> None:
     assert window.statusBar().toolTip() == ""
     assert window.statusBar().styleSheet() == ""
 
-    window.set_state("error")
-    assert window._label_state.styleSheet() != ""
-    window.set_state("ready")
-    assert window._label_state.styleSheet() == ""
+    window.status_bar.set_state("error")
+    assert window.status_bar.label_state.styleSheet() != ""
+    window.status_bar.set_state("ready")
+    assert window.status_bar.label_state.styleSheet() == ""
 
 
 def test_writing_toolbar_and_alternative_label_without_a_model(window: MainWindow) -> None:
@@ -557,11 +558,11 @@ def test_writing_toolbar_and_alternative_label_without_a_model(window: MainWindo
     window.set_writing_state(available=True, streaming=False, pending=True)
     assert window.action_try_again.isEnabled()
 
-    window.set_alternative_index(1, 3)
-    assert window._label_alternative.text() == "2/3"
-    assert not window._label_alternative.isHidden()
-    window.set_alternative_index(None)
-    assert window._label_alternative.isHidden()
+    window.status_bar.set_alternative_index(1, 3)
+    assert window.status_bar.label_alternative.text() == "2/3"
+    assert not window.status_bar.label_alternative.isHidden()
+    window.status_bar.set_alternative_index(None)
+    assert window.status_bar.label_alternative.isHidden()
 
 
 def test_find_bar_finds_wraps_and_closes_with_escape(qtbot, window: MainWindow) -> None:
@@ -599,10 +600,9 @@ def test_window_geometry_is_restored(make_window) -> None:
 
 
 def test_start_document_at_a_new_path_saves_there(qtbot, tmp_path):
-    from writer_app.core.settings import Settings
     from writer_app.gui.main_window import MainWindow
 
-    window = MainWindow(Settings())
+    window = MainWindow(SettingsStore())
     qtbot.addWidget(window)
     target = tmp_path / "new-notes.md"
     assert window.start_document_at(target)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from writer_app.controller import _validate_folder
+from writer_app.controllers.editor import _validate_folder
 from writer_app.core import trusted
 from writer_app.core.settings import Settings
 from writer_app.gui.settings_dialog import ADD_FOLDER, SettingsDialog
+from writer_app.gui.settings_store import SettingsStore
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def _add(qtbot, folder, answer, monkeypatch):
         return _validate_folder(path) if len(checked) == 1 else (
             None if trusted.is_trusted(path) else "refused")
 
-    dialog = SettingsDialog(Settings(), validate_folder=validate)
+    dialog = SettingsDialog(SettingsStore(Settings()), validate_folder=validate)
     qtbot.addWidget(dialog)
     models = dialog.models_page
     models._choose_model_folder = lambda: folder
@@ -65,7 +66,7 @@ def test_no_consent_leaves_it_out(qtbot, pickle_folder, monkeypatch):
 
 
 def test_an_unreadable_dictionary_is_locked(qtbot):
-    dialog = SettingsDialog(Settings())
+    dialog = SettingsDialog(SettingsStore(Settings()))
     qtbot.addWidget(dialog)
     page = dialog.grammar_page
     page.lock_dictionary("Cannot read the personal dictionary: not UTF-8.")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage, QPalette
 
-from writer_app.gui.loss_chart import SMOOTH_FROM, LossChartWidget, nice_ticks, smoothed
+from writer_app.gui.personalize.loss_chart import SMOOTH_FROM, LossChartWidget, nice_ticks, smoothed
 from writer_app.gui.theme import make_palette
 
 

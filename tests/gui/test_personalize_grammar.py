@@ -10,16 +10,20 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from writer_app.controller import AdapterStore
+from writer_app.controllers.models import AdapterStore
 from writer_app.core.settings import load_settings
-from writer_app.gui.personalize_page import PersonalizePanel, PersonalizeRunner
+from writer_app.gui.personalize.panel import PersonalizePanel
+from writer_app.jobs.events import GRAMMAR_EVENTS
+from writer_app.jobs.runner import TrainingRunner
 
 FAKE_SCRIPT = str(Path(__file__).with_name("fake_personalize.py"))
 WORDS = "The lighthouse keeper wrote every evening about the weather and the sea. "
 
 
-def _runner(*options: str) -> PersonalizeRunner:
-    return PersonalizeRunner(sys.executable, [FAKE_SCRIPT, *options])
+def _runner(*options: str, grammar: bool = False) -> TrainingRunner:
+    if grammar:  # the fake speaks the grammar adaptation's events with --json-progress
+        return TrainingRunner(sys.executable, [FAKE_SCRIPT, *options], kinds=GRAMMAR_EVENTS)
+    return TrainingRunner(sys.executable, [FAKE_SCRIPT, *options])
 
 
 @pytest.fixture
@@ -43,7 +47,7 @@ def make_panel(qtbot, tmp_path):
             return use_error
 
         lora = _runner("--steps", "4")
-        grammar = _runner(*grammar_options)
+        grammar = _runner(*grammar_options, grammar=True)
         panel = PersonalizePanel(lora, store=AdapterStore(tmp_path / "adapters")
                                  if store else None)
         qtbot.addWidget(panel)
@@ -63,7 +67,7 @@ def make_panel(qtbot, tmp_path):
 
 def _choose(panel, monkeypatch, qtbot, doc) -> None:
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(doc)], ""))
-    qtbot.mouseClick(panel.add_files_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.documents.add_files_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.scanning, timeout=10000)
 
 
@@ -155,14 +159,14 @@ def test_a_reopened_page_shows_the_report_and_a_refusal(make_panel, doc, monkeyp
 def test_use_this_grammar_model_switches_the_checker(app_parts, qtbot, tmp_path):
     window, controller = app_parts
     folder = tmp_path / "grammar_models" / "grammar-1"
-    assert "No grammar model" in controller.use_grammar_model(str(folder))
+    assert "No grammar model" in controller.preferences.use_grammar_model(str(folder))
     folder.mkdir(parents=True)
     (folder / "config.json").write_text("{}", encoding="utf-8")
     window.action_preferences.trigger()
-    dialog = controller.settings_dialog
+    dialog = controller.preferences.dialog
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.personalize_page.panel.grammar_box.available
-    assert controller.use_grammar_model(str(folder)) is None
+    assert controller.preferences.use_grammar_model(str(folder)) is None
     assert controller.settings.models.grammar_model == str(folder)
     assert load_settings(tmp_path / "settings.toml")[0].models.grammar_model == str(folder)
     assert dialog.models_page.grammar.combo.currentData() == str(folder)
@@ -172,7 +176,8 @@ def test_use_this_grammar_model_switches_the_checker(app_parts, qtbot, tmp_path)
 
 def test_closing_the_page_mid_run_keeps_the_grammar_adaptation(doc, monkeypatch, qtbot,
                                                                tmp_path):
-    lora, grammar = _runner("--steps", "4"), _runner("--steps", "3")  # as the controller's
+    # as the controller's
+    lora, grammar = _runner("--steps", "4"), _runner("--steps", "3", grammar=True)
     try:
         panel = PersonalizePanel(lora, store=AdapterStore(tmp_path / "adapters"))
         panel.set_grammar_hooks(grammar, tmp_path / "grammar_models", lambda path: None)

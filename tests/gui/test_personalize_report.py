@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from writer_app.gui.personalize_report import PersonalizeReportView
+from writer_app.gui.personalize.report import PersonalizeReportView
+from writer_app.jobs.events import Comparison, ModelFigures, TrainingReport
 
 BASE = {"keystroke_savings": 0.113, "next_word_top1": 0.30, "next_word_top3": 0.48,
         "bleu": 9.8, "rouge_l": 0.21, "perplexity": 42.0, "positions": 24, "words": 900,
         "setting": "balanced"}
 
 
-def _event(tuned: dict | None) -> dict:
-    evaluation = None if tuned is None else {"base": BASE, "tuned": {**BASE, **tuned}}
-    return {"ppl_before": 42.0, "ppl_after": 30.5, "evaluation": evaluation}
+def _event(tuned: dict | None) -> TrainingReport:
+    evaluation = None if tuned is None else Comparison(ModelFigures(**BASE),
+                                                       ModelFigures(**{**BASE, **tuned}))
+    return TrainingReport(ppl_before=42.0, ppl_after=30.5, documents=1, tokens=900,
+                          seconds=1.0, samples=(), best_step=4, adapter="mine",
+                          evaluation=evaluation)
 
 
 def test_a_worse_model_is_reported_as_worse(qtbot):

@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog
 
 from writer_app.core.dictionary import load_dictionary
-from writer_app.gui.personalize_page import PersonalizePanel, scan_documents
+from writer_app.gui.personalize.documents import scan_documents
+from writer_app.gui.personalize.panel import PersonalizePanel
 from writer_app.inference.grammar.spelling import SpellingChecker
 
 FIRST = ("Ysolde sailed from Quillhaven at dawn. The grommetry of the sails was off. "
@@ -54,7 +55,7 @@ def make_panel(qtbot):
 def _choose(panel, monkeypatch, files) -> None:
     monkeypatch.setattr(QFileDialog, "getOpenFileNames",
                         lambda *args, **kwargs: ([str(f) for f in files], ""))
-    panel.add_files_button.click()
+    panel.documents.add_files_button.click()
 
 
 def _rows(panel) -> dict[str, bool]:
@@ -62,7 +63,7 @@ def _rows(panel) -> dict[str, bool]:
 
 
 def _item(panel, word: str):
-    return panel.vocabulary_list.findItems(word, Qt.MatchFlag.MatchExactly, 0)[0]
+    return panel.vocabulary_box.vocabulary_list.findItems(word, Qt.MatchFlag.MatchExactly, 0)[0]
 
 
 def test_a_slow_scan_does_not_block_the_page(make_panel, docs, monkeypatch, qtbot):
@@ -78,8 +79,8 @@ def test_a_slow_scan_does_not_block_the_page(make_panel, docs, monkeypatch, qtbo
     began = time.monotonic()
     _choose(panel, monkeypatch, docs[:1])
     assert time.monotonic() - began < 1.0
-    assert panel.scanning and panel.scan_label.text() == "Scanning…"
-    assert not panel.start_button.isEnabled() and not panel.review_button.isEnabled()
+    assert panel.scanning and panel.documents.scan_label.text() == "Scanning…"
+    assert not panel.start_button.isEnabled() and not panel.vocabulary_box.review_button.isEnabled()
     ticks = []
     timer = QTimer(interval=20)
     timer.timeout.connect(lambda: ticks.append(1))
@@ -96,7 +97,7 @@ def test_a_slow_scan_does_not_block_the_page(make_panel, docs, monkeypatch, qtbo
     # Both scans ran (the first is discarded, and may finish in either order).
     assert any(len(items) == 2 for items in scanned)
     assert panel.scan_result is not None and len(panel.scan_result.files) == 2
-    assert panel.scan_label.text().startswith("2 document(s)")
+    assert panel.documents.scan_label.text().startswith("2 document(s)")
 
 
 def test_a_failing_scan_is_reported(make_panel, docs, monkeypatch, qtbot):
@@ -106,7 +107,7 @@ def test_a_failing_scan_is_reported(make_panel, docs, monkeypatch, qtbot):
     panel = make_panel(scanner=broken_scan)
     _choose(panel, monkeypatch, docs)
     qtbot.waitUntil(lambda: not panel.scanning, timeout=10000)
-    assert "Cannot read the documents: the disk went away" in panel.scan_label.text()
+    assert "Cannot read the documents: the disk went away" in panel.documents.scan_label.text()
     assert not panel.start_button.isEnabled()
 
 
@@ -119,23 +120,23 @@ def test_reviewing_and_adding_vocabulary(make_panel, docs, monkeypatch, qtbot, s
         return speller
 
     panel = make_panel()
-    assert not panel.review_button.isEnabled()  # no dictionary behind the page
+    assert not panel.vocabulary_box.review_button.isEnabled()  # no dictionary behind the page
     panel.set_dictionary_hooks(make_speller, lambda: ["ysolde"],
                                lambda words: added.append(words))
     _choose(panel, monkeypatch, docs)
     qtbot.waitUntil(lambda: not panel.scanning, timeout=10000)
-    assert panel.review_button.isEnabled()
-    assert not panel.vocabulary_list.isVisible()
-    qtbot.mouseClick(panel.review_button, Qt.MouseButton.LeftButton)
-    assert panel.vocabulary_status.text() == "Scanning…"
+    assert panel.vocabulary_box.review_button.isEnabled()
+    assert not panel.vocabulary_box.vocabulary_list.isVisible()
+    qtbot.mouseClick(panel.vocabulary_box.review_button, Qt.MouseButton.LeftButton)
+    assert panel.vocabulary_box.vocabulary_status.text() == "Scanning…"
     qtbot.waitUntil(lambda: not panel.finding_vocabulary, timeout=15000)
     assert speller_threads and speller_threads[0] != threading.main_thread().name
     rows = _rows(panel)
     # Recurring unknown words and names; the dictionary's "Ysolde" is left out; rare
     # near-duplicates of known words are unchecked.
     assert rows == {"Quillhaven": True, "grommetry": True, "recieve": False, "wrold": False}
-    assert panel.vocabulary_list.isVisible()
-    assert "2 look like typos" in panel.vocabulary_status.text()
+    assert panel.vocabulary_box.vocabulary_list.isVisible()
+    assert "2 look like typos" in panel.vocabulary_box.vocabulary_status.text()
     quill = _item(panel, "Quillhaven")
     assert quill.text(1) == "3" and "Quillhaven" in quill.text(2)
     assert "a name, 3 in 2 document(s)" in quill.toolTip(0)
@@ -144,11 +145,11 @@ def test_reviewing_and_adding_vocabulary(make_panel, docs, monkeypatch, qtbot, s
 
     # The writer trusts "wrold" after all (a word of their fantasy world), and adds.
     _item(panel, "wrold").setCheckState(0, Qt.CheckState.Checked)
-    qtbot.mouseClick(panel.add_words_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.vocabulary_box.add_words_button, Qt.MouseButton.LeftButton)
     assert len(added) == 1 and sorted(added[0]) == ["Quillhaven", "grommetry", "wrold"]
     assert _rows(panel) == {"recieve": False}
-    assert "Added 3 word(s)" in panel.vocabulary_status.text()
-    assert not panel.add_words_button.isEnabled()  # nothing checked is left
+    assert "Added 3 word(s)" in panel.vocabulary_box.vocabulary_status.text()
+    assert not panel.vocabulary_box.add_words_button.isEnabled()  # nothing checked is left
 
 
 def test_a_dictionary_failure_keeps_the_list(make_panel, docs, monkeypatch, qtbot, speller):
@@ -160,7 +161,7 @@ def test_a_dictionary_failure_keeps_the_list(make_panel, docs, monkeypatch, qtbo
     qtbot.waitUntil(lambda: not panel.finding_vocabulary, timeout=15000)
     before = _rows(panel)
     assert not panel.add_checked_words()
-    assert panel.vocabulary_status.text() == "the disk is full"
+    assert panel.vocabulary_box.vocabulary_status.text() == "the disk is full"
     assert _rows(panel) == before
 
 
@@ -182,7 +183,7 @@ def test_new_documents_drop_a_review_in_progress(make_panel, docs, monkeypatch, 
     qtbot.waitUntil(lambda: not panel.scanning, timeout=10000)
     panel.wait_for_workers()
     qtbot.wait(100)  # the dropped result's event is delivered (and ignored)
-    assert panel.vocabulary() == [] and panel.vocabulary_status.text() == ""
+    assert panel.vocabulary() == [] and panel.vocabulary_box.vocabulary_status.text() == ""
 
 
 def test_added_words_reach_the_dictionary_and_the_editor(app_parts, qtbot, tmp_path, docs,
@@ -194,18 +195,18 @@ def test_added_words_reach_the_dictionary_and_the_editor(app_parts, qtbot, tmp_p
     assert [window.editor.toPlainText()[s:e] for s, e, _c in
             window.editor.underlined_ranges()] == ["wrold"]
     window.action_preferences.trigger()
-    dialog = controller.settings_dialog
+    dialog = controller.preferences.dialog
     qtbot.waitUntil(dialog.isVisible)
     dialog.show_page(dialog.personalize_page)
     panel = dialog.personalize_page.panel
     _choose(panel, monkeypatch, docs)
     qtbot.waitUntil(lambda: not panel.scanning, timeout=10000)
-    panel.review_button.click()
+    panel.vocabulary_box.review_button.click()
     qtbot.waitUntil(lambda: not panel.finding_vocabulary, timeout=15000)
     rows = _rows(panel)
     assert rows["grommetry"] and rows["Quillhaven"] and not rows["wrold"]
     _item(panel, "wrold").setCheckState(0, Qt.CheckState.Checked)
-    panel.add_words_button.click()
+    panel.vocabulary_box.add_words_button.click()
     saved = load_dictionary(tmp_path / "dictionary.txt")
     assert set(saved) >= {"Quillhaven", "grommetry", "wrold"}
     assert window.editor.underlined_ranges() == []  # at once, no new check needed

@@ -24,7 +24,7 @@ def _serve(qtbot, controller, enabled: bool = True, port: int | None = None):
     settings = dataclasses.replace(controller.settings, server=ServerSettings(
         enabled=enabled, port=port or _free_port()))
     with qtbot.waitSignal(controller.serve.sig_state, timeout=10000) as blocker:
-        controller.apply_settings(settings)
+        controller.store.update(settings)
     return blocker.args
 
 
@@ -108,8 +108,8 @@ def test_completions_and_chat_from_the_apps_model(app_parts, qtbot, tmp_path):
         "{% for m in messages %}{{ m['content'] }}\n{% endfor %}")
     engine.info = ModelInfo("tiny-served", str(folder), "cpu", "float32", 1, 0.0)
     controller._worker._factory = lambda spec, progress: engine
-    with qtbot.waitSignal(controller.sig_model_ready, timeout=10000):
-        controller.load_model()
+    with qtbot.waitSignal(controller.models.sig_model_ready, timeout=10000):
+        controller.models.load_model()
     _serve(qtbot, controller)
     client = openai.OpenAI(base_url=f"{controller.serve.url}/v1", api_key="x", max_retries=0)
     assert _in_thread(qtbot, lambda: [m.id for m in client.models.list()]) == ["tiny-served"]
@@ -135,7 +135,7 @@ def test_a_port_in_use_is_reported(parts, qtbot):
 
 def test_the_preferences_switch_starts_and_stops_serving(parts, qtbot):
     window, controller = parts
-    dialog = controller.open_preferences()
+    dialog = controller.preferences.open()
     page = dialog.server_page
     dialog.show_page(page)
     assert not page.enabled_box.isChecked()  # off by default
@@ -148,7 +148,7 @@ def test_the_preferences_switch_starts_and_stops_serving(parts, qtbot):
         dialog.apply_button.click()
     assert controller.settings.server == ServerSettings(enabled=True, port=port)
     assert controller.serve.url == f"http://127.0.0.1:{port}"
-    assert "enabled = true" in controller.settings_path.read_text(encoding="utf-8")
+    assert "enabled = true" in controller.store.path.read_text(encoding="utf-8")
     page.enabled_box.setChecked(False)
     page.enabled_box.setChecked(True)
     with qtbot.assertNotEmitted(controller.serve.sig_state, wait=300):
@@ -161,3 +161,31 @@ def test_the_preferences_switch_starts_and_stops_serving(parts, qtbot):
     with qtbot.waitSignal(controller.serve.sig_state, timeout=10000) as blocker:
         dialog.apply_button.click()
     assert not blocker.args[1] and controller.serve.url == f"http://127.0.0.1:{port}"
+
+
+def test_a_check_in_another_variant_uses_the_checkers_sibling_for_it(parts, qtbot,
+                                                                    grammar_checker):
+    """The editor checks in its own variant; a request naming another gets the editor
+    checker's sibling for that variant (for_variant), not the editor's spelling."""
+    from tests.fakes import FakeGrammarChecker
+
+    american = FakeGrammarChecker({"colour": ("color", "spelling", "American spelling")})
+    asked: list[str] = []
+
+    def for_variant(variant: str):
+        asked.append(variant)
+        return american if variant == "en-US" else grammar_checker
+
+    grammar_checker.for_variant = for_variant
+    _window, controller = parts
+    _serve(qtbot, controller)
+    url = controller.serve.url
+
+    def check(language: str) -> list[str]:
+        result = _in_thread(qtbot, lambda: httpx.post(f"{url}/v2/check", data={
+            "text": "The colour of teh sea.", "language": language}, timeout=20).json())
+        return [m["replacements"][0]["value"] for m in result["matches"]]
+
+    assert check("en-US") == ["color"]
+    assert check("en-GB") == ["the"]
+    assert asked == ["en-US", "en-GB"]

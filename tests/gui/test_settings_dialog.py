@@ -29,7 +29,7 @@ def prefs(app_parts, qtbot):
     window, controller = app_parts
     assert window.action_preferences.isEnabled()
     window.action_preferences.trigger()
-    dialog = controller.settings_dialog
+    dialog = controller.preferences.dialog
     assert isinstance(dialog, SettingsDialog)
     qtbot.waitUntil(dialog.isVisible)
     return window, controller, dialog
@@ -48,7 +48,8 @@ def _field(page, name: str) -> QWidget:
 
 
 def _apply_and_wait_for_model(qtbot, controller, dialog, signal="ready"):
-    signal = controller.sig_model_ready if signal == "ready" else controller.sig_model_failed
+    models = controller.models
+    signal = models.sig_model_ready if signal == "ready" else models.sig_model_failed
     with qtbot.waitSignal(signal, timeout=5000) as blocker:
         dialog.apply_button.click()
     return blocker.args[0]
@@ -117,7 +118,7 @@ def test_apply_reaches_the_controller_window_and_disk(prefs, qtbot, factory, tmp
     assert factory.specs[-1].threads == 3 and factory.specs[-1].device == "cpu"
     assert factory.specs[-1].dtype == "float32"
     # ... taken by the controller and the window ...
-    assert controller._timer.interval() == 500
+    assert controller.completion._timer.interval() == 500
     assert window.settings == settings
     assert window.autosave_timer.interval() == 120_000
     assert window.editor.font().pointSize() == 15
@@ -136,7 +137,7 @@ def test_ok_applies_and_closes(prefs, qtbot, tmp_path):
         dialog.ok_button.click()
     assert controller.settings.completion.debounce_ms == 900
     assert load_settings(tmp_path / "settings.toml")[0].completion.debounce_ms == 900
-    assert controller.settings_dialog is None
+    assert controller.preferences.dialog is None
 
 
 def test_cancel_changes_nothing(prefs, qtbot, factory, tmp_path):
@@ -168,12 +169,12 @@ def test_hot_swap_to_a_model_folder_and_back(prefs, qtbot, factory, tiny_gpt2_di
     info = _apply_and_wait_for_model(qtbot, controller, dialog)
     assert factory.specs[-1].reference == str(tiny_gpt2_dir)
     assert info.name == fake_model_name(str(tiny_gpt2_dir)) == "fake:tiny-gpt2"
-    assert window._label_model.text() == "fake:tiny-gpt2"
+    assert window.status_bar.label_model.text() == "fake:tiny-gpt2"
 
     _select(models.model_combo, "default")
     info = _apply_and_wait_for_model(qtbot, controller, dialog)
     assert factory.specs[-1].reference == "default"
-    assert window._label_model.text() == "fake-model" == controller.model_info.name
+    assert window.status_bar.label_model.text() == "fake-model" == controller.models.model_info.name
     assert window.editor.toPlainText() == "The text stays as it is."
 
 
@@ -191,17 +192,17 @@ def test_failed_load_keeps_the_previous_model(prefs, qtbot, backend):
     _select(dialog.models_page.model_combo, "broken")
     message = _apply_and_wait_for_model(qtbot, controller, dialog, signal="failed")
     assert "broken" in message
-    assert controller.model_info.name == "fake-model"
-    assert window._label_model.text() == "fake-model"
+    assert controller.models.model_info.name == "fake-model"
+    assert window.status_bar.label_model.text() == "fake-model"
     assert "Still using fake-model" in window.statusBar().currentMessage()
     # The settings (and the file) stay on the model that serves, for the next start.
     assert controller.settings.models.completion_model == "default"
-    assert 'completion_model = "default"' in controller.settings_path.read_text()
+    assert 'completion_model = "default"' in controller.store.path.read_text()
     # The old model still serves.
     window.editor.setPlainText("The cat")
     window.editor.moveCursor(QTextCursor.MoveOperation.End)
-    with qtbot.waitSignal(controller.sig_suggestion_shown, timeout=5000):
-        assert controller.request_now()
+    with qtbot.waitSignal(controller.completion.sig_suggestion_shown, timeout=5000):
+        assert controller.completion.request_now()
 
 
 @pytest.mark.parametrize("kind", ["bert", "empty"])
@@ -325,9 +326,9 @@ def test_line_width_cannot_go_below_forty_characters(prefs, qtbot):
 
 def test_a_settings_file_that_cannot_be_written_is_reported(prefs, tmp_path):
     window, controller, dialog = prefs
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
-    controller.settings_path = blocker / "settings.toml"
+    path = controller.store.path
+    path.unlink(missing_ok=True)
+    path.mkdir()  # a folder where the file should be: it cannot be written
     _field(dialog.completion_page, "debounce_ms").setValue(700)
     dialog.apply_button.click()
     assert "Settings not saved" in window.statusBar().currentMessage()

@@ -16,6 +16,7 @@ from tests.gui.conftest import DEVICES, KNOWN_MODELS, fast_settings
 from tests.tiny_models import make_tiny_gpt2
 from writer_app.core.settings import load_settings
 from writer_app.gui.settings_dialog import ADD_FOLDER, SettingsDialog
+from writer_app.gui.settings_store import SettingsStore
 from writer_app.inference.errors import ModelLoadError
 
 GRAMMAR_MODELS = [
@@ -65,23 +66,24 @@ def _grammar_factory(checker: FakeGrammarChecker):
 @pytest.fixture
 def parts(qtbot, factory, tmp_path):
     """(window, controller, grammar factory, scans) with gated model scans."""
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.gui.main_window import MainWindow
 
     settings = fast_settings()
-    window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
+    store = SettingsStore(settings, tmp_path / "settings.toml")
+    window = MainWindow(store, RecoveryStore(tmp_path / "recovery"))
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)
     grammar_factory = _grammar_factory(FakeGrammarChecker())
     scans = SimpleNamespace(completion=GatedScan(KNOWN_MODELS), grammar=GatedScan(GRAMMAR_MODELS))
     controller = EditorController(
-        window, settings, factory, tmp_path / "settings.toml",
+        window, store, factory,
         known_models=scans.completion, known_grammar_models=scans.grammar,
         devices=lambda: DEVICES, dictionary_path=tmp_path / "dictionary.txt",
         grammar_factory=grammar_factory)
     with qtbot.waitSignal(controller.grammar.sig_status, timeout=5000):
-        controller.load_model()
+        controller.models.load_model()
     window.show()
     yield window, controller, grammar_factory, scans
     scans.completion.gate.set()
@@ -92,13 +94,13 @@ def parts(qtbot, factory, tmp_path):
 
 def _open(controller, qtbot) -> SettingsDialog:
     controller.window.action_preferences.trigger()
-    dialog = controller.settings_dialog
+    dialog = controller.preferences.dialog
     qtbot.waitUntil(dialog.isVisible)
     return dialog
 
 
 def _finish_scan(qtbot, controller, scans) -> None:
-    with qtbot.waitSignal(controller.model_scan.sig_finished, timeout=5000):
+    with qtbot.waitSignal(controller.preferences.model_scan.sig_finished, timeout=5000):
         scans.completion.gate.set()
         scans.grammar.gate.set()
 
@@ -109,7 +111,8 @@ def _items(combo) -> list:
 
 def test_preferences_open_at_once_while_the_scan_is_slow(parts, qtbot):
     _window, controller, _grammar, scans = parts
-    qtbot.waitUntil(lambda: controller.model_scan.running)  # started once the model loaded
+    # started once the model loaded
+    qtbot.waitUntil(lambda: controller.preferences.model_scan.running)
     started = time.perf_counter()
     dialog = _open(controller, qtbot)
     assert time.perf_counter() - started < 1.0
@@ -127,7 +130,7 @@ def test_preferences_open_at_once_while_the_scan_is_slow(parts, qtbot):
     assert models.grammar_combo.currentData() == "default"
     # Opened again: the last scan shows at once, a fresh one refreshes it.
     dialog.reject()
-    qtbot.waitUntil(lambda: controller.settings_dialog is None)
+    qtbot.waitUntil(lambda: controller.preferences.dialog is None)
     dialog = _open(controller, qtbot)
     assert "org/gector-base" in _items(dialog.models_page.grammar_combo)
 
@@ -172,7 +175,7 @@ def test_a_grammar_model_that_fails_keeps_the_one_serving(parts, qtbot, tmp_path
     assert status.note == ("Grammar model not loaded: “org/gector-broken” has no weights; "
                            "still using the shipped grammar model.")
     assert window.statusBar().currentMessage() == status.note
-    assert window._notice_is_error
+    assert window.status_bar.notice_is_error
     # The settings (and the file) go back to the model that serves.
     assert controller.settings.models.grammar_model == "default"
     assert load_settings(tmp_path / "settings.toml")[0].models.grammar_model == "default"
@@ -237,9 +240,10 @@ def test_device_facts_show_in_the_status_bar_and_on_the_page(parts, qtbot, backe
     monkeypatch.setattr(torch.cuda, "memory_allocated", lambda index=None: 3 * 1024**3)
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=None: "Fake GPU 8GB")
     backend.info = replace(backend.info, device="cuda:0", dtype="bfloat16")
-    with qtbot.waitSignal(controller.sig_model_ready, timeout=5000):
-        controller.load_model()
-    assert window._label_device.text() == "Fake GPU 8GB (cuda:0) · bfloat16 · 3.0 GB in use"
+    with qtbot.waitSignal(controller.models.sig_model_ready, timeout=5000):
+        controller.models.load_model()
+    device = window.status_bar.label_device.text()
+    assert device == "Fake GPU 8GB (cuda:0) · bfloat16 · 3.0 GB in use"
     dialog = _open(controller, qtbot)
     facts = dialog.models_page.facts.text()
     assert "Fake GPU 8GB" in facts and "3.0 GB in use" in facts
@@ -260,7 +264,7 @@ def test_a_scan_that_fails_lists_nothing_and_keeps_the_other(qtbot):
 
 def test_the_grammar_model_in_use_shows_its_parameter_count(qtbot):
     settings = fast_settings()
-    dialog = SettingsDialog(settings, known_models=KNOWN_MODELS, devices=DEVICES,
+    dialog = SettingsDialog(SettingsStore(settings), known_models=KNOWN_MODELS, devices=DEVICES,
                             grammar_models=GRAMMAR_MODELS, grammar_parameters=22_713_216)
     qtbot.addWidget(dialog)
     page = dialog.models_page

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtTest import QTest
 
-from writer_app.core.settings import Settings
 from writer_app.gui.main_window import MainWindow
+from writer_app.gui.settings_store import SettingsStore
 from writer_app.gui.shortcuts import ShortcutsDialog, menu_shortcuts
 
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow(Settings())
+    window = MainWindow(SettingsStore())
     qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
     return window
 

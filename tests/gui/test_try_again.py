@@ -19,7 +19,7 @@ def parts(app_parts, backend):
 
 
 def write(qtbot, controller, start) -> object:
-    with qtbot.waitSignal(controller.sig_writing_finished, timeout=5000) as blocker:
+    with qtbot.waitSignal(controller.completion.sig_writing_finished, timeout=5000) as blocker:
         start()
     return blocker.args[0]
 
@@ -38,10 +38,7 @@ def test_continue_writing_samples_with_the_settings_seed(qtbot, parts, backend):
 def test_try_again_replaces_the_passage_and_alt_brackets_cycle_drafts(qtbot, parts, backend):
     window, controller = parts
     editor = window.editor
-    controller.settings = controller.settings.__class__(
-        **{**controller.settings.__dict__,
-           "completion": controller.settings.completion.__class__(
-               **{**controller.settings.completion.__dict__, "continue_seed": 10})})
+    controller.store.update({"completion": {"continue_seed": 10}})
     type_text(qtbot, editor, "Hello.")
     write(qtbot, controller, window.action_continue.trigger)
     assert editor.toPlainText() == "Hello. Passage 10."
@@ -54,17 +51,17 @@ def test_try_again_replaces_the_passage_and_alt_brackets_cycle_drafts(qtbot, par
         editor, Qt.Key.Key_Return,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier))
     assert editor.toPlainText() == "Hello. Passage 12."
-    assert window._label_alternative.text() == "3/3"
+    assert window.status_bar.label_alternative.text() == "3/3"
     QTest.keyClick(editor, Qt.Key.Key_BracketLeft, Qt.KeyboardModifier.AltModifier)
     assert editor.toPlainText() == "Hello. Passage 11."
-    assert window._label_alternative.text() == "2/3"
+    assert window.status_bar.label_alternative.text() == "2/3"
     QTest.keyClick(editor, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.AltModifier)
     QTest.keyClick(editor, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.AltModifier)
     assert editor.toPlainText() == "Hello. Passage 10."  # wraps around
     QTest.keyClick(editor, Qt.Key.Key_Return)  # keep it
     assert not editor.has_pending() and editor.toPlainText() == "Hello. Passage 10."
     assert not window.action_try_again.isEnabled()
-    assert window._label_alternative.isHidden()
+    assert window.status_bar.label_alternative.isHidden()
     editor.undo()
     assert editor.toPlainText() == "Hello."  # the kept passage is one undo step
 

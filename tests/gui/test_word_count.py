@@ -12,11 +12,12 @@ from PySide6.QtTest import QTest
 from writer_app.core.settings import EditorSettings, Settings
 from writer_app.core.text_stats import count_words
 from writer_app.gui.main_window import MainWindow
+from writer_app.gui.settings_store import SettingsStore
 
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow(Settings())
+    window = MainWindow(SettingsStore())
     qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
     return window
 
@@ -60,7 +61,7 @@ def test_counts_stay_right_through_random_edits(window):
 def test_the_session_goal_counts_the_words_written_since_opening(qtbot, window):
     settings = Settings(editor=dataclasses.replace(EditorSettings(), session_word_goal=5))
     window._replace_document("Already here.", None, modified=False)
-    window.apply_settings(settings)
+    window.store.update(settings)
     assert window.word_count.text().endswith("Session: 0 / 5")
     cursor = window.editor.textCursor()
     cursor.movePosition(QTextCursor.MoveOperation.End)

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from writer_app.training import personalize  # noqa: E402
+from writer_app.training import lora_checkpoint, lora_trainer, personalize  # noqa: E402
 
 
 def _dump(trainer) -> None:
@@ -20,12 +20,12 @@ def _dump(trainer) -> None:
 
     dump = Path(os.environ["DDP_DUMP"])
     dump.mkdir(parents=True, exist_ok=True)
-    save_file(personalize._lora_state(trainer.model),
+    save_file(lora_checkpoint.lora_state(trainer.model),
               str(dump / f"rank{trainer.world.rank}.safetensors"))
 
 
 def main() -> int:
-    run, report = personalize.Personalizer.run, personalize.Personalizer._report
+    run, report = lora_trainer.Personalizer.run, lora_trainer.Personalizer._report
 
     def run_and_dump(self, stop):
         result = run(self, stop)
@@ -37,8 +37,8 @@ def main() -> int:
         _dump(self)  # before the report, whose comparison merges the adapter
         return report(self, plan, state)
 
-    personalize.Personalizer.run = run_and_dump
-    personalize.Personalizer._report = dump_and_report
+    lora_trainer.Personalizer.run = run_and_dump
+    lora_trainer.Personalizer._report = dump_and_report
     return personalize.main(sys.argv[1:])
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from writer_app.inference.grammar.checker import GrammarChecker, default_model_path
 from writer_app.inference.grammar.checkpoint import DELTA_FILE, HEADS_FILE, PACKAGED_ENCODER
+from writer_app.jobs.protocol import as_dict
 from writer_app.training.grammar_personalize import (
     REPORT_FILE,
     GrammarPersonalizeConfig,
@@ -35,7 +36,7 @@ def test_two_steps_on_the_shipped_model(tmp_path):
     events: list[dict] = []
     config = GrammarPersonalizeConfig(docs=(str(docs),), out=out, max_steps=2, batch_size=4,
                                       held_out_limit=12)
-    code = personalize(config, lambda event, **f: events.append({"event": event, **f}))
+    code = personalize(config, lambda event: events.append(as_dict(event)))
     assert code == 0, events[-1]
     assert [e["step"] for e in events if e["event"] == "progress"] == [1, 2]
     # The shipped layout: float16 heads, the encoder as a delta against the package, and

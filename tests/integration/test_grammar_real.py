@@ -11,15 +11,17 @@ pytestmark = pytest.mark.slow
 
 def test_real_checker_underlines_and_fixes_in_a_window(qtbot, tmp_path):
     from tests.gui.conftest import fast_settings
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     settings = fast_settings()
-    window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
+    store = SettingsStore(settings, tmp_path / "settings.toml")
+    window = MainWindow(store, RecoveryStore(tmp_path / "recovery"))
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)
-    controller = EditorController(window, settings, None, tmp_path / "settings.toml",
+    controller = EditorController(window, store, None,
                                   dictionary_path=tmp_path / "dictionary.txt")
     window.show()
     try:
@@ -27,7 +29,7 @@ def test_real_checker_underlines_and_fixes_in_a_window(qtbot, tmp_path):
         # Loading takes a second or two on an idle machine, minutes on a very busy one.
         qtbot.waitUntil(lambda: grammar.status is not None or grammar._broken,
                         timeout=900_000)
-        assert grammar.status is not None, window._label_grammar.toolTip()
+        assert grammar.status is not None, window.status_bar.label_grammar.toolTip()
         text = "I recieve teh letters every morning.\n```\nrecieve = teh()\n```\nSee `teh`."
         with qtbot.waitSignal(grammar.sig_check_finished, timeout=300_000):
             window._replace_document(text, None, modified=False)
@@ -42,7 +44,7 @@ def test_real_checker_underlines_and_fixes_in_a_window(qtbot, tmp_path):
             assert [(i.original, i.suggestions[0]) for i in window.editor.issues()] == [
                 ("we", "We")], "the grammar model found nothing"
         else:
-            assert window._label_grammar.text() == "Spelling only"
+            assert window.status_bar.label_grammar.text() == "Spelling only"
         issue = next(i for i in window.editor.issues() if i.original == "recieve") \
             if not grammar.status.grammar_available else window.editor.issues()[0]
         assert window.editor.apply_suggestion(issue, issue.suggestions[0])

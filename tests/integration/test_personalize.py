@@ -16,6 +16,7 @@ import torch
 
 from tests.tiny_models import make_tiny_llama
 from writer_app.inference import adapters
+from writer_app.jobs.protocol import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 # Small windows, one thread and a high learning rate keep each run to seconds.
@@ -45,8 +46,10 @@ def _command(model_dir, docs, out, *extra):
 
 def _run(args, timeout=600):
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    events = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    return done.returncode, events, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    for line in lines:  # every line is an event of the typed protocol (jobs/events.py)
+        decode(line)
+    return done.returncode, [json.loads(line) for line in lines], done.stderr
 
 
 class Reader:
@@ -60,6 +63,7 @@ class Reader:
     def until(self, accept, timeout=600) -> dict:
         deadline = time.monotonic() + timeout
         for line in self.process.stdout:
+            decode(line)  # the typed protocol reads it
             event = json.loads(line)
             self.events.append(event)
             if accept(event):
@@ -69,6 +73,7 @@ class Reader:
 
     def finish(self, timeout=600) -> int:
         for line in self.process.stdout:
+            decode(line)
             self.events.append(json.loads(line))
         return self.process.wait(timeout)
 

@@ -36,10 +36,11 @@ def test_cli_complete_reads_stdin_and_reports_a_bad_model_in_one_line(tmp_path):
 
 def test_window_gets_real_ghost_text_and_never_freezes(qtbot, tmp_path):
     from tests.gui.conftest import fast_settings
-    from writer_app.controller import EditorController
+    from writer_app.controllers import EditorController
     from writer_app.core.recovery import RecoveryStore
     from writer_app.gui.diagnostics import EventLoopGapMeter
     from writer_app.gui.main_window import MainWindow
+    from writer_app.gui.settings_store import SettingsStore
 
     settings = fast_settings(debounce_ms=100)
     # Completion alone: grammar checking has its own real-window test.
@@ -49,13 +50,14 @@ def test_window_gets_real_ghost_text_and_never_freezes(qtbot, tmp_path):
     # its own): this test is about real ghost text reaching the window without a stall.
     settings = dataclasses.replace(settings, completion=dataclasses.replace(
         settings.completion, confidence="eager"))
-    window = MainWindow(settings, RecoveryStore(tmp_path / "recovery"))
+    store = SettingsStore(settings, tmp_path / "settings.toml")
+    window = MainWindow(store, RecoveryStore(tmp_path / "recovery"))
     window._ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(window)
-    controller = EditorController(window, settings)
+    controller = EditorController(window, store)
     try:
-        with qtbot.waitSignal(controller.sig_model_ready, timeout=600_000):
-            controller.load_model()
+        with qtbot.waitSignal(controller.models.sig_model_ready, timeout=600_000):
+            controller.models.load_model()
         window.show()
         editor = window.editor
         meter = EventLoopGapMeter()
@@ -64,7 +66,8 @@ def test_window_gets_real_ghost_text_and_never_freezes(qtbot, tmp_path):
         for phrase in ["Once upon a time, there was a", " little girl who lived in a"]:
             editor.clear_suggestion()  # so the phrase is typed, not typed through
             QTest.keyClicks(editor, phrase)
-            with qtbot.waitSignal(controller.sig_completion_finished, timeout=60_000) as done:
+            finished = controller.completion.sig_completion_finished
+            with qtbot.waitSignal(finished, timeout=60_000) as done:
                 pass
             assert done.args[0].request_id > 0
         meter.stop()

@@ -99,7 +99,7 @@ def test_every_way_of_shipping_code_is_refused(variant, tiny_gpt2, tmp_path, sen
 
 
 def test_the_preferences_check_names_the_code(remote_code_folder):
-    from writer_app.controller import _validate_folder, _validate_grammar_folder
+    from writer_app.controllers.editor import _validate_folder, _validate_grammar_folder
 
     for validate in (_validate_folder, _validate_grammar_folder):
         assert "run its own code" in validate(remote_code_folder)
@@ -174,7 +174,7 @@ def test_malicious_pickle_grammar_model_never_runs(tmp_path, sentinel):
 
 
 def test_old_resume_state_is_read_without_running_code(tmp_path, sentinel):
-    from writer_app.training.personalize import _legacy_state
+    from writer_app.training.lora_checkpoint import legacy_state as _legacy_state
 
     _malicious_pickle(tmp_path / "optimizer.pt", sentinel)
     with pytest.raises(pickle.UnpicklingError):

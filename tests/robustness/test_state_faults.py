@@ -244,14 +244,14 @@ def test_out_of_memory_while_writing_moves_the_model_to_the_cpu(qtbot):
     ready, failed = [], []
     worker.sig_model_ready.connect(ready.append)
     worker.sig_request_failed.connect(lambda rid, message: failed.append(message))
-    worker._on_load_model(ModelSpec("default", "cuda", "float16"))
+    worker.load_model(ModelSpec("default", "cuda", "float16"))
     backend.info = replace(backend.info, device="cuda:0")
-    worker._on_complete(CompletionRequest(1, 0, "The keeper"), threading.Event())
+    worker.request_completion(CompletionRequest(1, 0, "The keeper"), threading.Event())
     assert "out of memory" in failed[0]
     assert [(s.device, s.dtype) for s in factory.specs] == [("cuda", "float16"),
                                                             ("cpu", "float32")]
     assert ready[-1].note == "GPU ran out of memory; running on CPU"
     done = []
     worker.sig_completion_done.connect(done.append)
-    worker._on_complete(CompletionRequest(2, 0, "The keeper"), threading.Event())
+    worker.request_completion(CompletionRequest(2, 0, "The keeper"), threading.Event())
     assert done[0].text == " on the CPU."

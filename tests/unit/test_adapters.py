@@ -199,13 +199,13 @@ def test_worker_applies_remembered_adapter_after_load(tiny_llama_dir, adapter_ro
     ready, failed = [], []
     worker.sig_adapter_ready.connect(ready.append)
     worker.sig_adapter_failed.connect(lambda message, active: failed.append((message, active)))
-    worker._on_set_adapter(str(adapter_root / "second"))  # before any model: remembered
+    worker.set_adapter(str(adapter_root / "second"))  # before any model: remembered
     assert ready == [] and failed == []
-    worker._on_load_model(ModelSpec(str(tiny_llama_dir)))
+    worker.load_model(ModelSpec(str(tiny_llama_dir)))
     assert ready == [str(adapter_root / "second")]
     assert worker._backend.adapter == str(adapter_root / "second")
-    worker._on_set_adapter(str(adapter_root / "missing"))
+    worker.set_adapter(str(adapter_root / "missing"))
     assert failed and "does not exist" in failed[0][0]
     assert failed[0][1] == str(adapter_root / "second"), "the previous adapter stays"
-    worker._on_set_adapter("")
+    worker.set_adapter("")
     assert ready[-1] == "" and worker._backend.adapter == ""

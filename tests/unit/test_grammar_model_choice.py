@@ -16,6 +16,7 @@ import pytest
 from tests.unit.grammar.conftest import make_tokenizer, random_tagger
 from tests.unit.grammar.test_checkpoint import _write_gector
 from tests.unit.test_registry import _fake_hf_cache
+from writer_app.controllers.grammar import grammar_config
 from writer_app.core import paths
 from writer_app.core.grammar_check import GrammarConfig
 from writer_app.core.requests import ModelInfo
@@ -27,7 +28,6 @@ from writer_app.core.settings import (
     save_settings,
     settings_to_toml,
 )
-from writer_app.grammar_controller import grammar_config
 from writer_app.inference import registry, worker
 from writer_app.inference.errors import ModelLoadError
 from writer_app.inference.grammar.checkpoint import save_tagger
@@ -220,10 +220,10 @@ def test_a_failed_grammar_model_keeps_the_one_serving(qapp):
     factory = _factory({"/models/broken"})
     grammar_worker = InferenceWorker(grammar_factory=factory)
     seen = _record(grammar_worker)
-    grammar_worker._on_load_grammar(GrammarConfig(model="/models/good"), 1, [])
+    grammar_worker.load_grammar(GrammarConfig(model="/models/good"), 1, [])
     serving = grammar_worker._grammar
     assert serving.config.model == "/models/good"
-    grammar_worker._on_load_grammar(GrammarConfig(model="/models/broken"), 2, [])
+    grammar_worker.load_grammar(GrammarConfig(model="/models/broken"), 2, [])
     assert grammar_worker._grammar is serving
     assert seen.kept == [(2, "/models/good",
                           "Grammar model not loaded: “/models/broken” has no heads.safetensors; "
@@ -233,7 +233,7 @@ def test_a_failed_grammar_model_keeps_the_one_serving(qapp):
     assert status.note == seen.kept[0][2]
     assert not seen.failed
     # Going back to the model that serves needs no load at all.
-    grammar_worker._on_load_grammar(GrammarConfig(model="/models/good"), 3, [])
+    grammar_worker.load_grammar(GrammarConfig(model="/models/good"), 3, [])
     assert grammar_worker._grammar is serving
     assert len(factory.asked) == 2
 
@@ -243,8 +243,8 @@ def test_a_swap_replaces_the_checker(qapp, monkeypatch):
     monkeypatch.setattr(worker, "_free_memory", freed.append)
     grammar_worker = InferenceWorker(grammar_factory=_factory(set()))
     seen = _record(grammar_worker)
-    grammar_worker._on_load_grammar(GrammarConfig(), 1, [])
-    grammar_worker._on_load_grammar(GrammarConfig(model="/models/other"), 2, [])
+    grammar_worker.load_grammar(GrammarConfig(), 1, [])
+    grammar_worker.load_grammar(GrammarConfig(model="/models/other"), 2, [])
     assert grammar_worker._grammar.config.model == "/models/other"
     assert freed == ["cpu"]  # the old checker's memory is returned
     assert [s.note for s in seen.ready] == ["", ""] and not seen.kept
@@ -253,7 +253,7 @@ def test_a_swap_replaces_the_checker(qapp, monkeypatch):
 def test_a_failed_model_at_start_falls_back_to_the_shipped_one(qapp):
     grammar_worker = InferenceWorker(grammar_factory=_factory({"/models/broken"}))
     seen = _record(grammar_worker)
-    grammar_worker._on_load_grammar(GrammarConfig(model="/models/broken"), 1, [])
+    grammar_worker.load_grammar(GrammarConfig(model="/models/broken"), 1, [])
     assert grammar_worker._grammar.config.model == "default"
     assert seen.kept[0][:2] == (1, "default")
     assert seen.ready[-1].note.endswith("; using the shipped grammar model.")
@@ -263,7 +263,7 @@ def test_a_failed_model_at_start_falls_back_to_the_shipped_one(qapp):
 def test_no_grammar_model_at_all_leaves_spelling(qapp):
     grammar_worker = InferenceWorker(grammar_factory=_factory({"/models/broken", "default"}))
     seen = _record(grammar_worker)
-    grammar_worker._on_load_grammar(GrammarConfig(model="/models/broken"), 1, [])
+    grammar_worker.load_grammar(GrammarConfig(model="/models/broken"), 1, [])
     assert grammar_worker._grammar.config.grammar is False
     assert not seen.ready[-1].grammar_available
     assert "checking spelling only" in seen.ready[-1].note
@@ -312,10 +312,10 @@ def test_swapping_a_cuda_model_empties_the_cuda_cache(qapp, monkeypatch):
     model_worker = InferenceWorker(backend_factory=lambda spec, progress: next(backends))
     ready = []
     model_worker.sig_model_ready.connect(ready.append)
-    model_worker._on_load_model(ModelSettings().completion_spec())
+    model_worker.load_model(ModelSettings().completion_spec())
     assert calls.emptied == 0
     assert ready[0].device_name == "Fake GPU 0" and ready[0].memory_bytes == 3 * 1024**3
-    model_worker._on_load_model(ModelSettings().completion_spec())
+    model_worker.load_model(ModelSettings().completion_spec())
     assert calls.emptied == 1  # the old model was on the GPU: its blocks go back
 
 

@@ -47,6 +47,35 @@ def test_clip_context_is_stable_while_typing_at_the_end():
     assert clip_context("short", 4000) == "short"
 
 
+def _prose(sentences: int) -> str:
+    words = ["the", "keeper", "walked", "along", "a", "narrow", "path", "towards", "sea"]
+    return "".join(
+        " ".join(words[(i + j) % len(words)] for j in range(4 + i % 9)).capitalize()
+        + (".\n\n" if i % 7 == 6 else ". ") for i in range(sentences))
+
+
+def test_clip_context_starts_at_a_sentence_that_stays_put_while_typing():
+    """The prompt's start moves about once a sentence typed, never with each key: the
+    completion engine reuses the model's state only for a prompt that begins the same."""
+    text, typed = _prose(120), _prose(15)
+    starts = set()
+    for end in range(1, len(typed) + 1):
+        before = text + typed[:end]
+        clipped = clip_context(before, 1000)
+        assert before.endswith(clipped) and 750 <= len(clipped) <= 1000
+        start = len(before) - len(clipped)
+        # it begins a sentence or a paragraph
+        assert before[start - 2:start] in (". ", "\n\n") and clipped[0].isupper()
+        starts.add(start)
+    assert len(starts) <= 16  # 15 sentences typed: one new start each at most
+
+
+def test_clip_context_without_sentences_starts_at_a_word():
+    text = "word " * 2000
+    clipped = clip_context(text + "more", 1000)
+    assert clipped.startswith("word") and len(clipped) <= 1000
+
+
 def test_overlap_with_following_text_is_removed():
     assert remove_overlap_with_following(" sat on the mat.", " on the mat.") == " sat"
     assert remove_overlap_with_following(" on the mat.", " on the mat.") == ""

@@ -4,8 +4,13 @@ Layout of the recovery folder::
 
     <folder>/<session id>/session.json      {"pid": 1234, "started": 1700000000.0,
                                              "boot_id": "…", "process_start": 123456}
-    <folder>/<session id>/<key hash>.txt     the document text
-    <folder>/<session id>/<key hash>.json    {"doc_key", "original_path", "saved_at"}
+    <folder>/<session id>/<key hash>.txt     the document text (the last full copy)
+    <folder>/<session id>/<key hash>.json    {"doc_key", "original_path", "saved_at",
+                                              "journal": "<generation>"}
+    <folder>/<session id>/<key hash>.<generation>.journal
+                                             the edits made since that copy, replayed
+                                             on it when it is restored (see
+                                             core/recovery_journal.py)
 
 Each running app instance owns one session folder. A session whose process is no
 longer alive crashed (a clean exit removes its folder), so its entries are
@@ -27,7 +32,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from writer_app.core.documents import DocumentError, atomic_write_text, read_text_document
+from writer_app.core.documents import DocumentError, atomic_write_text, read_file_bytes
+from writer_app.core.recovery_journal import Edit, append_edits, apply_edits, read_journal
 
 _SESSION_FILE = "session.json"
 
@@ -60,22 +66,41 @@ class RecoveryStore:
         self.identity = process_identity(self.pid)
         self.session_id = session_id or f"{self.pid}-{uuid.uuid4().hex[:12]}"
         self.session_dir = self.folder / self.session_id
+        self._journals: dict[str, Path] = {}  # doc key -> the journal of its last full copy
 
     # --- this session -------------------------------------------------------------
 
     def save(self, doc_key: str, text: str, original_path: str | None) -> None:
-        """Write a recovery copy atomically. Raises DocumentError if it cannot be written."""
+        """Write a full recovery copy atomically, with a new, empty journal after it.
+        Raises DocumentError if it cannot be written."""
         self._ensure_session()
         text_file, meta_file = self._files(doc_key)
+        generation = uuid.uuid4().hex[:12]
         atomic_write_text(text_file, text)
-        # The sidecar goes last: an entry counts only once its text is complete.
-        meta = {"doc_key": doc_key, "original_path": original_path, "saved_at": time.time()}
+        # The sidecar goes last: an entry counts only once its text is complete, and
+        # names the journal that belongs to this text (an older one is never replayed).
+        meta = {"doc_key": doc_key, "original_path": original_path, "saved_at": time.time(),
+                "journal": generation}
         atomic_write_text(meta_file, json.dumps(meta, ensure_ascii=False))
+        self._journals[doc_key] = _journal_file(text_file, generation)
+        _remove_journals(text_file, keep=self._journals[doc_key])
+
+    def append(self, doc_key: str, edits: list[Edit]) -> int:
+        """Record `edits` (made since the last full copy or append) in the journal; the
+        journal's size in bytes. Raises DocumentError when it cannot be written, or when
+        there is no full copy of this document yet (save() first)."""
+        journal = self._journals.get(doc_key)
+        if journal is None or not journal.parent.is_dir():
+            raise DocumentError("No recovery copy to add the changes to.")
+        return append_edits(journal, edits)
 
     def remove(self, doc_key: str) -> None:
         """Drop this session's copy of a document (saved cleanly or discarded)."""
-        for path in self._files(doc_key):
-            _unlink(path)
+        text_file, meta_file = self._files(doc_key)
+        _unlink(text_file)
+        _unlink(meta_file)
+        _remove_journals(text_file)
+        self._journals.pop(doc_key, None)
 
     def clear_session(self) -> None:
         """Remove everything of this session; call on a clean exit."""
@@ -119,6 +144,7 @@ class RecoveryStore:
         """Delete a pending entry; its session folder goes once nothing else is left."""
         _unlink(entry.meta_file)
         _unlink(entry.text_file)
+        _remove_journals(entry.text_file)
         session_dir = entry.text_file.parent
         if session_dir != self.session_dir and not any(session_dir.glob("*.txt")):
             shutil.rmtree(session_dir, ignore_errors=True)
@@ -140,16 +166,29 @@ def _unlink(path: Path) -> None:
         path.unlink()
 
 
+def _journal_file(text_file: Path, generation: str) -> Path:
+    return text_file.with_name(f"{text_file.stem}.{generation}.journal")
+
+
+def _remove_journals(text_file: Path, keep: Path | None = None) -> None:
+    for journal in text_file.parent.glob(f"{text_file.stem}.*.journal"):
+        if journal != keep:
+            _unlink(journal)
+
+
 def _read_entry(text_file: Path) -> RecoveryEntry | None:
     """One entry, or None if its text cannot be read.
 
-    A missing or damaged sidecar (a crash between the two writes) only loses the
-    original path and time; the text itself is still offered.
+    The journal named by the sidecar is replayed on the full copy. A missing or damaged
+    sidecar (a crash between the writes) only loses the original path, the time and
+    the edits after the full copy; the text itself is still offered.
     """
     try:
-        text = read_text_document(text_file)
+        # Exactly as written (no BOM or line-end changes): the journal's positions
+        # count on this text.
+        text = read_file_bytes(text_file).decode("utf-8")
         saved_at = text_file.stat().st_mtime
-    except (OSError, DocumentError):
+    except (OSError, DocumentError, UnicodeDecodeError):
         return None
     meta_file = text_file.with_suffix(".json")
     doc_key, original = text_file.stem, None
@@ -159,6 +198,13 @@ def _read_entry(text_file: Path) -> RecoveryEntry | None:
         original = meta.get("original_path")
         original = original if isinstance(original, str) and original else None
         saved_at = float(meta["saved_at"])
+        generation = meta.get("journal")
+        if isinstance(generation, str) and generation.isalnum():
+            journal = _journal_file(text_file, generation)
+            edits = read_journal(journal)
+            if edits:
+                text, _applied = apply_edits(text, edits)
+                saved_at = max(saved_at, journal.stat().st_mtime)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return RecoveryEntry(text_file.parent.name, doc_key, original, saved_at, text,

@@ -17,12 +17,29 @@ def should_suggest(text_before: str, text_after: str) -> bool:
 
 
 def clip_context(text_before: str, max_chars: int) -> str:
-    """Keep the tail of the context, starting at a word boundary when possible."""
+    """Keep the tail of the context, at most `max_chars`, starting at the first sentence
+    or paragraph start near its beginning (else at a word boundary).
+
+    The start must stay put while the writer types at the end: the completion engine
+    reuses the model's state for a prompt that begins as the last one did, and a start
+    that moved with every keystroke made each suggestion read the whole context again.
+    A sentence start before the cursor does not move as text is added after it, so the
+    start moves about once a sentence; the context loses at most a quarter of its length
+    for it.
+    """
     if len(text_before) <= max_chars:
         return text_before
     tail = text_before[-max_chars:]
+    sentence = _SENTENCE_START.search(tail, 0, max_chars // 4)
+    if sentence is not None:
+        return tail[sentence.end():]
     space = tail.find(" ")
     return tail[space + 1 :] if 0 <= space < 40 else tail
+
+
+# The end of a sentence (with closing quotes or brackets) and the spaces after it, or
+# line ends: what follows begins a sentence or a paragraph.
+_SENTENCE_START = re.compile(r"(?:[.!?…][\"'”’)\]]*[ \t]+|\n+)(?=\S)")
 
 
 def split_trailing_space(text_before: str) -> tuple[str, str]:

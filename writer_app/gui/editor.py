@@ -10,10 +10,8 @@ block (see PendingBlock) highlighted with an extra selection until the user keep
 or removes it. Its edits are programmatic: they bump the revision (the text did
 change) but are not reported as user edits.
 
-Grammar and spelling issues are wavy underlines drawn with extra selections too
-(red spelling, blue grammar, amber style and punctuation). Their positions move with
-every edit, and an issue whose own text is edited disappears at once; the controller
-puts them back (from its cache) or replaces them after the next check.
+Grammar and spelling issues are wavy underlines drawn with extra selections too; their
+half of the editor is IssueMarksMixin (gui/editor_issues.py).
 
 Focus mode dims every paragraph but the cursor's with extra selections too, and
 a line width narrows the text column with viewport margins: neither touches the
@@ -22,15 +20,11 @@ document, so undo, saving and the revision never see them.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
-    QContextMenuEvent,
-    QHelpEvent,
     QKeyEvent,
     QPalette,
     QResizeEvent,
@@ -40,26 +34,16 @@ from PySide6.QtGui import (
     QTextDocument,
     QTextLayout,
 )
-from PySide6.QtWidgets import QMenu, QPlainTextEdit, QTextEdit, QToolTip, QWidget
+from PySide6.QtWidgets import QMenu, QPlainTextEdit, QTextEdit, QWidget
 
-from writer_app.core.grammar_check import DocIssue, shift_issues
-from writer_app.core.large_document import (
-    ALL_UNDERLINES_UP_TO,
-    REGION_MARGIN_CHARS,
-    visible_indices,
-)
+from writer_app.core.grammar_check import DocIssue
 from writer_app.core.settings import MIN_LINE_WIDTH
 from writer_app.core.text_ops import consume_typed, first_word
+from writer_app.gui.editor_issues import PLAIN_MODIFIERS as _PLAIN
+from writer_app.gui.editor_issues import RETURN_KEYS as _RETURN_KEYS
+from writer_app.gui.editor_issues import IssueMarksMixin
 from writer_app.gui.pending_block import PendingBlock, seal_undo_step
 from writer_app.gui.theme import dimmed_text_color, ghost_text_color, pending_text_background
-
-_PLAIN = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
-_RETURN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-# Underline colours by issue group; readable on light and dark pages alike.
-ISSUE_COLOURS = {"spelling": QColor("#e53935"), "grammar": QColor("#1e88e5"),
-                 "style": QColor("#f39c12")}
-_MAX_MENU_SUGGESTIONS = 5
-_MAX_INSERTED_LOOKUP = 64  # longer insertions count as touching the issues at their edges
 
 
 def document_context(document: QTextDocument, position: int, max_before: int | None,
@@ -87,7 +71,7 @@ def _plain(text: str) -> str:
     return text.replace("\u00a0", " ")  # as toPlainText: no-break spaces read as spaces
 
 
-class CompletionEditor(QPlainTextEdit):
+class CompletionEditor(IssueMarksMixin, QPlainTextEdit):
     sig_suggestion_accepted = Signal(str)  # the text that entered the document
     sig_suggestion_dismissed = Signal()
     sig_alternative_requested = Signal(int)  # +1 next, -1 previous
@@ -133,6 +117,11 @@ class CompletionEditor(QPlainTextEdit):
     @property
     def suggestion(self) -> str:
         return self._ghost
+
+    @property
+    def painting_ghost(self) -> bool:
+        """Inside the ghost text's own layout change (not a change of the text)."""
+        return self._painting
 
     def has_suggestion(self) -> bool:
         return bool(self._ghost)
@@ -288,224 +277,6 @@ class CompletionEditor(QPlainTextEdit):
             selections.append(selection)
         self.setExtraSelections(selections)
 
-    # -- grammar and spelling issues --------------------------------------------------
-    def issues(self) -> list[DocIssue]:
-        """The underlined issues, in document order, at their current positions."""
-        return list(self._issues)
-
-    def set_issues(self, issues: Iterable[DocIssue]) -> None:
-        """Underline these issues (document positions), replacing the previous ones."""
-        issues = sorted(issues, key=lambda i: (i.start, i.end))
-        if issues == self._issues:
-            return
-        self._issues = issues
-        self._update_extra_selections()
-        self.sig_issues_changed.emit()
-
-    def issue_at(self, position: int) -> DocIssue | None:
-        """The issue under `position` (its end counts: the cursor right after a word)."""
-        for issue in self._issues:
-            if issue.start <= position <= max(issue.end, issue.start + 1):
-                return issue
-        return None
-
-    def issue_text(self, issue: DocIssue) -> str:
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(min(issue.start, self._last_position()))
-        cursor.setPosition(min(issue.end, self._last_position()), QTextCursor.MoveMode.KeepAnchor)
-        return cursor.selectedText()
-
-    def issue_tooltip(self, issue: DocIssue) -> str:
-        """Rich text: the category, a one-line explanation and the suggestions."""
-        suggestions = ", ".join(f"<b>{html.escape(s, quote=False) or '(delete)'}</b>"
-                                for s in issue.suggestions[:_MAX_MENU_SUGGESTIONS])
-        colour = ISSUE_COLOURS.get(issue.group, ISSUE_COLOURS["grammar"]).name()
-        title = html.escape(issue.title, quote=False)
-        lines = [f"<span style='color:{colour}'>●</span> <b>{title}</b>",
-                 html.escape(issue.message, quote=False)]
-        if suggestions:
-            lines.append(f"Suggestion{'s' if len(issue.suggestions) > 1 else ''}: {suggestions}")
-        return "<br>".join(lines)
-
-    def apply_suggestion(self, issue: DocIssue, replacement: str) -> bool:
-        """Replace the issue's text with `replacement` as one undo step."""
-        return self.apply_fixes([(issue, replacement)]) == 1
-
-    def apply_fixes(self, fixes: Sequence[tuple[DocIssue, str]]) -> int:
-        """Apply several fixes as one undo step (last first, so positions hold); an issue
-        whose text changed since is skipped. Returns how many were applied."""
-        valid = [(i, r) for i, r in fixes if self.issue_text(i) == i.original]
-        valid.sort(key=lambda fix: fix[0].start, reverse=True)
-        applied, last_start = [], None
-        cursor = QTextCursor(self.document())
-        cursor.beginEditBlock()
-        for issue, replacement in valid:
-            if last_start is not None and issue.end > last_start:
-                continue  # overlaps a fix already made
-            cursor.setPosition(issue.start)
-            cursor.setPosition(issue.end, QTextCursor.MoveMode.KeepAnchor)
-            cursor.insertText(replacement)
-            applied.append(issue)
-            last_start = issue.start
-        if applied:
-            seal_undo_step(cursor)
-        cursor.endEditBlock()
-        if len(applied) == 1:
-            view = self.textCursor()
-            view.setPosition(cursor.position())
-            self.setTextCursor(view)
-        for issue in applied:
-            self.sig_issue_fixed.emit(issue)
-        return len(applied)
-
-    def select_issue(self, issue: DocIssue) -> None:
-        """Select the issue's text and bring it into view."""
-        cursor = self.textCursor()
-        cursor.setPosition(min(issue.start, self._last_position()))
-        cursor.setPosition(min(issue.end, self._last_position()), QTextCursor.MoveMode.KeepAnchor)
-        self.setTextCursor(cursor)
-        self.ensureCursorVisible()
-
-    def goto_issue(self, step: int) -> DocIssue | None:
-        """Select the next (+1) or previous (-1) issue from the cursor, wrapping around."""
-        if not self._issues:
-            return None
-        cursor = self.textCursor()
-        if step > 0:
-            here = cursor.selectionEnd() if cursor.hasSelection() else cursor.position()
-            after = [i for i in self._issues if i.start >= here
-                     and (i.start > cursor.selectionStart() or not cursor.hasSelection())]
-            target = after[0] if after else self._issues[0]
-        else:
-            here = cursor.selectionStart()
-            before = [i for i in self._issues if i.start < here]
-            target = before[-1] if before else self._issues[-1]
-        self.select_issue(target)
-        return target
-
-    def show_issue_menu(self, issue: DocIssue | None = None) -> QMenu | None:
-        """The suggestion menu for the issue at the cursor (Alt+Enter), under the cursor."""
-        cursor = self.textCursor()
-        issue = issue or self.issue_at(cursor.selectionStart())
-        if issue is None:
-            return None
-        menu = QMenu(self)
-        self._add_issue_actions(menu, issue)
-        rect = self.cursorRect(cursor)
-        self._popup(menu, self.viewport().mapToGlobal(rect.bottomLeft()))
-        return menu
-
-    def _popup(self, menu: QMenu, where: QPoint) -> None:
-        old, self.issue_menu = self.issue_menu, menu
-        if old is not None:
-            old.deleteLater()
-        menu.popup(where)
-
-    def _add_issue_actions(self, menu: QMenu, issue: DocIssue) -> None:
-        """Suggestions first, then Ignore, Ignore rule or Add to dictionary."""
-        first = menu.actions()[0] if menu.actions() else None
-        actions = []
-        for suggestion in issue.suggestions[:_MAX_MENU_SUGGESTIONS]:
-            action = menu.addAction(suggestion or "(delete)")
-            action.triggered.connect(
-                lambda _=False, s=suggestion: self.apply_suggestion(issue, s))
-            action.setToolTip(issue.explanation())
-            actions.append(action)
-        if actions:
-            font = actions[0].font()
-            font.setBold(True)
-            actions[0].setFont(font)
-        actions.append(menu.addSeparator())
-        ignore = menu.addAction("Ignore")
-        ignore.triggered.connect(lambda: self._ignore(issue))
-        actions.append(ignore)
-        if issue.is_spelling:
-            word = issue.original
-            add = menu.addAction(f"Add ‘{word}’ to dictionary")
-            add.triggered.connect(lambda: self.sig_word_added.emit(word))
-            actions.append(add)
-        else:
-            rule = menu.addAction(f"Ignore rule ({issue.title.lower()})")
-            rule.triggered.connect(lambda: self.sig_rule_ignored.emit(issue))
-            actions.append(rule)
-        if first is not None:
-            actions.append(menu.addSeparator())
-            for action in actions:  # before the standard edit actions
-                menu.removeAction(action)
-                menu.insertAction(first, action)
-        menu.setToolTipsVisible(True)
-
-    def _ignore(self, issue: DocIssue) -> None:
-        self.set_issues([i for i in self._issues if i != issue])
-        self.sig_issue_ignored.emit(issue)
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        menu = self.createStandardContextMenu(event.pos())
-        issue = self.issue_at(self.cursorForPosition(event.pos()).position())
-        if issue is not None:
-            self._add_issue_actions(menu, issue)
-        self.sig_context_menu.emit(menu, self.cursorForPosition(event.pos()).position())
-        self._popup(menu, event.globalPos())
-
-    def viewportEvent(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            help_event: QHelpEvent = event
-            issue = self._issue_under(help_event.pos())
-            if issue is not None:
-                QToolTip.showText(help_event.globalPos(), self.issue_tooltip(issue),
-                                  self.viewport())
-            else:
-                QToolTip.hideText()
-            return True
-        return super().viewportEvent(event)
-
-    def _issue_under(self, point: QPoint) -> DocIssue | None:
-        """The issue drawn under a viewport point (not just the nearest character)."""
-        position = self.cursorForPosition(point).position()
-        for issue in self._issues:
-            if issue.start <= position <= issue.end:
-                first = self.cursorRect(self._cursor_at(issue.start))
-                last = self.cursorRect(self._cursor_at(issue.end))
-                same_line = first.top() == last.top()
-                if not same_line or first.left() - 2 <= point.x() <= last.right() + 2:
-                    return issue
-        return None
-
-    def _cursor_at(self, position: int) -> QTextCursor:
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(min(position, self._last_position()))
-        return cursor
-
-    def _last_position(self) -> int:
-        return self.document().characterCount() - 1
-
-    def _handle_issue_key(self, event: QKeyEvent) -> bool:
-        key, mods = event.key(), event.modifiers()
-        if key == Qt.Key.Key_F8 and mods in (*_PLAIN, Qt.KeyboardModifier.ShiftModifier):
-            self.goto_issue(-1 if mods == Qt.KeyboardModifier.ShiftModifier else 1)
-            return True
-        if key in _RETURN_KEYS and mods == Qt.KeyboardModifier.AltModifier:
-            self.show_issue_menu()
-            return True
-        return False
-
-    def _shift_issues(self, position: int, removed: int, added: int) -> None:
-        if not self._issues or (removed == 0 and added == 0):
-            return
-        inserted = None
-        if 0 < added <= _MAX_INSERTED_LOOKUP:
-            cursor = self._cursor_at(position)
-            cursor.setPosition(min(position + added, self._last_position()),
-                               QTextCursor.MoveMode.KeepAnchor)
-            inserted = cursor.selectedText()
-        elif added == 0:
-            inserted = ""
-        kept, dropped = shift_issues(self._issues, position, removed, added, inserted)
-        self._issues = kept
-        if dropped:
-            self._update_extra_selections()
-            self.sig_issues_changed.emit()
-
     def paragraphs_text(self, low: int, high: int) -> tuple[str, int]:
         """(text, first position) of the whole paragraphs that [low, high] touches, as
         toPlainText has them: a region of a large document, without copying all of it."""
@@ -527,49 +298,6 @@ class CompletionEditor(QPlainTextEdit):
         corner = QPoint(self.viewport().width() - 1, self.viewport().height() - 1)
         last = self.cursorForPosition(corner).position()
         return max(0, first - margin), min(self._last_position(), last + margin)
-
-    def _drawn_issues(self) -> Iterable[DocIssue]:
-        """Every issue of a short list; of a long one, those in and near the view (the
-        underlines are rebuilt as the view scrolls)."""
-        if len(self._issues) <= ALL_UNDERLINES_UP_TO:
-            return self._issues
-        low, high = self.visible_range(REGION_MARGIN_CHARS)
-        starts = [issue.start for issue in self._issues]
-        ends = [issue.end for issue in self._issues]
-        return [self._issues[i] for i in visible_indices(starts, ends, low, high)]
-
-    def _on_scrolled(self, _value: int) -> None:
-        if len(self._issues) > ALL_UNDERLINES_UP_TO:
-            self._update_extra_selections()
-
-    def _issue_selections(self) -> list[QTextEdit.ExtraSelection]:
-        selections = []
-        ghost_block = self._ghost_block.blockNumber() if self._ghost and self._ghost_block \
-            else -1
-        document = self.document()
-        for issue in self._drawn_issues():
-            cursor = QTextCursor(document)
-            cursor.setPosition(min(issue.start, self._last_position()))
-            if ghost_block >= 0 and issue.start >= self._ghost_position \
-                    and cursor.blockNumber() == ghost_block:
-                continue  # the ghost text shifts its line: hide these until it goes
-            end = issue.end if issue.end > issue.start else issue.start + 1
-            cursor.setPosition(min(end, self._last_position()), QTextCursor.MoveMode.KeepAnchor)
-            fmt = QTextCharFormat()
-            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-            fmt.setUnderlineColor(ISSUE_COLOURS.get(issue.group, ISSUE_COLOURS["grammar"]))
-            selection = QTextEdit.ExtraSelection()
-            selection.cursor = cursor
-            selection.format = fmt
-            selections.append(selection)
-        return selections
-
-    def underlined_ranges(self) -> list[tuple[int, int, str]]:
-        """(start, end, colour name) of every wavy underline drawn now."""
-        return [(sel.cursor.selectionStart(), sel.cursor.selectionEnd(),
-                 sel.format.underlineColor().name())
-                for sel in self.extraSelections()
-                if sel.format.underlineStyle() == QTextCharFormat.UnderlineStyle.WaveUnderline]
 
     # -- focus mode and line width ----------------------------------------------------
     @property
@@ -634,6 +362,7 @@ class CompletionEditor(QPlainTextEdit):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._update_column(relayout=False)  # margins first, so one layout suffices
         super().resizeEvent(event)
+        self._on_scrolled()  # a taller view may show text without underlines yet
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from writer_app.core.grammar_check import DocIssue
-from writer_app.gui.editor import ISSUE_COLOURS, CompletionEditor
+from writer_app.gui.editor import CompletionEditor
+from writer_app.gui.editor_issues import ISSUE_COLOURS
 from writer_app.gui.fix_preview import FixPreviewDialog
 
 _ISSUE_ROLE = Qt.ItemDataRole.UserRole

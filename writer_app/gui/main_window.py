@@ -7,17 +7,12 @@ editor and public methods later. Every dialog goes through a small `_ask_…`,
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import uuid
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
     QCloseEvent,
-    QColor,
     QFont,
     QKeySequence,
 )
@@ -25,12 +20,9 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QFrame,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressBar,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -47,11 +39,13 @@ from writer_app.gui.editor import CompletionEditor
 from writer_app.gui.find_bar import FindBar
 from writer_app.gui.issues_panel import IssuesPanel
 from writer_app.gui.prose_font import prose_font
+from writer_app.gui.recovery_keeper import RecoveryKeeper
 from writer_app.gui.resources import app_icon
+from writer_app.gui.settings_store import SettingsStore
 from writer_app.gui.shortcuts import EMPTY_HINT, ShortcutsDialog
-from writer_app.gui.theme import THEMES, apply_theme, error_color
-from writer_app.gui.word_count import WordCountLabel
-from writer_app.gui.writing_actions import WritingActions
+from writer_app.gui.status_bar import WindowStatusBar
+from writer_app.gui.theme import THEMES, apply_theme
+from writer_app.gui.window_menus import build_actions, build_menus, build_toolbar
 
 FILE_FILTER = "Text and Markdown (*.txt *.md *.markdown);;All files (*)"
 MAX_RECENT = 10
@@ -100,21 +94,18 @@ class MainWindow(QMainWindow):
     """The writer's window. Usable without a controller or model."""
 
     sig_document_replaced = Signal()
-    sig_settings_changed = Signal(object)
     sig_preferences_requested = Signal()  # Edit > Preferences; the controller opens it
 
-    def __init__(self, settings: Settings, recovery: RecoveryStore | None = None,
+    def __init__(self, store: SettingsStore, recovery: RecoveryStore | None = None,
                  parent: QWidget | None = None) -> None:
+        """`store`: the app's SettingsStore; the window reads it and follows its changes
+        (font, theme, line width, focus mode, autosave) and changes the theme through it."""
         super().__init__(parent)
-        self._settings = settings
+        self.store = store
         self._recovery = recovery
         self._path: Path | None = None
         self._disk = DiskGuard(self, self._on_reloaded_from_disk, self.save_as)
-        self._doc_key = uuid.uuid4().hex
         self._zoom = 0
-        self._recovery_dirty = False
-        self._recovery_failed = False
-        self._notice_is_error = False
 
         self.editor = CompletionEditor()
         self.editor.setFrameShape(QFrame.Shape.NoFrame)
@@ -126,11 +117,12 @@ class MainWindow(QMainWindow):
         document.clearUndoRedoStacks()
         document.setModified(False)
         self.find_bar = FindBar(self.editor)
+        self.recovery_keeper = RecoveryKeeper(recovery, self)
         self._build_central()
         self._build_status_bar()
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
+        build_actions(self)
+        build_menus(self)
+        build_toolbar(self)
         self._build_issues_panel()
         self._connect_editor()
 
@@ -138,7 +130,8 @@ class MainWindow(QMainWindow):
         self.autosave_timer.timeout.connect(self.write_recovery)
         self.file_autosave = FileAutosave(self)
         self.autosave_timer.timeout.connect(self.file_autosave.save_now)
-        self.apply_settings(settings)
+        self._apply_settings(store.current())
+        store.sig_changed.connect(self._on_settings_changed)
         self.setWindowIcon(app_icon())
         self._update_title()
         self._restore_window_state()
@@ -156,169 +149,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        bar.setSizeGripEnabled(True)
-        self._label_model = self._status_label("Completion model")
-        self.label_adapter = self._status_label("The personal adapter suggestions use "
-                                                "(Preferences › Personalize)")
-        self._label_device = self._status_label("Where the model runs")
-        self._label_state = self._status_label("Model state")
-        self._label_latency = self._status_label("Time taken by the last suggestion")
-        self._label_alternative = self._status_label(
-            "Which suggestion is showing; Alt+] and Alt+[ switch")
-        self._label_grammar = self._status_label("Grammar and spelling checking")
-        self.grammar_progress = QProgressBar(maximumWidth=90, maximumHeight=14,
-                                             textVisible=False)
-        self.grammar_progress.setToolTip("Checking the document's grammar and spelling")
-        self.grammar_progress.hide()
-        self.word_count = WordCountLabel(self.editor)
-        bar.addPermanentWidget(self.word_count)
-        bar.addPermanentWidget(self.grammar_progress)
-        bar.addPermanentWidget(self._label_grammar)
-        for label in (self._label_alternative, self._label_model, self.label_adapter,
-                      self._label_device,
-                      self._label_state, self._label_latency):
-            bar.addPermanentWidget(label)
-        bar.messageChanged.connect(self._on_status_message_changed)
-
-    @staticmethod
-    def _status_label(tip: str) -> QLabel:
-        label = QLabel(toolTip=tip)
-        label.setContentsMargins(6, 0, 6, 0)
-        label.hide()  # shown once the controller has something to say
-        return label
-
-    def _action(self, text: str, slot=None, shortcut=None, *, tip: str = "",
-                role: QAction.MenuRole | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        if tip:
-            action.setStatusTip(tip)
-        if role is not None:
-            action.setMenuRole(role)
-        if slot is not None:
-            action.triggered.connect(slot)
-        return action
-
-    def _build_actions(self) -> None:
-        keys, roles = QKeySequence.StandardKey, QAction.MenuRole
-        self.action_new = self._action("&New", self.new_document, keys.New)
-        self.action_open = self._action("&Open…", self.open_file, keys.Open)
-        self.action_save = self._action("&Save", self.save, keys.Save)
-        self.action_save_as = self._action("Save &As…", self.save_as, "Ctrl+Shift+S")
-        self.action_quit = self._action("&Quit", self.close, "Ctrl+Q", role=roles.QuitRole)
-        self.action_clear_recent = self._action("&Clear Recent", self.clear_recent_files)
-
-        ed = self.editor
-        self.action_undo = self._action("&Undo", ed.undo, keys.Undo)
-        self.action_redo = self._action("&Redo", ed.redo, keys.Redo)
-        self.action_cut = self._action("Cu&t", ed.cut, keys.Cut)
-        self.action_copy = self._action("&Copy", ed.copy, keys.Copy)
-        self.action_paste = self._action("&Paste", ed.paste, keys.Paste)
-        self.action_select_all = self._action("Select &All", ed.selectAll, keys.SelectAll)
-        for action in (self.action_undo, self.action_redo, self.action_cut, self.action_copy):
-            action.setEnabled(False)
-        self.action_find = self._action("&Find…", self.find_bar.open_bar, keys.Find)
-        self.action_replace = self._action("R&eplace…", self.find_bar.open_replace,
-                                           "Ctrl+H")
-        self.action_find_next = self._action("Find &Next", self._on_find_next, keys.FindNext)
-        self.action_find_previous = self._action("Find Pre&vious", self._on_find_previous,
-                                                 keys.FindPrevious)
-        # The controller opens the dialog: it holds what the Models page needs.
-        self.action_preferences = self._action(
-            "Pr&eferences…", self._on_preferences_triggered, "Ctrl+,",
-            tip="Models, suggestions, grammar and editor settings", role=roles.PreferencesRole)
-
-        self.action_zoom_in = self._action("Zoom &In", self.zoom_in, [keys.ZoomIn, "Ctrl+="])
-        self.action_zoom_out = self._action("Zoom &Out", self.zoom_out, keys.ZoomOut)
-        self.action_zoom_reset = self._action("&Reset Zoom", self.zoom_reset, "Ctrl+0")
-        self.action_status_bar = self._action("&Status Bar")
-        self.action_status_bar.setCheckable(True)
-        self.action_status_bar.setChecked(True)
-        self.action_status_bar.toggled.connect(self._on_status_bar_toggled)
-        self._build_theme_actions()
-        self.action_about = self._action(f"&About {APP_DISPLAY_NAME}", self._show_about,
-                                         role=roles.AboutRole)
-        # The grammar controller connects it: check everything, then list it.
-        self.action_check_document = self._action(
-            "&Check Document", None, "F7",
-            tip="Check the whole document and list its issues, with Fix all after a review")
-        self.action_personalize = self._action(  # the controller connects it
-            "&Personalize…", None, tip="Train suggestions on your own writing: pick "
-            "documents, Start, watch the progress, then use the new adapter")
-        self.action_shortcuts = self._action("&Keyboard Shortcuts", self._show_shortcuts,
-                                             ["F1", "Ctrl+/"])
-        self._build_writing_actions()
+        self.status_bar = WindowStatusBar(self.editor, self)
+        self.setStatusBar(self.status_bar)
+        self.word_count = self.status_bar.word_count
 
     def _on_preferences_triggered(self) -> None:
         self.sig_preferences_requested.emit()
-
-    def _build_writing_actions(self) -> None:
-        # The controller connects these and enables them once a model is ready.
-        self.writing_actions = WritingActions(self)
-        self.action_continue = self.writing_actions.continue_
-        self.action_try_again = self.writing_actions.try_again
-        self.action_stop = self.writing_actions.stop
-
-    def _build_theme_actions(self) -> None:
-        self._theme_group = QActionGroup(self)
-        self._theme_group.setExclusive(True)
-        self.theme_actions: dict[str, QAction] = {}
-        for theme in THEMES:
-            action = self._action(theme.capitalize(), lambda _=False, t=theme: self.set_theme(t))
-            action.setCheckable(True)
-            self._theme_group.addAction(action)
-            self.theme_actions[theme] = action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self.menu_file = bar.addMenu("&File")
-        self.menu_file.addActions([self.action_new, self.action_open])
-        self.menu_recent = self.menu_file.addMenu("Open &Recent")
-        self.menu_file.addSeparator()
-        self.menu_file.addActions([self.action_save, self.action_save_as])
-        self.menu_file.addSeparator()
-        self.menu_file.addAction(self.action_quit)
-
-        self.menu_edit = bar.addMenu("&Edit")
-        self.menu_edit.addActions([self.action_undo, self.action_redo])
-        self.menu_edit.addSeparator()
-        self.menu_edit.addActions([self.action_cut, self.action_copy, self.action_paste,
-                                   self.action_select_all])
-        self.menu_edit.addSeparator()
-        self.menu_edit.addActions([self.action_find, self.action_replace,
-                                   self.action_find_next, self.action_find_previous])
-        self.menu_edit.addSeparator()
-        self.menu_edit.addActions(self.writing_actions.all())
-        self.menu_edit.addSeparator()
-        self.menu_edit.addAction(self.action_preferences)
-
-        self.menu_view = bar.addMenu("&View")
-        self.menu_view.addActions([self.action_zoom_in, self.action_zoom_out,
-                                   self.action_zoom_reset])
-        self.menu_view.addSeparator()
-        self.menu_theme = self.menu_view.addMenu("&Theme")
-        self.menu_theme.addActions(list(self.theme_actions.values()))
-        self.menu_view.addAction(self.action_status_bar)
-
-        self.menu_tools = bar.addMenu("&Tools")
-        self.menu_tools.addActions([self.action_check_document, self.action_personalize])
-
-        self.menu_help = bar.addMenu("&Help")
-        self.menu_help.addActions([self.action_shortcuts, self.action_about])
-
-    def _build_toolbar(self) -> None:
-        self.toolbar = QToolBar("Writing toolbar", self)
-        self.toolbar.setObjectName("writingToolbar")  # saveState() needs a name
-        self.toolbar.setMovable(False)
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toolbar.addActions(self.writing_actions.all())
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
-        action = self.toolbar.toggleViewAction()
-        action.setText("Tool&bar")
-        self.menu_view.insertAction(self.action_status_bar, action)
 
     def _connect_editor(self) -> None:
         ed = self.editor
@@ -336,12 +172,15 @@ class MainWindow(QMainWindow):
 
     @property
     def settings(self) -> Settings:
-        return self._settings
+        return self.store.current()
 
-    def apply_settings(self, settings: Settings) -> None:
-        """Take new settings (font, theme, line width, focus mode, autosave interval);
-        emits nothing."""
-        self._settings = settings
+    @Slot(object, object)
+    def _on_settings_changed(self, old: Settings, new: Settings) -> None:
+        if old.editor != new.editor:
+            self._apply_settings(new)
+
+    def _apply_settings(self, settings: Settings) -> None:
+        """Take the editor settings (font, theme, line width, focus mode, autosave)."""
         self._apply_font()
         self.editor.set_line_width(settings.editor.line_width)
         self.editor.set_focus_mode(settings.editor.focus_mode)
@@ -357,19 +196,12 @@ class MainWindow(QMainWindow):
             apply_theme(app, theme)
 
     def set_theme(self, theme: str) -> None:
-        """Apply a theme at once and announce the changed settings."""
+        """Apply a theme at once and keep it in the settings."""
         self.theme_actions[theme].setChecked(True)
-        if theme == self._settings.editor.theme:
-            return
-        editor = dataclasses.replace(self._settings.editor, theme=theme)
-        self._settings = dataclasses.replace(self._settings, editor=editor)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, theme)
-        self.sig_settings_changed.emit(self._settings)
+        self.store.update({"editor": {"theme": theme}})
 
     def _editor_font(self) -> QFont:
-        prefs = self._settings.editor
+        prefs = self.settings.editor
         font = QFont(prefs.font_family) if prefs.font_family else prose_font()
         size = prefs.font_size + self._zoom
         font.setPointSize(min(MAX_FONT_SIZE, max(MIN_FONT_SIZE, size)))
@@ -388,46 +220,9 @@ class MainWindow(QMainWindow):
         self._set_zoom(0)
 
     def _set_zoom(self, zoom: int) -> None:
-        base = self._settings.editor.font_size
+        base = self.settings.editor.font_size
         self._zoom = min(MAX_FONT_SIZE - base, max(MIN_FONT_SIZE - base, zoom))
         self._apply_font()
-
-    # --- status bar ---------------------------------------------------------------
-
-    def set_model_status(self, name: str, device: str) -> None:
-        self._show_label(self._label_model, name)
-        self._show_label(self._label_device, device)
-
-    def set_adapter_status(self, name: str) -> None:
-        """The active personal adapter's name; "" hides it."""
-        self._show_label(self.label_adapter, f"\u2713 {name}" if name else "")
-
-    def set_state(self, state: str) -> None:
-        """Model state, e.g. "loading…", "ready", "thinking…" or "error"."""
-        self._show_label(self._label_state, state)
-        self._style_state_label()
-
-    def set_latency(self, ms: float | None) -> None:
-        self._show_label(self._label_latency, "" if ms is None else f"{ms:.0f} ms")
-
-    def set_alternative_index(self, index: int | None, total: int = 0) -> None:
-        """Which suggestion shows, counting from 0: (1, 3) reads "2/3"; None hides it."""
-        self._show_label(self._label_alternative,
-                         "" if index is None else f"{index + 1}/{total}")
-
-    def set_grammar_progress(self, checked: int, total: int) -> None:
-        """A small progress bar while a whole document is checked; (0, 0) hides it."""
-        bar = self.grammar_progress
-        bar.setVisible(total > 0)
-        if total > 0:
-            bar.setRange(0, total)
-            bar.setValue(checked)
-            bar.setToolTip(f"Checking grammar and spelling: {checked} of {total} sentences")
-
-    def set_grammar_status(self, text: str, tip: str = "") -> None:
-        """E.g. "Spelling only" when the grammar model is unavailable; "" hides it."""
-        self._show_label(self._label_grammar, text)
-        self._label_grammar.setToolTip(tip or "Grammar and spelling checking")
 
     def _build_issues_panel(self) -> None:
         self.issues_panel = IssuesPanel(self.editor, self)
@@ -449,29 +244,7 @@ class MainWindow(QMainWindow):
 
     def show_notice(self, message: str, timeout_ms: int = 8000, *, error: bool = False) -> None:
         """A non-modal message in the status bar; errors are red, with a tooltip."""
-        self._notice_is_error = error
-        self.statusBar().setToolTip(message if error else "")
-        self._style_notice()
-        self.statusBar().showMessage(message, timeout_ms)
-
-    @staticmethod
-    def _show_label(label: QLabel, text: str) -> None:
-        label.setText(text)
-        label.setVisible(bool(text))
-
-    def _style_state_label(self) -> None:
-        error = self._label_state.text().strip().lower().startswith("error")
-        _set_text_color(self._label_state, error_color(self.palette()) if error else None)
-
-    def _style_notice(self) -> None:
-        bar = self.statusBar()
-        _set_text_color(bar, error_color(self.palette()) if self._notice_is_error else None)
-
-    def _on_status_message_changed(self, text: str) -> None:
-        if not text and self._notice_is_error:
-            self._notice_is_error = False
-            self.statusBar().setToolTip("")
-            self._style_notice()
+        self.status_bar.show_notice(message, timeout_ms, error=error)
 
     def _on_status_bar_toggled(self, visible: bool) -> None:
         self.statusBar().setVisible(visible)
@@ -479,8 +252,7 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:
         # A theme switch changes the palette; re-pick the error reds for it.
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._style_state_label()
-            self._style_notice()
+            self.status_bar.restyle()
             self.writing_actions.update_icons()
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             QTimer.singleShot(0, self._disk.check)  # changed on disk while away?
@@ -510,13 +282,11 @@ class MainWindow(QMainWindow):
                           file: DocumentFile | None = None) -> None:
         """Swap in another document; its recovery copy starts afresh under a new key.
         `file` is the file it was read from (line ends, BOM, state on disk)."""
-        self._discard_recovery_copy()
         self.editor.setPlainText(text)  # also clears undo history and the modified flag
         self._path = path
         self._disk.adopt(file) if file is not None else self._disk.forget(path)
-        self._doc_key = uuid.uuid4().hex
-        self._recovery_dirty = modified
         self.editor.document().setModified(modified)
+        self.recovery_keeper.new_document(modified)
         self._update_title()
         self.word_count.start_session()
         self.sig_document_replaced.emit()
@@ -531,12 +301,12 @@ class MainWindow(QMainWindow):
         return answer == Button.Discard
 
     def _on_text_changed(self) -> None:
-        self._recovery_dirty = True
+        self.recovery_keeper.mark_changed()
 
     def _on_modification_changed(self, modified: bool) -> None:
         # Saved, or undone back to the saved text: the recovery copy is obsolete.
         if not modified:
-            self._discard_recovery_copy()
+            self.recovery_keeper.discard()
 
     # --- file commands ------------------------------------------------------------
 
@@ -655,25 +425,8 @@ class MainWindow(QMainWindow):
     # --- crash recovery -----------------------------------------------------------
 
     def write_recovery(self) -> bool:
-        """Write a recovery copy if the document changed since the last one."""
-        if self._recovery is None or not self._recovery_dirty or not self.is_modified():
-            return False
-        original = str(self._path) if self._path else None
-        try:
-            self._recovery.save(self._doc_key, self.document_text(), original)
-        except DocumentError as exc:
-            if not self._recovery_failed:  # say it once, not every interval
-                self.show_notice(f"Recovery copy not written: {exc}", 15000, error=True)
-            self._recovery_failed = True
-            return False
-        self._recovery_dirty = False
-        self._recovery_failed = False
-        return True
-
-    def _discard_recovery_copy(self) -> None:
-        if self._recovery is not None:
-            self._recovery.remove(self._doc_key)
-        self._recovery_dirty = self.is_modified()
+        """Bring the recovery copy up to date if the document changed since the last one."""
+        return self.recovery_keeper.write()
 
     def check_recovery(self) -> bool:
         """Offer documents left by a crashed session; True if one was restored.
@@ -732,8 +485,7 @@ class MainWindow(QMainWindow):
             return
         self._save_window_state()
         self.autosave_timer.stop()
-        if self._recovery is not None:
-            self._recovery.remove(self._doc_key)
+        self.recovery_keeper.discard()
         event.accept()
 
     # --- dialogs (overridden in tests) ----------------------------------------------
@@ -787,12 +539,3 @@ class MainWindow(QMainWindow):
             "<p>A private writing assistant: suggestions and grammar checks run "
             "on this computer; your text never leaves it.</p>")
 
-
-def _set_text_color(widget: QWidget, color: QColor | None) -> None:
-    """Override a widget's text colour, or (None) go back to the theme's.
-
-    A type-selected style sheet, unlike a palette, does not spill over into child
-    widgets (the status bar's permanent labels).
-    """
-    sheet = f"{widget.metaObject().className()} {{ color: {color.name()}; }}" if color else ""
-    widget.setStyleSheet(sheet)

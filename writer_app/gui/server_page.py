@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from writer_app.core.settings import ServerSettings
-from writer_app.gui.settings_dialog import SettingsPage, _note
+from writer_app.gui.settings_page import SettingsPage, note_label
 
 
 class ServerPage(SettingsPage):
@@ -22,13 +22,13 @@ class ServerPage(SettingsPage):
         self._bind("allowed_origins", "Also allow web origins:", origins, origins.text,
                    origins.setText)
         self._finish()
-        self.note = _note("Grammar checking and completion for LibreOffice, the LanguageTool "
+        self.note = note_label("Grammar checking and completion for LibreOffice, the LanguageTool "
                           "browser add-on, Obsidian and AI tools, with the models loaded "
                           "here; your typing keeps priority. Only this computer can "
                           "connect, and no text is logged.")
         self.note.setObjectName("server_note")
         self.layout_.insertWidget(1, self.note)
-        self.addresses = _note("")
+        self.addresses = note_label("")
         self.addresses.setObjectName("server_addresses")
         self.layout_.insertWidget(3, self.addresses)
         self.port_spin.valueChanged.connect(self._show_addresses)

@@ -137,18 +137,29 @@ def _gpu_out_of_memory(exc: BaseException, backend) -> bool:
 
 
 class InferenceWorker(QObject):
+    """Holds the models and runs every request on its own thread (moved to a QThread).
+
+    Callers reach it only by queued signals connected to its public slots:
+    load_model, set_adapter, request_completion, request_alternatives, request_synonyms,
+    request_rephrase (the completion model); load_grammar, set_grammar_words,
+    check_grammar (the grammar checker). Each request carries a threading.Event that
+    cancels it; results and failures come back as the signals below. Failures of the
+    completion model's requests and of grammar checks have signals of their own.
+    """
+
     sig_model_loading = Signal(str)
     sig_model_ready = Signal(object)  # ModelInfo
     sig_model_failed = Signal(str)
     sig_completion_chunk = Signal(int, int, str)  # request id, revision, text so far
     sig_completion_done = Signal(object)  # CompletionResult
     sig_alternatives_done = Signal(object)  # AlternativesResult
-    sig_request_failed = Signal(int, str)
+    sig_request_failed = Signal(int, str)  # a completion-model request: id, message
     sig_grammar_ready = Signal(object)  # GrammarStatus
     sig_grammar_failed = Signal(int, str)  # generation, message
     # generation, the grammar model serving instead of the one asked for, why
     sig_grammar_model_kept = Signal(int, str, str)
     sig_grammar_result = Signal(object)  # GrammarResult (one batch)
+    sig_grammar_check_failed = Signal(int, str)  # a grammar check: request id, message
     sig_adapter_ready = Signal(str)  # the personal adapter now in use ("" for none)
     sig_adapter_failed = Signal(str, str)  # message, the adapter still in use ("" for none)
     sig_synonyms_done = Signal(object)  # SynonymResult
@@ -185,7 +196,7 @@ class InferenceWorker(QObject):
         return self._grammar_job is not None
 
     @Slot(object)
-    def _on_load_model(self, spec: ModelSpec) -> None:
+    def load_model(self, spec: ModelSpec) -> None:
         """Load a model; on failure the previous one keeps serving."""
         self.sig_model_loading.emit(f"Loading {spec.reference}…")
         try:
@@ -213,7 +224,7 @@ class InferenceWorker(QObject):
             self._apply_adapter(backend, self._adapter)
 
     @Slot(str)
-    def _on_set_adapter(self, folder: str) -> None:
+    def set_adapter(self, folder: str) -> None:
         """Use a personal adapter ("" for none) from the next request on. Before any
         model has loaded it is remembered and applied once one has."""
         self._adapter = folder
@@ -240,7 +251,7 @@ class InferenceWorker(QObject):
         self.sig_adapter_ready.emit(folder)
 
     @Slot(object, object)
-    def _on_complete(self, request: CompletionRequest, cancel: threading.Event) -> None:
+    def request_completion(self, request: CompletionRequest, cancel: threading.Event) -> None:
         def on_text(text: str) -> None:
             if not cancel.is_set():
                 self.sig_completion_chunk.emit(request.request_id, request.revision, text)
@@ -249,7 +260,7 @@ class InferenceWorker(QObject):
                   self.sig_completion_done)
 
     @Slot(object, str, int, object)
-    def _on_alternatives(
+    def request_alternatives(
         self, request: CompletionRequest, shown: str, count: int, cancel: threading.Event
     ) -> None:
         self._run(request, cancel, lambda backend: backend.alternatives(
@@ -286,14 +297,14 @@ class InferenceWorker(QObject):
             self.sig_request_failed.emit(request.request_id, one_line(exc))
             if _gpu_out_of_memory(exc, backend) and self._spec is not None:
                 self._fallback_note = "GPU ran out of memory; running on CPU"
-                self._on_load_model(replace(self._spec, device="cpu", dtype="float32"))
+                self.load_model(replace(self._spec, device="cpu", dtype="float32"))
             return
         done_signal.emit(result)
 
 
     # -- grammar ----------------------------------------------------------------------
     @Slot(object, int, object)
-    def _on_load_grammar(self, config: GrammarConfig, generation: int, words) -> None:
+    def load_grammar(self, config: GrammarConfig, generation: int, words) -> None:
         """Build the checker for `config`. Without the grammar model, spelling still runs.
         A change of the confidence knobs alone is applied to the loaded checker."""
         if self._retune_grammar(config, generation):
@@ -381,16 +392,17 @@ class InferenceWorker(QObject):
         return True
 
     @Slot(object)
-    def _on_grammar_words(self, words) -> None:
+    def set_grammar_words(self, words) -> None:
         if self._grammar is not None:
             self._grammar.set_personal_words(list(words))
 
     @Slot(object, object)
-    def _on_check_grammar(self, request: GrammarRequest, cancel: threading.Event) -> None:
+    def check_grammar(self, request: GrammarRequest, cancel: threading.Event) -> None:
         if cancel.is_set():
             return
         if self._grammar is None:
-            self.sig_request_failed.emit(request.request_id, "The grammar checker is not loaded.")
+            self.sig_grammar_check_failed.emit(request.request_id,
+                                               "The grammar checker is not loaded.")
             return
         self._grammar_job = (request, cancel, 0)  # supersedes a running one
         self._post_grammar_step()
@@ -427,7 +439,7 @@ class InferenceWorker(QObject):
         except Exception as exc:  # the model library can raise anything; keep serving
             log.error("grammar check failed:\n%s", traceback.format_exc())
             self._grammar_job = None
-            self.sig_request_failed.emit(request.request_id, one_line(exc))
+            self.sig_grammar_check_failed.emit(request.request_id, one_line(exc))
             return
         done += len(batch)
         results = tuple((key, tuple(edits))

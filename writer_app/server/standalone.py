@@ -19,11 +19,18 @@ class LoadedEngines:
         self.model_id = model_id if completion is not None else None
 
     def checker(self, variant: str) -> Any | None:
-        for_variant = getattr(self._base, "for_variant", None)
-        return for_variant(variant) if for_variant is not None else self._base
+        return checker_for_variant(self._base, variant)
 
     def completion(self) -> Any | None:
         return self._completion
+
+
+def checker_for_variant(checker: Any | None, variant: str) -> Any | None:
+    """`checker` for a request in another English variant: its sibling for it
+    (``for_variant``: the same tagger and LM, its own spelling layer), or `checker` itself
+    when it has no variants."""
+    for_variant = getattr(checker, "for_variant", None)
+    return for_variant(variant) if for_variant is not None else checker
 
 
 def load_engines(*, grammar: bool, spelling: bool, grammar_model: str, completion: bool,

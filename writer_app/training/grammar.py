@@ -24,13 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from writer_app.core.documents import atomic_write_text
+from writer_app.jobs.protocol import print_event
 from writer_app.training.corpus import CorpusStats, Source, TextFileSource, build_corpus
 from writer_app.training.corpus import default_sources as corpus_default_sources
 from writer_app.training.dataset import write_dataset
-
-
-def _emit(event: str, **fields) -> None:
-    print(json.dumps({"event": event, **fields}, ensure_ascii=False), flush=True)
 
 
 def _sources(args: argparse.Namespace) -> list[Source]:
@@ -55,18 +52,18 @@ def build_data(args: argparse.Namespace) -> int:
         print("error: no sources (give --source PATH or drop --no-default-sources)",
               file=sys.stderr)
         return 2
-    _emit("stage", stage="corpus", sources=[s.name for s in sources])
+    print_event("stage", stage="corpus", sources=[s.name for s in sources])
     corpus_stats = CorpusStats()
     sentences = build_corpus(sources, args.limit, args.seed, corpus_stats)
     corpus_seconds = time.monotonic() - started
-    _emit("corpus", sentences=len(sentences), seconds=round(corpus_seconds, 2),
+    print_event("corpus", sentences=len(sentences), seconds=round(corpus_seconds, 2),
           sources=corpus_stats.to_dict())
     if not sentences:
         print("error: the sources gave no clean sentences", file=sys.stderr)
         return 1
 
     def progress(done: int, total: int) -> None:
-        _emit("progress", stage="dataset", done=done, total=total,
+        print_event("progress", stage="dataset", done=done, total=total,
               seconds=round(time.monotonic() - started, 2))
 
     # Each copy of a sentence gets its own corruption (chunks have their own seeds); all
@@ -88,7 +85,7 @@ def build_data(args: argparse.Namespace) -> int:
         "seconds": {"corpus": round(corpus_seconds, 2), "total": round(total_seconds, 2)},
     }
     atomic_write_text(out / "sources.json", json.dumps(report, indent=1) + "\n")
-    _emit("done", out=str(out), sentences=len(sentences), examples=stats.examples,
+    print_event("done", out=str(out), sentences=len(sentences), examples=stats.examples,
           vocabulary_size=len(vocabulary), seconds=round(total_seconds, 2))
     return 0
 
@@ -111,7 +108,7 @@ def train(args: argparse.Namespace) -> int:
         device=args.device, init=Path(args.init) if args.init else None,
         train_layers=args.train_layers, threads=args.threads,
     )
-    result = train_tagger(config, _emit)
+    result = train_tagger(config, print_event)
     return 0 if result.best is not None else 1
 
 
@@ -138,18 +135,18 @@ def tune_command(args: argparse.Namespace) -> int:
 
     model = Path(args.model)
     sources, references = tuning_pairs(args.pairs, args.seed)
-    _emit("pairs", count=len(sources))
+    print_event("pairs", count=len(sources))
     make = _corrector_factory(model)
     chosen, points = tune(make, sources, references, args.min_precision,
-                          report=lambda p: _emit("point", **p.__dict__))
-    _emit("chosen", **chosen.__dict__)
+                          report=lambda p: print_event("point", **p.__dict__))
+    print_event("chosen", **chosen.__dict__)
     if args.export:
         notes = tuning_notes(chosen, points, len(sources), args.seed)
         base = packaged_encoder_path() if args.delta else None
         floors = tuple(_floor(item) for item in args.floor)
         out = export(model, Path(args.export), chosen, notes, base_encoder=base,
                      floors=floors)
-        _emit("exported", out=str(out))
+        print_event("exported", out=str(out))
     return 0
 
 

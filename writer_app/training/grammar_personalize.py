@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import random
 import signal
@@ -50,6 +51,20 @@ from writer_app.core.documents import atomic_write_text
 from writer_app.core.gec.edits import apply_edits
 from writer_app.core.gec.tokens import split_sentences, words
 from writer_app.core.out_folder import out_problem, swap_in, sweep_stale, temp_folder, write_marker
+from writer_app.jobs.events import (
+    Evaluated,
+    Event,
+    GrammarDone,
+    GrammarReport,
+    GrammarStarted,
+    Measured,
+    Measurement,
+    ProcessError,
+    Progress,
+    SkippedFile,
+    Stage,
+)
+from writer_app.jobs.protocol import Stopped, as_dict, print_event
 
 DEFAULT_STEPS = 150
 MIN_WORDS, MAX_WORDS = 4, 50  # sentences the tagger sees whole (128 subword tokens)
@@ -59,15 +74,11 @@ MIN_TRAIN, MIN_HELD_OUT = 8, 4
 REPORT_FILE = "personalization.json"
 _ENDS_SENTENCE = (".", "!", "?", "…", ".\"", "!\"", "?\"", ".”", "!”", "?”", ".)", ".'")
 
-Emit = Callable[..., None]
+Emit = Callable[[Event], None]
 
 
 class GrammarPersonalizeError(Exception):
     """A problem the user can act on (too few sentences, a model that cannot be adapted)."""
-
-
-class Stopped(Exception):  # noqa: N818 - a signal, not an error
-    """SIGINT or SIGTERM outside the training loop."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +160,7 @@ def corrupted_pairs(sentences: Sequence[str], seed: int) -> list[tuple[str, str]
     return [(bad, good) for bad, good in pairs if bad != good]
 
 
-def measure(checker, clean: Sequence[str], pairs: Sequence[tuple[str, str]]) -> dict:
+def measure(checker, clean: Sequence[str], pairs: Sequence[tuple[str, str]]) -> Measurement:
     """False alarms on clean sentences, recall on corrupted ones (any edit / exact fix)."""
     alarms = sum(bool(edits) for edits in checker.check_many(list(clean)))
     corrupted = [bad for bad, _good in pairs]
@@ -157,11 +168,11 @@ def measure(checker, clean: Sequence[str], pairs: Sequence[tuple[str, str]]) -> 
     detected = sum(bool(edits) for edits in found)
     fixed = sum(apply_edits(bad, edits) == good
                 for (bad, good), edits in zip(pairs, found, strict=True))
-    return {"clean_sentences": len(clean), "false_alarms": alarms,
-            "false_alarm_rate": _share(alarms, len(clean)),
-            "corrupted_sentences": len(pairs), "detected": detected,
-            "recall": _share(detected, len(pairs)), "corrected": fixed,
-            "correction_rate": _share(fixed, len(pairs))}
+    return Measurement(clean_sentences=len(clean), false_alarms=alarms,
+                       false_alarm_rate=_share(alarms, len(clean)),
+                       corrupted_sentences=len(pairs), detected=detected,
+                       recall=_share(detected, len(pairs)), corrected=fixed,
+                       correction_rate=_share(fixed, len(pairs)))
 
 
 def _share(part: int, whole: int) -> float:
@@ -214,7 +225,7 @@ class GrammarPersonalizer:
                                           "those can be adapted.")
         return folder
 
-    def sentences(self) -> tuple[list[str], list[str], int, list]:
+    def sentences(self) -> tuple[list[str], list[str], int, tuple[SkippedFile, ...]]:
         result = read_documents(self.config.docs, self.config.max_bytes)
         if not result.documents:
             reasons = "; ".join(f"{s.path}: {s.reason}" for s in result.skipped[:3])
@@ -229,46 +240,49 @@ class GrammarPersonalizer:
             raise GrammarPersonalizeError(
                 f"Too few sentences to learn from ({len(train) + len(held)} found in "
                 f"{len(result.documents)} document(s)); add more of your writing.")
-        skipped = [{"path": s.path, "reason": s.reason} for s in result.skipped]
+        skipped = tuple(SkippedFile(s.path, s.reason) for s in result.skipped)
         return train, held, len(result.documents), skipped
 
-    def run(self, work: Path) -> dict:
+    def run(self, work: Path) -> GrammarReport | None:
+        """Adapt, measure and swap the model into place; None when stopped."""
         config = self.config
         base = self.base_folder()
         train, held, documents, skipped = self.sentences()
         pairs = corrupted_pairs(held, config.seed + 1)
         examples = training_examples(train, config.seed)
-        self.emit("start", documents=documents, skipped=skipped,
-                  sentences=len(train) + len(held), train_sentences=len(train),
-                  held_out=len(held), train_examples=len(examples),
-                  total_steps=config.max_steps, base_model=str(base))
-        self.emit("stage", stage="measure", when="before")
+        self.emit(GrammarStarted(
+            documents=documents, skipped=skipped, sentences=len(train) + len(held),
+            train_sentences=len(train), held_out=len(held), train_examples=len(examples),
+            total_steps=config.max_steps, base_model=str(base)))
+        self.emit(Stage("measure", when="before"))
         before = self.measure(base, held, pairs)
-        self.emit("measure", when="before", **before)
+        self.emit(Measured(**dataclasses.asdict(before), when="before"))
         data = self.write_data(work / "data", base, examples, held, pairs)
-        self.emit("stage", stage="train")
+        self.emit(Stage("train"))
         trained = self.train(data, base, work / "checkpoint")
         if trained is None:
-            return {}
-        self.emit("stage", stage="export")
+            return None
+        self.emit(Stage("export"))
         model = self.export(base, work / "checkpoint", work / "model")
-        self.emit("stage", stage="measure", when="after")
+        self.emit(Stage("measure", when="after"))
         after = self.measure(model, held, pairs)
-        self.emit("measure", when="after", **after)
-        report = {"base_model": str(base), "documents": documents,
-                  "train_sentences": len(train), "held_out_sentences": len(held),
-                  "train_examples": len(examples), "steps": trained["steps"],
-                  "best": trained["best"], "before": before, "after": after,
-                  "seconds": round(time.monotonic() - self.started, 1),
-                  "measured": "grammar layer (spelling off), held-out sentences"}
-        atomic_write_text(model / REPORT_FILE, json.dumps(report, indent=1) + "\n")
+        self.emit(Measured(**dataclasses.asdict(after), when="after"))
+        report = GrammarReport(
+            model=str(Path(config.out).expanduser()), base_model=str(base), documents=documents,
+            train_sentences=len(train), held_out_sentences=len(held),
+            train_examples=len(examples), steps=trained["steps"], best=trained["best"],
+            before=before, after=after, seconds=round(time.monotonic() - self.started, 1),
+            measured="grammar layer (spelling off), held-out sentences")
+        saved = {k: v for k, v in as_dict(report).items() if k not in ("event", "model")}
+        atomic_write_text(model / REPORT_FILE, json.dumps(saved, indent=1) + "\n")
         (model / REPORT_FILE).chmod(0o644)  # readable like the rest of the model
         write_marker(model, "grammar-model")
         config.out.parent.mkdir(parents=True, exist_ok=True)
         swap_in(model, config.out)
         return report
 
-    def measure(self, folder: Path, held: list[str], pairs: list[tuple[str, str]]) -> dict:
+    def measure(self, folder: Path, held: list[str], pairs: list[tuple[str, str]]
+                ) -> Measurement:
         from writer_app.inference.grammar.checker import GrammarChecker
 
         checker = GrammarChecker.load(str(folder), spelling=False)
@@ -314,10 +328,11 @@ class GrammarPersonalizer:
             step = int(fields["step"])
             elapsed = float(fields.get("elapsed_s", 0.0))
             total = self.config.max_steps
-            self.emit("progress", step=step, total_steps=total, loss=fields["loss"],
-                      elapsed_s=elapsed, eta_s=round(elapsed / step * (total - step), 1))
+            self.emit(Progress(step=step, total_steps=total, loss=fields["loss"],
+                               elapsed_s=elapsed,
+                               eta_s=round(elapsed / step * (total - step), 1)))
         elif event == "eval":
-            self.emit("eval", step=fields["step"], valid_loss=fields["valid_loss"])
+            self.emit(Evaluated(step=fields["step"], valid_loss=fields["valid_loss"]))
 
     def export(self, base: Path, checkpoint: Path, out: Path) -> Path:
         """The trained checkpoint in the shipped layout, with the base model's knobs."""
@@ -358,57 +373,52 @@ def personalize(config: GrammarPersonalizeConfig, emit: Emit) -> int:
     out = Path(config.out).expanduser()
     problem = out_problem(out, config.docs)
     if problem:  # refused before anything is read or written
-        emit("error", message=problem)
+        emit(ProcessError(problem))
         return 1
     sweep_stale(out.parent, out.name)  # work folders of killed runs hold the writer's text
     try:
         with _stops_raise(), temp_folder(out, "work") as work:
             report = GrammarPersonalizer(config, emit).run(work)
-        if not report:
-            emit("done", model=None, interrupted=True)
+        if report is None:
+            emit(GrammarDone(model=None, interrupted=True))
             return 0
-        emit("report", model=str(out), **report)
-        emit("done", model=str(out), interrupted=False)
+        emit(report)
+        emit(GrammarDone(model=str(out), interrupted=False))
         return 0
     except Stopped:
-        emit("done", model=None, interrupted=True)
+        emit(GrammarDone(model=None, interrupted=True))
         return 0
     except (GrammarPersonalizeError, ModelLoadError) as exc:
-        emit("error", message=str(exc))
+        emit(ProcessError(str(exc)))
         return 1
     except Exception as exc:  # noqa: BLE001 - anything else: one line, not a traceback
         import traceback
 
         traceback.print_exc(file=sys.stderr)
-        emit("error", message=f"{type(exc).__name__}: {one_line(exc)}")
+        emit(ProcessError(f"{type(exc).__name__}: {one_line(exc)}"))
         return 1
 
 
 # --- output ---------------------------------------------------------------------------------
 
 
-def json_event(event: str, **fields) -> None:
-    print(json.dumps({"event": event, **fields}, ensure_ascii=False), flush=True)
-
-
-def text_event(event: str, **fields) -> None:
+def text_event(event: Event) -> None:
     """The events as short lines for a person at a terminal."""
-    if event == "progress":
-        print(f"step {fields['step']}/{fields['total_steps']}  loss {fields['loss']:.4f}",
+    if isinstance(event, Progress):
+        print(f"step {event.step}/{event.total_steps}  loss {event.loss:.4f}", flush=True)
+    elif isinstance(event, Measured):
+        print(f"{event.when}: false alarms {event.false_alarm_rate:.1%} of "
+              f"{event.clean_sentences} clean sentences; recall {event.recall:.1%}, "
+              f"exact corrections {event.correction_rate:.1%} of "
+              f"{event.corrupted_sentences} corrupted", flush=True)
+    elif isinstance(event, GrammarStarted):
+        print(f"{event.documents} document(s): {event.train_sentences} sentences to "
+              f"learn from, {event.held_out} held out", flush=True)
+    elif isinstance(event, GrammarDone):
+        print(f"model: {event.model}" if event.model else "stopped: nothing written",
               flush=True)
-    elif event == "measure":
-        print(f"{fields['when']}: false alarms {fields['false_alarm_rate']:.1%} of "
-              f"{fields['clean_sentences']} clean sentences; recall {fields['recall']:.1%}, "
-              f"exact corrections {fields['correction_rate']:.1%} of "
-              f"{fields['corrupted_sentences']} corrupted", flush=True)
-    elif event == "start":
-        print(f"{fields['documents']} document(s): {fields['train_sentences']} sentences to "
-              f"learn from, {fields['held_out']} held out", flush=True)
-    elif event == "done":
-        print(f"model: {fields['model']}" if fields.get("model") else "stopped: nothing written",
-              flush=True)
-    elif event == "error":
-        print(f"error: {fields['message']}", file=sys.stderr, flush=True)
+    elif isinstance(event, ProcessError):
+        print(f"error: {event.message}", file=sys.stderr, flush=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -457,10 +467,10 @@ def argument_problem(args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    emit = json_event if args.json_progress else text_event
+    emit = print_event if args.json_progress else text_event
     problem = argument_problem(args)
     if problem:
-        emit("error", message=problem)
+        emit(ProcessError(problem))
         return 1
     return personalize(config_from_args(args), emit)
 

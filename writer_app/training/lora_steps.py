@@ -10,12 +10,8 @@ from collections.abc import Iterator, Sequence
 
 import torch
 
+from writer_app.jobs.protocol import Stopped
 from writer_app.training.lora_data import Window, scoring_windows
-
-
-class Stopped(Exception):  # noqa: N818 - a signal, not an error
-    """Raised inside the model when SIGINT/SIGTERM asked the run to stop."""
-
 
 # --- the stop guard -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from writer_app.jobs.events import Comparison, ModelFigures
 from writer_app.training.lora_data import Window
 
 REPORT_POSITIONS = 20
@@ -41,8 +42,8 @@ def estimate_seconds(valid_tokens: int, forward_per_window: float, context: int)
 
 
 def compare(peft_model, tokenizer, text: str, load_base: Callable[[], object],
-            settings=None) -> dict | None:
-    """{"base": figures, "tuned": figures} for the report, or None without enough text.
+            settings=None) -> Comparison | None:
+    """The base and the tuned model's figures for the report, or None without enough text.
 
     Merges the adapter into `peft_model`'s own weights (no copy): call it last.
     `load_base` gives a fresh base model.
@@ -62,7 +63,7 @@ def compare(peft_model, tokenizer, text: str, load_base: Callable[[], object],
         model.eval()
         evaluation = Evaluator(CompletionEngine(model, tokenizer), settings).evaluate(
             text, REPORT_POSITIONS)
-        results[key] = {**evaluation.summary(), "setting": evaluation.setting,
-                        "curve": evaluation.curve}
+        results[key] = ModelFigures(**evaluation.summary(), setting=evaluation.setting,
+                                    curve=tuple(evaluation.curve))
         del model
-    return {"base": results["base"], "tuned": results["tuned"]}
+    return Comparison(base=results["base"], tuned=results["tuned"])

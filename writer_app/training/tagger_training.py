@@ -52,6 +52,7 @@ from writer_app.inference.grammar.checkpoint import (
     save_tagger,
 )
 from writer_app.inference.grammar.model import GecTagger
+from writer_app.jobs.protocol import print_event
 from writer_app.training.dataset import Example, read_examples
 
 IGNORE = -100
@@ -90,10 +91,6 @@ class TrainResult:
     best: dict | None = None  # {"step", "valid_loss", "tag_accuracy", ...} of the saved model
     losses: list[float] = field(default_factory=list)  # training loss of every step
     evals: list[dict] = field(default_factory=list)
-
-
-def _print_event(event: str, **fields) -> None:
-    print(json.dumps({"event": event, **fields}, ensure_ascii=False), flush=True)
 
 
 # --- set-up ---------------------------------------------------------------------------------
@@ -389,7 +386,7 @@ def stop_signals() -> Iterator[threading.Event]:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, emit: Emit = _print_event) -> None:
+    def __init__(self, config: TrainConfig, emit: Emit = print_event) -> None:
         self.config = config
         self.emit = emit
         seed_everything(config.seed)
@@ -483,5 +480,5 @@ class Trainer:
                       elapsed_s=round(time.monotonic() - self.started, 2))
 
 
-def train_tagger(config: TrainConfig, emit: Emit = _print_event) -> TrainResult:
+def train_tagger(config: TrainConfig, emit: Emit = print_event) -> TrainResult:
     return Trainer(config, emit).run()

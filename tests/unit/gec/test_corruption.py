@@ -10,7 +10,8 @@ import pytest
 from writer_app.core.gec.align import derive_tag_sequences
 from writer_app.core.gec.tags import KEEP, Category, apply_iterations, category_of, is_valid_tag
 from writer_app.core.gec.tokens import words
-from writer_app.training.corruption import Corruptor, ErrorKind, misspell
+from writer_app.training.corruption import Corruptor, ErrorKind
+from writer_app.training.corruption_mechanics import misspell
 
 CLEAN_SENTENCES = [
     "She goes to school every day.",

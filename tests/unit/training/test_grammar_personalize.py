@@ -18,6 +18,7 @@ from writer_app.core.out_folder import MARKER, write_marker
 from writer_app.inference.grammar.checker import GrammarChecker
 from writer_app.inference.grammar.checkpoint import load_tagger, save_tagger
 from writer_app.inference.grammar.model import GecTagger
+from writer_app.jobs.protocol import as_dict
 from writer_app.training.grammar_personalize import (
     REPORT_FILE,
     GrammarPersonalizeConfig,
@@ -72,8 +73,8 @@ def _config(docs, out, model, **kwargs) -> GrammarPersonalizeConfig:
 def _recorder():
     events: list[dict] = []
 
-    def emit(event: str, **fields) -> None:
-        events.append({"event": event, **fields})
+    def emit(event) -> None:
+        events.append(as_dict(event))
 
     return events, emit
 

@@ -115,7 +115,7 @@ class WordChoiceController(QObject):
         request = SynonymRequest(request_id, editor.revision, window, start - offset,
                                  end - offset, offset)
         self._synonym_revision = editor.revision
-        self.window.set_state("thinking…")
+        self.window.status_bar.set_state("thinking…")
         self.sig_request_synonyms.emit(request, cancel)
         return True
 
@@ -144,7 +144,7 @@ class WordChoiceController(QObject):
                                         self.editor.revision):
             return  # superseded, or the text changed while it was ranked
         self._tracker.finish(result.request_id)
-        self.window.set_state("ready")
+        self.window.status_bar.set_state("ready")
         self.synonym_popup.set_result(result)
         self.synonym_popup.show_at(self._below(result.start))
         self.sig_synonyms_shown.emit(result)
@@ -182,7 +182,7 @@ class WordChoiceController(QObject):
         request = RephraseRequest(request_id, editor.revision, text[start:end], start, end,
                                   clip_context(text[:start], 1000))
         self._rephrase_span = (start, end, editor.revision)
-        self.window.set_state("thinking…")
+        self.window.status_bar.set_state("thinking…")
         self.window.show_notice("Rephrasing…", 0)
         self.sig_request_rephrase.emit(request, cancel)
         return True
@@ -193,7 +193,7 @@ class WordChoiceController(QObject):
                                         self.editor.revision):
             return
         self._tracker.finish(result.request_id)
-        self.window.set_state("ready")
+        self.window.status_bar.set_state("ready")
         self.window.show_notice("", 1)
         self.rephrase_popup.set_result(result)
         self.rephrase_popup.show_at(self._below(result.start))
@@ -233,7 +233,7 @@ class WordChoiceController(QObject):
     def _on_text_edited(self) -> None:
         if self._tracker.pending_id is not None:
             self._tracker.cancel_current()
-            self.window.set_state("ready")
+            self.window.status_bar.set_state("ready")
         for popup in (self.synonym_popup, self.rephrase_popup):
             if popup.isVisible():
                 popup.hide()
@@ -243,7 +243,7 @@ class WordChoiceController(QObject):
         if request_id != self._tracker.pending_id:
             return
         self._tracker.finish(request_id)
-        self.window.set_state("ready")
+        self.window.status_bar.set_state("ready")
         self.window.show_notice(f"Word choice failed: {message}", error=True)
 
     @Slot(object, int)

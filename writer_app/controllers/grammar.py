@@ -7,13 +7,15 @@ place, it is always shown where that text is now: a sentence edited while it was
 checked simply has another hash, and the late result never lands on it. A result made
 under other settings (another generation) is dropped.
 
-This controller knows the editor and the worker's signals, not the inference modules:
-EditorController builds it and hands it the worker (see connect_worker).
+This controller knows the editor and the worker's public slots and signals, not the
+inference modules: EditorController builds it and hands it the worker (see
+connect_worker). It reads the grammar settings from the SettingsStore and follows its
+changes; when a chosen grammar model fails and another serves, it records that in the
+store, so that the next start loads the one that works.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,7 +39,8 @@ from writer_app.core.grammar_check import (
     units_to_check,
 )
 from writer_app.core.large_document import check_region, is_large
-from writer_app.core.settings import GrammarSettings
+from writer_app.core.settings import GrammarSettings, Settings
+from writer_app.core.tracker import RequestTracker
 from writer_app.core.variant import resolve_variant
 
 PROGRESS_MIN_UNITS = 12  # a check this big shows its progress in the status bar
@@ -68,15 +71,17 @@ class GrammarController(QObject):
     # a chosen grammar model failed: (the model serving instead, why)
     sig_model_kept = Signal(str, str)
 
-    def __init__(self, window, settings: GrammarSettings, dictionary_path: Path,
-                 parent: QObject | None = None, *, model: str = "default",
-                 device: str = "auto") -> None:
+    def __init__(self, window, store, dictionary_path: Path,
+                 parent: QObject | None = None) -> None:
+        """`store`: the SettingsStore (grammar settings, and the grammar model and device
+        of the models settings: the tagger runs where completion runs)."""
         super().__init__(parent)
         self.window = window
         self.editor = window.editor
-        self.settings = settings
-        self.model = model  # ModelSettings.grammar_model
-        self.device = device  # ModelSettings.device: the tagger runs where completion runs
+        self._store = store
+        # The checker asked of the worker; the store may name another model only while
+        # a change is on its way here (see _on_settings_changed).
+        self._configured: GrammarConfig | None = None
         self._loading_model = False  # a model switch was announced in the status bar
         self.dictionary_path = dictionary_path
         self.status: GrammarStatus | None = None
@@ -85,8 +90,7 @@ class GrammarController(QObject):
         self._generation = 0
         self._broken = False  # the checker failed to load: nothing to send until reconfigured
         self._closed = False  # after shutdown, late results find no editor to paint
-        self._next_id = -1
-        self._current: tuple[int, threading.Event] | None = None
+        self._tracker = RequestTracker()
         self._progress: tuple[int, int] | None = None  # (checked, total) of a big check
         self._whole = False  # Check Document: the whole of a large document, until an edit
         self._ignored: dict[str, set[tuple]] = {}  # document key -> issue keys
@@ -100,17 +104,22 @@ class GrammarController(QObject):
         self._words = self._load_words()
         self._filter.set_words(self._words)
         self._connect_editor()
+        store.sig_changed.connect(self._on_settings_changed)
+
+    @property
+    def settings(self) -> GrammarSettings:
+        return self._store.current().grammar
 
     # -- wiring -----------------------------------------------------------------------
     def connect_worker(self, worker) -> None:
-        self.sig_check.connect(worker._on_check_grammar)
-        self.sig_configure.connect(worker._on_load_grammar)
-        self.sig_words.connect(worker._on_grammar_words)
+        self.sig_check.connect(worker.check_grammar)
+        self.sig_configure.connect(worker.load_grammar)
+        self.sig_words.connect(worker.set_grammar_words)
         worker.sig_grammar_result.connect(self._on_result)
         worker.sig_grammar_ready.connect(self._on_ready)
         worker.sig_grammar_failed.connect(self._on_failed)
         worker.sig_grammar_model_kept.connect(self._on_model_kept)
-        worker.sig_request_failed.connect(self._on_request_failed)
+        worker.sig_grammar_check_failed.connect(self._on_check_failed)
 
     def _connect_editor(self) -> None:
         editor = self.editor
@@ -144,22 +153,24 @@ class GrammarController(QObject):
         self._configure()
         self.check_now()
 
-    def apply_settings(self, settings: GrammarSettings, model: str | None = None,
-                       device: str | None = None) -> None:
-        """Take new grammar settings (and grammar model, when given) at once: what is
+    @Slot(object, object)
+    def _on_settings_changed(self, old: Settings, new: Settings) -> None:
+        """New grammar settings (or grammar model, or device) apply at once: what is
         shown changes now; a checker built differently is reloaded (the one serving
         goes on until then) and the document checked again."""
-        old, self.settings = self._config(), settings
-        self.model = self.model if model is None else model
-        self.device = self.device if device is None else device
+        if (old.grammar == new.grammar and self._configured is not None
+                and self._config() == self._configured):
+            return  # nothing of the checker's changed (or the store caught up with it)
         self._apply_delay()
         self._apply_filter_settings()
-        if old.model != self.model and settings.grammar_enabled:
+        configured = self._configured
+        if (configured is not None and configured.model != self._config().model
+                and self.settings.grammar_enabled):
             # The checker that serves goes on until the new model is ready.
             self._loading_model = True
             label = self._config().model_label
             self.window.show_notice(f"Loading {label}…", 0)
-        if old != self._config() or not self.enabled:
+        if configured != self._config() or not self.enabled:
             self._configure()
         self.render()
         self.check_now()
@@ -204,11 +215,9 @@ class GrammarController(QObject):
         self._cancel()
         if not wanted:
             return False
-        self._next_id -= 1
-        cancel = threading.Event()
-        self._current = (self._next_id, cancel)
+        request_id, cancel = self._tracker.start(self.editor.revision)
         self._show_checking(True)
-        request = GrammarRequest(self._next_id, self.editor.revision, self._generation,
+        request = GrammarRequest(request_id, self.editor.revision, self._generation,
                                  tuple((unit.key, unit.text) for unit in wanted))
         self._set_progress((0, len(wanted)) if len(wanted) >= PROGRESS_MIN_UNITS else None)
         self.sig_check.emit(request, cancel)
@@ -245,7 +254,7 @@ class GrammarController(QObject):
         return issues
 
     def is_checking(self) -> bool:
-        return self._current is not None
+        return self._tracker.pending_id is not None
 
     def shutdown(self) -> None:
         self._closed = True
@@ -259,16 +268,16 @@ class GrammarController(QObject):
         self._generation += 1
         self._broken = False
         self.cache.clear()
+        self._configured = self._config()
         if self.enabled:
-            self.sig_configure.emit(self._config(), self._generation, list(self._words))
+            self.sig_configure.emit(self._configured, self._generation, list(self._words))
 
     def _config(self) -> GrammarConfig:
-        return grammar_config(self.settings, device=self.device, model=self.model)
+        models = self._store.current().models
+        return grammar_config(self.settings, device=models.device, model=models.grammar_model)
 
     def _cancel(self) -> None:
-        if self._current is not None:
-            self._current[1].set()
-            self._current = None
+        self._tracker.cancel_current()
         self._set_progress(None)
         self._show_checking(False)
 
@@ -279,7 +288,7 @@ class GrammarController(QObject):
 
     def _set_progress(self, progress: tuple[int, int] | None) -> None:
         self._progress = progress
-        self.window.set_grammar_progress(*(progress or (0, 0)))
+        self.window.status_bar.set_grammar_progress(*(progress or (0, 0)))
 
     def _load_words(self) -> list[str]:
         try:
@@ -343,17 +352,17 @@ class GrammarController(QObject):
         self.render()
 
     # -- worker events ----------------------------------------------------------------
-    @Slot(object)
     @property
     def parameters(self) -> int | None:
         """The loaded tagger's parameter count (None before it loads, or spelling only)."""
         return self.status.parameters if self.status is not None else None
 
+    @Slot(object)
     def _on_ready(self, status: GrammarStatus) -> None:
         if status.generation != self._generation:
             return
         self.status = status
-        self.window.set_grammar_status(
+        self.window.status_bar.set_grammar_status(
             "Spelling only" if not status.grammar_available and self.settings.grammar_enabled
             else "", status.note)
         if status.note:
@@ -367,10 +376,12 @@ class GrammarController(QObject):
     @Slot(int, str, str)
     def _on_model_kept(self, generation: int, model: str, message: str) -> None:
         """The grammar model asked for did not load; `model` serves (the status note
-        that follows says why)."""
+        that follows says why). The settings follow, so the next start loads it."""
         if generation != self._generation or self._closed:
             return
-        self.model = model
+        if self._configured is not None:
+            self._configured = replace(self._configured, model=model)
+        self._store.update({"models": {"grammar_model": model}})
         self.sig_model_kept.emit(model, message)
 
     @Slot(int, str)
@@ -381,7 +392,7 @@ class GrammarController(QObject):
         self._broken = True
         self._loading_model = False
         self._cancel()
-        self.window.set_grammar_status("Grammar off", message)
+        self.window.status_bar.set_grammar_status("Grammar off", message)
         self.window.show_notice(message, 15000, error=True)
 
     @Slot(object)
@@ -390,12 +401,12 @@ class GrammarController(QObject):
             return  # computed under other settings
         for key, edits in result.results:
             self.cache.put(key, edits)
-        current = self._current is not None and self._current[0] == result.request_id
+        current = self._tracker.pending_id == result.request_id
         if current:
             if self._progress is not None:
                 self._set_progress((result.checked, result.total))
             if result.finished:
-                self._current = None
+                self._tracker.finish(result.request_id)
                 self._set_progress(None)
         if current and (result.finished or result.checked == len(result.results)):
             self.render()  # the first batch (the cursor's sentence) and the last at once
@@ -407,10 +418,10 @@ class GrammarController(QObject):
             self._render_timer.start()
 
     @Slot(int, str)
-    def _on_request_failed(self, request_id: int, message: str) -> None:
-        if self._current is None or request_id != self._current[0]:
+    def _on_check_failed(self, request_id: int, message: str) -> None:
+        if request_id != self._tracker.pending_id:
             return
-        self._current = None
+        self._tracker.finish(request_id)
         self._set_progress(None)
         self._show_checking(False)
         self.window.show_notice(f"Grammar check failed: {message}", 10000, error=True)

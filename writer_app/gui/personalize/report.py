@@ -7,11 +7,12 @@ details."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
+
+from writer_app.jobs.events import ModelFigures, TrainingReport
 
 BASE_COLOR = QColor("#9a9a9a")
 TUNED_COLOR = QColor("#2f7fd8")
@@ -127,54 +128,52 @@ class PersonalizeReportView(QWidget):
             label.clear()
         self.bars.set_metrics([])
 
-    def show_report(self, event: dict[str, Any]) -> None:
-        self.details.setText(self._perplexity_text(event))
-        evaluation = event.get("evaluation") or {}
-        base, tuned = evaluation.get("base"), evaluation.get("tuned")
-        measured = isinstance(base, dict) and isinstance(tuned, dict)
+    def show_report(self, report: TrainingReport) -> None:
+        self.details.setText(self._perplexity_text(report))
+        measured = report.evaluation is not None
         for widget in (self.headline, self.accuracy, self.overlap, self.bars):
             widget.setVisible(measured)
-        if not measured:
+        if report.evaluation is None:
             self.details_button.setChecked(True)  # perplexity is all there is
             return
+        base, tuned = report.evaluation.base, report.evaluation.tuned
         self.details_button.setChecked(False)
         self.headline.setText(
-            f"Suggestions would have saved you {_pct(tuned['keystroke_savings'])} of "
+            f"Suggestions would have saved you {_pct(tuned.keystroke_savings)} of "
             f"keystrokes on your held-out writing, "
-            f"{_compare(tuned['keystroke_savings'], base['keystroke_savings'])}.")
+            f"{_compare(tuned.keystroke_savings, base.keystroke_savings)}.")
         self.accuracy.setText(
-            f"It guesses your next word right {_pct(tuned['next_word_top1'])} of the time "
-            f"({_compare(tuned['next_word_top1'], base['next_word_top1'])}); one of its "
-            f"three best guesses is right {_pct(tuned['next_word_top3'])} of the time "
-            f"(base model: {_pct(base['next_word_top3'])}).")
+            f"It guesses your next word right {_pct(tuned.next_word_top1)} of the time "
+            f"({_compare(tuned.next_word_top1, base.next_word_top1)}); one of its "
+            f"three best guesses is right {_pct(tuned.next_word_top3)} of the time "
+            f"(base model: {_pct(base.next_word_top3)}).")
         self.overlap.setText(
             "How closely its continuations match what you really wrote next: "
-            f"BLEU {tuned['bleu']:.1f} (base model {base['bleu']:.1f}), ROUGE-L "
-            f"{_pct(tuned['rouge_l'])} (base model {_pct(base['rouge_l'])}); higher is "
+            f"BLEU {tuned.bleu:.1f} (base model {base.bleu:.1f}), ROUGE-L "
+            f"{_pct(tuned.rouge_l)} (base model {_pct(base.rouge_l)}); higher is "
             "closer.")
         self.bars.set_metrics([
-            ("keystrokes saved", base["keystroke_savings"], tuned["keystroke_savings"]),
-            ("next word", base["next_word_top1"], tuned["next_word_top1"]),
-            ("next word, top 3", base["next_word_top3"], tuned["next_word_top3"]),
-            ("BLEU", base["bleu"] / 100, tuned["bleu"] / 100),
-            ("ROUGE-L", base["rouge_l"], tuned["rouge_l"]),
+            ("keystrokes saved", base.keystroke_savings, tuned.keystroke_savings),
+            ("next word", base.next_word_top1, tuned.next_word_top1),
+            ("next word, top 3", base.next_word_top3, tuned.next_word_top3),
+            ("BLEU", base.bleu / 100, tuned.bleu / 100),
+            ("ROUGE-L", base.rouge_l, tuned.rouge_l),
         ])
         self.details.setText(self.details.text() + "\n" + self._method_text(tuned))
 
     @staticmethod
-    def _perplexity_text(event: dict[str, Any]) -> str:
-        try:
-            before, after = float(event["ppl_before"]), float(event["ppl_after"])
-        except (KeyError, TypeError, ValueError):
+    def _perplexity_text(report: TrainingReport) -> str:
+        before, after = report.ppl_before, report.ppl_after
+        if before is None or after is None:
             return ""
         change = (after - before) / before * 100 if before else 0.0
         return (f"Perplexity on your held-out text: {before:.1f} → {after:.1f} "
                 f"({change:+.0f}%; lower means the model predicts your writing better)")
 
     @staticmethod
-    def _method_text(tuned: dict[str, Any]) -> str:
-        return (f"Measured on {tuned.get('words', 0)} words of held-out text: every word "
-                f"for next-word accuracy, {tuned.get('positions', 0)} sampled places for "
-                f"keystrokes (typing on with the '{tuned.get('setting', 'balanced')}' "
+    def _method_text(tuned: ModelFigures) -> str:
+        return (f"Measured on {tuned.words} words of held-out text: every word "
+                f"for next-word accuracy, {tuned.positions} sampled places for "
+                f"keystrokes (typing on with the '{tuned.setting}' "
                 "suggestion setting) and for BLEU and ROUGE-L. 'writer-app evaluate' "
                 "measures the same on any text.")

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from writer_app.core.settings import ServerSettings
 from writer_app.server.host import run_step
 from writer_app.server.jobs import Job, UnavailableError
+from writer_app.server.standalone import checker_for_variant
 
 EDITOR_WAIT_MS = 20  # how often a waiting job looks again while the editor is checking
 CHECK_UNITS_PER_STEP = 8  # paragraphs per step, as the editor's own grammar steps
@@ -24,14 +25,15 @@ TOKENS_PER_STEP = 4  # a completion step: an editor request waits for at most th
 
 
 class WorkerEngines:
-    """The worker's engines as the server's EngineSource. The editor's checker serves
-    every English variant (its spelling variant is the app's)."""
+    """The worker's engines as the server's EngineSource. A check in another English
+    variant than the editor's gets the editor checker's sibling for it: the same tagger,
+    rules, confusion layer and personal words, that variant's spelling."""
 
     def __init__(self, worker) -> None:
         self.worker = worker
 
     def checker(self, variant: str):
-        return self.worker.grammar_backend
+        return checker_for_variant(self.worker.grammar_backend, variant)
 
     def completion(self):
         backend = self.worker.completion_backend
