@@ -125,3 +125,15 @@ def test_set_language_model_keeps_the_scorer_for_the_same_model(tiny_lm):
     assert checker.confusion is first
     checker.set_language_model(None, None)
     assert checker.confusion is None
+
+
+def test_a_bfloat16_gain_near_the_margin_is_decided_in_float32(tiny_lm):
+    model, tokenizer = tiny_lm
+    exact = ConfusionScorer(model, tokenizer, fast=False)
+    (trial,) = list(exact._trials(0, "Are you going to the market to?", frozenset()))[-1:]
+    exact_scores = exact.score([trial])[0]
+    gain = max(exact_scores[1:]) - exact_scores[0]
+    near = ConfusionScorer(model, tokenizer, fast=True, margin=gain)
+    assert near.score([trial])[0] == pytest.approx(exact_scores, rel=1e-4, abs=1e-3)
+    far = ConfusionScorer(model, tokenizer, fast=True, margin=gain + 50)
+    assert far.score([trial])[0] != pytest.approx(exact_scores, rel=1e-6, abs=1e-6)

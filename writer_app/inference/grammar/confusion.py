@@ -132,32 +132,44 @@ class ConfusionScorer:
                 self._cache.move_to_end(key)
             else:
                 pending.append(k)
-        # Trials of similar prefix length together (little padding), a batch of at most
-        # MAX_BATCH_ROWS choices at a time.
-        pending.sort(key=lambda k: len(trials[k].prefix))
-        chunk: list[int] = []
-        for k in [*pending, None]:
-            if k is None or (chunk and sum(len(trials[j].rests) for j in chunk)
-                             + len(trials[k].rests) > MAX_BATCH_ROWS):
-                if chunk:
-                    for j, values in zip(chunk, self._log_probs([trials[j] for j in chunk]),
-                                         strict=True):
-                        results[j] = values
-                chunk = []
-            if k is not None:
-                chunk.append(k)
+        fast = self._fast_model()
+        for k, values in self._score_batches(trials, pending, fast).items():
+            results[k] = values
+        if fast is not self.model:
+            # bfloat16 moves a score by up to about half a nat: a decision that close to
+            # the margin is taken on the float32 model's scores.
+            near = [k for k in pending
+                    if abs(_best_gain(results[k]) - self.margin) < RECHECK_NATS]
+            for k, values in self._score_batches(trials, near, self.model).items():
+                results[k] = values
         for k in pending:
             self._cache[(trials[k].prefix, trials[k].rests)] = tuple(results[k])
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return [tuple(r) for r in results]
 
+    def _score_batches(self, trials: Sequence[_Trial], chosen: list[int],
+                       model) -> dict[int, list[float]]:
+        """Scores of ``trials[k]`` for k in ``chosen`` with ``model``: trials of similar
+        prefix length together (little padding), at most MAX_BATCH_ROWS choices a batch."""
+        found: dict[int, list[float]] = {}
+        chunk: list[int] = []
+        for k in [*sorted(chosen, key=lambda k: len(trials[k].prefix)), None]:
+            if k is None or (chunk and sum(len(trials[j].rests) for j in chunk)
+                             + len(trials[k].rests) > MAX_BATCH_ROWS):
+                if chunk:
+                    found.update(zip(chunk, self._log_probs([trials[j] for j in chunk],
+                                                            model), strict=True))
+                chunk = []
+            if k is not None:
+                chunk.append(k)
+        return found
+
     @torch.inference_mode()
-    def _log_probs(self, trials: list[_Trial]) -> list[list[float]]:
+    def _log_probs(self, trials: list[_Trial], model) -> list[list[float]]:
         """Summed log-probability of each trial's choices after its prefix. The prefixes
         run once (left-padded, their keys and values kept), then every choice continues
         from its trial's prefix: the context is not recomputed per alternative."""
-        model = self._fast_model()
         device = self.device
         pad = self._start_id
         width = max(len(t.prefix) for t in trials)
@@ -207,6 +219,13 @@ class ConfusionScorer:
 
                 self._fast = copy.deepcopy(self.model).to(torch.bfloat16).eval()
         return self._fast
+
+
+RECHECK_NATS = 1.0  # bfloat16 gains this close to the margin are recomputed in float32
+
+
+def _best_gain(scores: Sequence[float]) -> float:
+    return max(scores[1:]) - scores[0]
 
 
 def _cache_argument(model) -> str:
