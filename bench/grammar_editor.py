@@ -9,7 +9,13 @@ corrections, then the prose sample).
 * ``full_check_s``: from opening the document to the last batch's underlines, cold cache;
 * ``ui_max_stall_ms``: the longest gap of a 10 ms QTimer in the GUI thread while the
   check runs in the background (``open_ms``: putting the text into the editor, splitting
-  it and sending the check, before that);
+  it and sending the check, before that); ``ui_p99_stall_ms`` the 99th percentile of
+  the gaps, ``ui_stalls_over_50ms`` how many there were;
+* the baseline, from the same run: ``idle_max_stall_ms`` and ``idle_p99_stall_ms``, the
+  same timer's gaps for ``IDLE_S`` seconds with the window open and nothing checking,
+  which is what the machine's own load costs the event loop; ``stall_ratio`` is
+  ``ui_max_stall_ms / idle_max_stall_ms`` and ``load_avg`` the 1-minute load average
+  at the start and at the end (the machine may be shared);
 * ``incremental_ms``: median time from the end of a one-word edit (a typo put into a word)
   to the updated underlines, the new typo underlined. The typing pause before a check
   (``check_delay_ms``, a deliberate wait) is not included: the check is started at once;
@@ -37,6 +43,7 @@ DATA = Path(__file__).resolve().parent / "data"
 TARGET_WORDS = 5000
 EDITS = 15
 TIMEOUT_S = 600.0
+IDLE_S = 3.0  # the idle baseline of the event-loop gaps
 
 
 def build_document(words: int = TARGET_WORDS) -> str:
@@ -75,6 +82,27 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[:1] + word[1] * 2 + word[2:]  # no two different neighbours: double one
 
 
+def _gap_meter():
+    """A 10 ms QTimer in the GUI thread that keeps every gap between its ticks."""
+    from writer_app.gui.diagnostics import EventLoopGapMeter
+
+    class GapRecorder(EventLoopGapMeter):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gaps: list[float] = []
+
+        def _on_tick(self) -> None:
+            if self._last is not None:
+                self.gaps.append((time.perf_counter() - self._last) * 1000)
+            super()._on_tick()
+
+        def percentile(self, share: float) -> float:
+            ordered = sorted(self.gaps) or [0.0]
+            return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+    return GapRecorder()
+
+
 def measure(edits: int = EDITS, seed: int = 0) -> dict:
     import tempfile
 
@@ -86,7 +114,6 @@ def measure(edits: int = EDITS, seed: int = 0) -> dict:
 
     from writer_app.controllers import EditorController
     from writer_app.core.settings import Settings
-    from writer_app.gui.diagnostics import EventLoopGapMeter
     from writer_app.gui.main_window import MainWindow
     from writer_app.gui.settings_store import SettingsStore
 
@@ -106,10 +133,16 @@ def measure(edits: int = EDITS, seed: int = 0) -> dict:
         if grammar.status is None:
             raise RuntimeError("the grammar checker failed to load")
         load_s = time.perf_counter() - load_began
+        load_before = os.getloadavg()[0]
+        idle = _gap_meter()
+        idle.start()
+        idle_until = time.perf_counter() + IDLE_S
+        _wait(app, lambda: time.perf_counter() > idle_until)
+        idle.stop()
         text = build_document()
         finished: list[float] = []
         grammar.sig_check_finished.connect(lambda: finished.append(time.perf_counter()))
-        meter = EventLoopGapMeter()
+        meter = _gap_meter()
         began = time.perf_counter()
         window._replace_document(text, None, modified=False)  # also sends the check
         open_ms = (time.perf_counter() - began) * 1000
@@ -137,6 +170,12 @@ def measure(edits: int = EDITS, seed: int = 0) -> dict:
         "incremental_max_ms": round(max(incremental), 1),
         "recheck_ratio": round(full_s * 1000 / median_ms, 1),
         "ui_max_stall_ms": round(meter.longest_ms, 1),
+        "ui_p99_stall_ms": round(meter.percentile(0.99), 1),
+        "ui_stalls_over_50ms": sum(gap > 50 for gap in meter.gaps),
+        "idle_max_stall_ms": round(idle.longest_ms, 1),
+        "idle_p99_stall_ms": round(idle.percentile(0.99), 1),
+        "stall_ratio": round(meter.longest_ms / max(idle.longest_ms, 1.0), 2),
+        "load_avg": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "open_ms": round(open_ms, 1),
         "check_delay_ms": settings.grammar.check_delay_ms,
     }

@@ -9,7 +9,9 @@ all (the ceiling the thesaurus sets).
 Latency: the time from request to ranked suggestions with about 1,000 tokens of
 document before the word, warm (the model loaded and the document's prefix in the
 cache, as while the writer works there), next to one completion step in the same run
-(the machines are shared and noisy: compare ratios). Prints a table, then one line of JSON.
+(the machines are shared and noisy: compare ratios), and the same where the cache holds
+other text (a word far from where the writer works). Prints a table, then one line of
+JSON, with the load average at the end.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def latency(engine: CompletionEngine, chooser: WordChooser, rows, repeats: int) 
     ids = engine.tokenizer(text)["input_ids"][:960]
     context = engine.tokenizer.decode(ids, skip_special_tokens=True)
     context = context[: context.rfind(".") + 1] + "\n\n"
-    popups, steps, tokens = [], [], 0
+    popups, colds, steps, tokens = [], [], [], 0
     step = GenerationParams(max_new_tokens=1)
     for sentence, word, _gold in rows[:repeats]:
         document = context + sentence
@@ -105,10 +107,18 @@ def latency(engine: CompletionEngine, chooser: WordChooser, rows, repeats: int) 
         began = time.perf_counter()
         engine.generate_ids(prefix + engine.tokenizer(" and")["input_ids"], step)
         steps.append((time.perf_counter() - began) * 1000)
-    popup, base = statistics.median(popups), statistics.median(steps)
+        # A word far from where the writer works: the cache holds other text.
+        engine.generate_ids(engine.encode_context(sentence + context), step)
+        began = time.perf_counter()
+        chooser.synonyms(request)
+        colds.append((time.perf_counter() - began) * 1000)
+    popup, base, cold = (statistics.median(popups), statistics.median(steps),
+                         statistics.median(colds))
     return {"context_tokens": tokens, "popup_ms_median": round(popup, 1),
             "popup_ms_max": round(max(popups), 1), "step_ms_median": round(base, 1),
-            "popup_over_step": round(popup / base, 2)}
+            "popup_over_step": round(popup / base, 2),
+            "cold_popup_ms_median": round(cold, 1), "cold_over_step": round(cold / base, 2),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"popup at {timing['context_tokens']} tokens of context, warm: median "
           f"{timing['popup_ms_median']} ms (max {timing['popup_ms_max']} ms); one completion "
           f"step {timing['step_ms_median']} ms; ratio {timing['popup_over_step']}")
+    print(f"popup where the cache holds other text: median {timing['cold_popup_ms_median']} "
+          f"ms; ratio {timing['cold_over_step']}; load average {timing['load_average']}")
     if args.misses:
         print("\n".join(scores["misses"]))
     summary = {k: (round(v, 3) if isinstance(v, float) else v)

@@ -18,6 +18,9 @@ def parts(app_parts, qtbot):
         window._replace_document(TEXT, None, modified=False)
     window.show()
     window.issues_panel.show()
+    # A panel that was open already (a window state saved by an earlier test) rebuilds
+    # on its timer rather than on being shown: wait for the rows either way.
+    qtbot.waitUntil(lambda: window.issues_panel.tree.topLevelItemCount() > 0, timeout=3000)
     yield window, controller
     window.issues_panel.hide()  # the saved window state must not open it for other tests
     window._save_window_state()

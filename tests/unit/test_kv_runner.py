@@ -41,9 +41,11 @@ def test_cache_grows_past_its_first_capacity(llama):
 
 def test_make_runner_falls_back_when_the_self_check_fails(llama, monkeypatch, tiny_gpt2_dir):
     assert isinstance(make_runner(llama, list(range(3, 15)), half_decode=True), LlamaRunner)
-    assert isinstance(make_runner(llama, list(range(3, 15)), half_decode=False), HFRunner)
+    full = make_runner(llama, list(range(3, 15)), half_decode=False)
+    assert isinstance(full, LlamaRunner) and not full.half_decode
     monkeypatch.setattr(kv_runner, "_agrees", lambda *args: False)
     assert isinstance(make_runner(llama, list(range(3, 15)), half_decode=True), HFRunner)
+    assert isinstance(make_runner(llama, list(range(3, 15)), half_decode=False), HFRunner)
     gpt2 = AutoModelForCausalLM.from_pretrained(tiny_gpt2_dir)
     assert isinstance(make_runner(gpt2, [1, 2, 3]), HFRunner)
 

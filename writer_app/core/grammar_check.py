@@ -193,11 +193,12 @@ _LINE_MARKER_RE = re.compile(r"^[ \t]*(?:(?:#{1,6}|[-*+]|\d{1,9}[.)]|>)[ \t]+|>)
 
 
 class UnitSplitter:
-    """Splits a document into sentence units; a paragraph's split is cached by its text,
-    so re-splitting after a keystroke only re-splits the paragraph typed in."""
+    """Splits a document into sentence units; a paragraph's split (its sentences' spans
+    and keys) is cached by its text, so re-splitting after a keystroke only re-splits
+    and re-hashes the paragraph typed in."""
 
     def __init__(self, cache_size: int = 20000, cache_bytes: int = 32 << 20) -> None:
-        self._paragraphs: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
+        self._paragraphs: OrderedDict[str, tuple[tuple[int, int, str], ...]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_bytes = cache_bytes  # the cached paragraphs' text, about (4 per char)
         self._bytes = 0
@@ -239,17 +240,18 @@ class UnitSplitter:
                 self._bytes -= _paragraph_bytes(old, old_spans)
         else:
             self._paragraphs.move_to_end(line)
-        return [TextUnit(offset + start, offset + end, line[start:end], unit_key(line[start:end]))
-                for start, end in spans]
+        return [TextUnit(offset + start, offset + end, line[start:end], key)
+                for start, end, key in spans]
 
 
-def _sentence_spans(line: str) -> tuple[tuple[int, int], ...]:
+def _sentence_spans(line: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, key) of the paragraph's sentences."""
     marker = _LINE_MARKER_RE.match(line).end()
     body = line[marker:]
     if not body.strip():
         return ()
-    return tuple((marker + s.start, marker + s.end) for s in split_sentences(body)
-                 if any(ch.isalpha() for ch in s.text))
+    return tuple((marker + s.start, marker + s.end, unit_key(s.text))
+                 for s in split_sentences(body) if any(ch.isalpha() for ch in s.text))
 
 
 def split_units(text: str) -> list[TextUnit]:
@@ -287,19 +289,23 @@ def units_to_check(units: Iterable[TextUnit], known: set[str] | dict,
 
 
 def _paragraph_bytes(line: str, spans) -> int:
-    return 4 * len(line) + 64 * (len(spans) + 1)
+    return 4 * len(line) + 128 * (len(spans) + 1)
 
 
 def _edits_bytes(edits: tuple[GrammarEdit, ...]) -> int:
-    return 96 + sum(256 + 4 * (len(e.replacement) + len(e.message)) for e in edits)
+    """The edits, and the issues made of them once drawn (about as big again)."""
+    return 96 + sum(512 + 8 * (len(e.replacement) + len(e.message)) for e in edits)
 
 
 class ResultCache:
     """Edits by unit key, least recently used dropped first; bounded by entries and by
-    an estimate of their bytes."""
+    an estimate of their bytes. The issues a unit's edits make are kept with them once
+    asked for (`issues`), so that drawing the document again costs a look-up per unit."""
 
     def __init__(self, size: int = 50000, max_bytes: int = 32 << 20) -> None:
         self._results: OrderedDict[str, tuple[GrammarEdit, ...]] = OrderedDict()
+        # Issues of a unit at offset 0, by key: made from the edits cached for that key.
+        self._issues: dict[str, tuple[DocIssue, ...]] = {}
         self._size = size
         self._max_bytes = max_bytes
         self.bytes = 0
@@ -316,19 +322,36 @@ class ResultCache:
             self._results.move_to_end(key)
         return edits
 
+    def issues(self, unit: TextUnit) -> list[DocIssue]:
+        """The document issues of `unit`'s cached edits (none without a result), all of
+        them: what is shown is IssueFilter's to say."""
+        edits = self.get(unit.key)
+        if not edits:
+            return []
+        at_zero = self._issues.get(unit.key)
+        if at_zero is None:
+            at_zero = tuple(unit_issues(TextUnit(0, len(unit.text), unit.text, unit.key),
+                                        edits))
+            self._issues[unit.key] = at_zero
+        return [issue.moved(unit.start) for issue in at_zero] if unit.start else list(at_zero)
+
     def put(self, key: str, edits: Iterable[GrammarEdit]) -> None:
         old = self._results.get(key)
         if old is not None:
             self.bytes -= _edits_bytes(old)
+        self._issues.pop(key, None)
         self._results[key] = tuple(edits)
         self.bytes += _edits_bytes(self._results[key])
         self._results.move_to_end(key)
         while self._results and (len(self._results) > self._size
                                  or self.bytes > self._max_bytes):
-            self.bytes -= _edits_bytes(self._results.popitem(last=False)[1])
+            dropped, edits_dropped = self._results.popitem(last=False)
+            self._issues.pop(dropped, None)
+            self.bytes -= _edits_bytes(edits_dropped)
 
     def clear(self) -> None:
         self._results.clear()
+        self._issues.clear()
         self.bytes = 0
 
 
@@ -490,9 +513,8 @@ def document_issues(units: Iterable[TextUnit], cache: ResultCache,
     """Issues of every unit with a cached result, in document order."""
     issues: list[DocIssue] = []
     for unit in units:
-        edits = cache.get(unit.key)
-        if edits:
-            issues.extend(i for i in unit_issues(unit, edits) if shown.shows(i))
+        if unit.key in cache:
+            issues.extend(i for i in cache.issues(unit) if shown.shows(i))
     return issues
 
 
@@ -528,13 +550,16 @@ def _joins(inserted: str | None, removed: int, *, before: bool) -> bool:
     return edge.isalnum() or edge in "'\u2019-"
 
 
+_ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
+
+
 class Utf16Positions:
     """Code-point offsets (Python) to the editor's positions (UTF-16 code units)."""
 
     def __init__(self, text: str) -> None:
         # Only characters outside the Basic Multilingual Plane take two units.
         self._astral = [] if text.isascii() else [
-            index for index, ch in enumerate(text) if ord(ch) > 0xFFFF]
+            match.start() for match in _ASTRAL_RE.finditer(text)]
 
     def __call__(self, offset: int) -> int:
         if not self._astral:

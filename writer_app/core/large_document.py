@@ -17,8 +17,11 @@ LARGE_DOCUMENT_CHARS = 150_000
 # Around the visible text, this much more on each side is checked and underlined, so
 # that a short scroll finds the underlines already there.
 REGION_MARGIN_CHARS = 6_000
-# Up to this many issues, every underline is drawn (no bookkeeping for a short text).
-ALL_UNDERLINES_UP_TO = 300
+# In a document up to this long (characters), every underline is drawn (no bookkeeping
+# for a short text); in a longer one, those in view and UNDERLINE_MARGIN_CHARS around it,
+# built again when the view leaves that range. Drawing then costs what is visible.
+ALL_UNDERLINES_CHARS = 10_000
+UNDERLINE_MARGIN_CHARS = 2_000
 
 
 def is_large(characters: int) -> bool:

@@ -206,14 +206,17 @@ def candidates(thesaurus: Thesaurus, text: str, target: Target,
     seen = {word.lower()}
     before = text[:target.span_start]
     if _WORD_RE.fullmatch(word):
-        for lemma, pos, tags in _readings(word, thesaurus):
+        readings = _readings(word, thesaurus)
+        lemmas = {word.lower()} | {lemma for lemma, _, _ in readings}
+        for lemma, pos, tags in readings:
             tag = _choose_tag(tags, before)
             seen.add(lemma)
             for rank, sense in enumerate(thesaurus.senses(lemma, pos)[:max_senses]):
                 group = len(groups)
                 added = False
                 for candidate, tier in sense.words():
-                    if candidate in seen or not _is_lemma(candidate, pos):
+                    if (candidate in seen or not _is_lemma(candidate, pos)
+                            or repeats(candidate, lemmas)):
                         continue
                     form = inflect(candidate, pos, tag)
                     if form is None or form.lower() in seen:
@@ -229,6 +232,26 @@ def candidates(thesaurus: Thesaurus, text: str, target: Target,
                 if added:
                     groups.append(SenseGroup(pos, sense.gloss, rank))
     return CandidateSet(target, tuple(groups), tuple(found))
+
+
+def repeats(candidate: str, lemmas: set[str]) -> bool:
+    """Whether `candidate` only repeats the word: a phrase that holds it ("savings bank"
+    for bank, "plant life" for plant) or another word from the same stem ("feel" for
+    feeling, "weakened" for weak, "leaving" for leave). The writer wants another word.
+    Hyphenated compounds ("razor-sharp") stay: they change the word."""
+    lower = candidate.lower()
+    words = lower.split(" ")
+    if len(words) > 1:
+        return any(word in lemmas for word in words)
+    if "-" in lower:
+        return False
+    for lemma in lemmas:
+        short, long = sorted((lemma, lower), key=len)
+        if " " in short or len(short) < 4 or len(long) < len(short) + 2:
+            continue
+        if long.startswith(short[:-1]) and len(long) - len(short) <= 4:
+            return True  # a suffix: -ing, -ed, -ened, -er (not "lightweight" for light)
+    return False
 
 
 def part_of_speech(pos: str) -> str:

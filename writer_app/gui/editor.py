@@ -362,6 +362,7 @@ class CompletionEditor(IssueMarksMixin, QPlainTextEdit):
     def resizeEvent(self, event: QResizeEvent) -> None:
         self._update_column(relayout=False)  # margins first, so one layout suffices
         super().resizeEvent(event)
+        self._on_scrolled()  # a taller view may show text without underlines yet
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:

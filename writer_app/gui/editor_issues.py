@@ -33,8 +33,8 @@ from PySide6.QtWidgets import QMenu, QTextEdit, QToolTip
 
 from writer_app.core.grammar_check import DocIssue, shift_issues
 from writer_app.core.large_document import (
-    ALL_UNDERLINES_UP_TO,
-    REGION_MARGIN_CHARS,
+    ALL_UNDERLINES_CHARS,
+    UNDERLINE_MARGIN_CHARS,
     visible_indices,
 )
 from writer_app.gui.pending_block import seal_undo_step
@@ -53,6 +53,10 @@ class IssueMarksMixin:
 
     _issues: list[DocIssue]
     issue_menu: QMenu | None
+    # What the underlines were last built from: the issues drawn, and the range of the
+    # document they cover (None: all of it). Forgotten at every edit of the text.
+    _drawn: list[DocIssue] | None = None
+    _drawn_range: tuple[int, int] | None = None
 
     def issues(self) -> list[DocIssue]:
         """The underlined issues, in document order, at their current positions."""
@@ -64,7 +68,8 @@ class IssueMarksMixin:
         if issues == self._issues:
             return
         self._issues = issues
-        self._update_extra_selections()
+        if self._drawn is None or self._drawn_issues() != self._drawn:
+            self._update_extra_selections()  # not when only issues out of view changed
         self.sig_issues_changed.emit()
 
     def issue_at(self, position: int) -> DocIssue | None:
@@ -255,6 +260,7 @@ class IssueMarksMixin:
         return False
 
     def _shift_issues(self, position: int, removed: int, added: int) -> None:
+        self._drawn = None  # the underlines' cursors moved with the text: compare no more
         if not self._issues or (removed == 0 and added == 0):
             return
         inserted = None
@@ -271,18 +277,31 @@ class IssueMarksMixin:
             self._update_extra_selections()
             self.sig_issues_changed.emit()
 
-    def _drawn_issues(self) -> Iterable[DocIssue]:
-        """Every issue of a short list; of a long one, those in and near the view (the
-        underlines are rebuilt as the view scrolls)."""
-        if len(self._issues) <= ALL_UNDERLINES_UP_TO:
+    def _drawn_range_now(self) -> tuple[int, int] | None:
+        """The range of the document to underline: None (all of it) in a short one."""
+        if self._last_position() <= ALL_UNDERLINES_CHARS:
+            return None
+        return self.visible_range(UNDERLINE_MARGIN_CHARS)
+
+    def _drawn_issues(self, bounds: tuple[int, int] | None = None) -> list[DocIssue]:
+        """Every issue of a short document; of a long one, those in and near the view
+        (the underlines are built again when the view leaves that range)."""
+        bounds = bounds or self._drawn_range_now()
+        if bounds is None or not self._issues:
             return self._issues
-        low, high = self.visible_range(REGION_MARGIN_CHARS)
         starts = [issue.start for issue in self._issues]
         ends = [issue.end for issue in self._issues]
-        return [self._issues[i] for i in visible_indices(starts, ends, low, high)]
+        return [self._issues[i] for i in visible_indices(starts, ends, *bounds)]
 
-    def _on_scrolled(self, _value: int) -> None:
-        if len(self._issues) > ALL_UNDERLINES_UP_TO:
+    def _on_scrolled(self, _value: int = 0) -> None:
+        """The view moved (or grew): underlines again once it leaves the drawn range."""
+        drawn = self._drawn_range
+        if drawn is None:
+            if self._drawn is not None and self._drawn_range_now() is not None:
+                self._update_extra_selections()  # the document grew long
+            return
+        low, high = self.visible_range()
+        if low < drawn[0] or high > drawn[1]:
             self._update_extra_selections()
 
     def _issue_selections(self) -> list[QTextEdit.ExtraSelection]:
@@ -290,7 +309,10 @@ class IssueMarksMixin:
         ghost_block = self._ghost_block.blockNumber() if self._ghost and self._ghost_block \
             else -1
         document = self.document()
-        for issue in self._drawn_issues():
+        self._drawn_range = self._drawn_range_now()
+        self._drawn = self._drawn_issues(self._drawn_range)
+        formats: dict[str, QTextCharFormat] = {}
+        for issue in self._drawn:
             cursor = QTextCursor(document)
             cursor.setPosition(min(issue.start, self._last_position()))
             if ghost_block >= 0 and issue.start >= self._ghost_position \
@@ -298,9 +320,11 @@ class IssueMarksMixin:
                 continue  # the ghost text shifts its line: hide these until it goes
             end = issue.end if issue.end > issue.start else issue.start + 1
             cursor.setPosition(min(end, self._last_position()), QTextCursor.MoveMode.KeepAnchor)
-            fmt = QTextCharFormat()
-            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-            fmt.setUnderlineColor(ISSUE_COLOURS.get(issue.group, ISSUE_COLOURS["grammar"]))
+            fmt = formats.get(issue.group)
+            if fmt is None:
+                fmt = formats[issue.group] = QTextCharFormat()
+                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+                fmt.setUnderlineColor(ISSUE_COLOURS.get(issue.group, ISSUE_COLOURS["grammar"]))
             selection = QTextEdit.ExtraSelection()
             selection.cursor = cursor
             selection.format = fmt

@@ -139,6 +139,10 @@ class CompletionEngine:
     def cached_tokens(self) -> int:
         return len(self._cached_ids)
 
+    def cached_overlap(self, ids: list[int]) -> int:
+        """How many of `ids`, from the start, the prefix cache already holds."""
+        return _common_prefix(self._cached_ids, ids)
+
     def encode_context(self, text: str) -> list[int]:
         ids = self.tokenizer(text, add_special_tokens=True)["input_ids"]
         excess = len(ids) - self.max_context_tokens
@@ -188,23 +192,45 @@ class CompletionEngine:
         `marks` and `layer`, each branch's hidden state after that decoder layer at
         its token `marks[i]`.
 
-        The prefix comes from (and stays in) the prefix cache; the branches run in one
-        pass that shares it (kv_runner's run_branches), so scoring a sentence with each
-        of twenty words costs about one forward over their tokens together.
+        The prefix comes from (and stays in) the prefix cache; whatever of it the cache
+        lacks (at least its last token, whose logits predict every branch's first) runs
+        in the same pass as the branches (kv_runner's run_branches), so scoring a
+        sentence with each of twenty words costs about one forward over their tokens
+        together.
         """
-        first = torch.log_softmax(self._prefill(ids, []).float().view(-1), -1)
-        outputs, states = self._runner.run_branches(branches, layer if marks else None)
+        keep = min(_common_prefix(self._cached_ids, ids), len(ids) - 1)
+        self._keep(keep)
+        shared = ids[keep:]
+        out = self._runner.run_branches(branches, layer if marks else None, shared=shared,
+                                        tails=False)
+        self._cached_ids.extend(shared)
+        first = torch.log_softmax(out.shared.float().view(-1), -1)
         scores = []
-        for branch, logits in zip(branches, outputs, strict=True):
+        for branch, logits in zip(branches, out.logits, strict=True):
             total = first[branch[0]]
             if len(branch) > 1:
-                rows = torch.log_softmax(logits[:-1].float(), -1)
+                rows = torch.log_softmax(logits.float(), -1)
                 picked = torch.tensor(branch[1:], device=rows.device).unsqueeze(1)
                 total = total + rows.gather(1, picked).sum()
             scores.append(float(total))
-        vectors = ([state[mark].float() for state, mark in zip(states, marks, strict=True)]
-                   if states is not None and marks else [])
+        vectors = ([state[mark].float() for state, mark in zip(out.states, marks, strict=True)]
+                   if out.states is not None and marks else [])
         return scores, vectors
+
+    @torch.inference_mode()
+    def branch_states(self, ids: list[int], branches: list[list[int]], marks: list[int],
+                      layer: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """The log-probabilities of the next token after `ids` [vocab], and each branch's
+        hidden state after decoder `layer` at its token `marks[i]`, the branches read
+        only up to that layer (a cheaper first look than score_branches). The prefix
+        comes from, and stays in, the prefix cache."""
+        keep = min(_common_prefix(self._cached_ids, ids), len(ids) - 1)
+        self._keep(keep)
+        shared = ids[keep:]
+        out = self._runner.run_branches(branches, layer, shared=shared, states_only=True)
+        self._cached_ids.extend(shared)
+        vectors = [state[mark].float() for state, mark in zip(out.states, marks, strict=True)]
+        return torch.log_softmax(out.shared.float().view(-1), -1), vectors
 
     # -- decoding -----------------------------------------------------------------
     @torch.inference_mode()

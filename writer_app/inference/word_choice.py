@@ -1,12 +1,16 @@
 """Word choice on the completion model: synonyms ranked in context, and rephrasing.
 
 Synonyms: the thesaurus offers candidates inflected to fit (core/substitutes.py); the
-causal LM then reads the sentence with each of them. The text before the word is the
-engine's prefix cache (already there while the writer works at that place), and every
-candidate, followed by the next few tokens of the sentence, runs as one branch of a
-single batched pass over that shared prefix (CompletionEngine.score_branches). A
-candidate's score is how much more (or less) likely the sentence becomes than with the
-original word, plus a small prior for closeness to the sense and common words.
+causal LM then reads the sentence with each of them, in two looks. The text before the
+word is the engine's prefix cache (already there while the writer works at that place;
+elsewhere only its last CONTEXT_TOKENS are read). First look: every candidate's words
+run as one branch of a single packed pass over that prefix, up to a middle layer only
+(CompletionEngine.branch_states), which tells how close the model reads each of them to
+the original word there. The SCORED best by that and by a small prior (closeness to the
+sense, common words) get the second look: each, followed by the next few tokens of the
+sentence, as one branch of another packed pass (score_branches) for how likely the
+sentence is with it. Reading the sentence to the end for just the few best keeps the
+popup fast at 1,000 tokens of context.
 
 Rephrasing: an instruct model gets a chat prompt; a base model a few-shot prompt. The
 first phrasing is greedy, the others sampled with fixed seeds (the same sentence offers
@@ -34,15 +38,20 @@ from writer_app.core.word_choice import (
 )
 
 PER_SENSE = 2  # candidates of each sense read before the rest
-MAX_SCORED = 24  # candidates read by the model (the best by prior); the rest are dropped
+FIRST_LOOK = 48  # candidates whose similarity is read (the best by prior); the rest dropped
+SCORED = 6  # the best of those by prior and similarity, read with the sentence for fluency
 SUFFIX_TOKENS = 3  # tokens of the sentence after the word that each candidate is read with
-# The score: log-likelihood gain + PRIOR_WEIGHT * prior + SIMILARITY_WEIGHT * cosine. Fluency
+CONTEXT_TOKENS = 160  # text read before the word when the cache does not hold it already
+# The score: log-likelihood + PRIOR_WEIGHT * prior + SIMILARITY_WEIGHT * cosine. Fluency
 # alone picks words that read well but change the meaning ("set out" for "began",
 # "unusual" for a funny film); the model's own reading of the word in place (a middle
 # layer's hidden state) keeps the meaning. Weights chosen on bench/data/word_choice_dev.tsv.
 PRIOR_WEIGHT = 1.0
 SIMILARITY_WEIGHT = 40.0
-SIMILARITY_DEPTH = 0.5  # the decoder layer read for similarity, as a share of the depth
+# The decoder layer read for similarity, as a share of the depth: a third of the way in
+# ranked as well as half-way on both sets of bench/data (layers 6 to 18 of 30 all within
+# a sentence or two) and makes the first look cheaper.
+SIMILARITY_DEPTH = 0.3
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(\s|$)|\n")
 
 REPHRASE_SYSTEM = ("You are an editor. You rewrite sentences so that they say the same "
@@ -90,8 +99,10 @@ class WordChooser:
             return result
         if cancel is not None and cancel.is_set():
             return replace(result, cancelled=True)
-        pool = select(found.candidates, MAX_SCORED)
-        scores = self.rank(text, target.span_start, target.end, pool)
+        pool = select(found.candidates, FIRST_LOOK)
+        scores = self.rank(text, target.span_start, target.end, pool, cancel)
+        if scores is None:
+            return replace(result, cancelled=True)
         total = _log_sum_exp(scores)
         ranked = sorted(zip(pool, scores, strict=True), key=lambda pair: -pair[1])
         suggestions = tuple(
@@ -102,43 +113,79 @@ class WordChooser:
                        elapsed_ms=(time.perf_counter() - started) * 1000,
                        cancelled=bool(cancel is not None and cancel.is_set()))
 
-    def rank(self, text: str, span_start: int, end: int, pool: list[Candidate]) -> list[float]:
-        """Each candidate's score for replacing text[span_start:end] (article included)."""
-        fluency, similarity = self.features(text, span_start, end, pool)
-        return [lm + PRIOR_WEIGHT * c.prior + SIMILARITY_WEIGHT * sim
-                for lm, sim, c in zip(fluency, similarity, pool, strict=True)]
+    def rank(self, text: str, span_start: int, end: int, pool: list[Candidate],
+             cancel: threading.Event | None = None) -> list[float] | None:
+        """Each candidate's score for replacing text[span_start:end] (article included),
+        None when cancelled between the two looks.
 
-    def features(self, text: str, span_start: int, end: int, pool: list[Candidate]
-                 ) -> tuple[list[float], list[float]]:
-        """(how much likelier the sentence gets with each candidate than with the
-        original, log; how close the model's reading of the candidate is to its reading
-        of the original word at the same place, cosine)."""
+        First look: every candidate's word alone, read up to the similarity layer,
+        gives the similarity; with the prior it picks the SCORED best. Second look: the
+        sentence with each of those is read to the end for fluency. The others keep
+        their first-look score, just below the lowest of the scored ones."""
+        ids, lead = self._context(text, span_start)
+        similarity = self.similarity(ids, lead + text[span_start:end],
+                                     [lead + c.replacement for c in pool])
+        look = [PRIOR_WEIGHT * c.prior + SIMILARITY_WEIGHT * sim
+                for c, sim in zip(pool, similarity, strict=True)]
+        order = sorted(range(len(pool)), key=lambda i: -look[i])
+        chosen = order[:SCORED]
+        if cancel is not None and cancel.is_set():
+            return None
+        tail = self.engine.tokenizer(_sentence_rest(text[end:]),
+                                     add_special_tokens=False)["input_ids"][:SUFFIX_TOKENS]
+        fluency = self.fluency(ids, [lead + pool[i].replacement for i in chosen], tail)
+        scores = list(look)
+        for i, lm in zip(chosen, fluency, strict=True):
+            scores[i] = look[i] + lm
+        if len(chosen) < len(pool):
+            floor = min(scores[i] for i in chosen)
+            low = min(fluency)
+            for i in order[SCORED:]:
+                scores[i] = min(look[i] + low, floor - 1e-3)
+        return scores
+
+    def _context(self, text: str, span_start: int) -> tuple[list[int], str]:
+        """The token ids of the text before the replaced span, and the space that
+        leads each candidate. When the prefix cache does not hold most of that text
+        already (another place of the document), only its last CONTEXT_TOKENS are
+        read: the sentence decides, and a cold prefix of 1,000 tokens would cost more
+        than all the rest."""
         engine = self.engine
         tokenizer = engine.tokenizer
         prefix = text[:span_start]
         stripped = prefix.rstrip(" \t")
         lead = " " if stripped != prefix else ""
         ids = engine.encode_context(stripped) if stripped else []
+        if len(ids) - engine.cached_overlap(ids) > CONTEXT_TOKENS:
+            ids = engine.encode_context(_last_words(stripped, CONTEXT_TOKENS * 8))
         if not ids:
             start_id = tokenizer.bos_token_id
             ids = [start_id if start_id is not None else tokenizer.eos_token_id]
-        suffix = _sentence_rest(text[end:])
-        tail = tokenizer(suffix, add_special_tokens=False)["input_ids"][:SUFFIX_TOKENS]
-        words = [lead + text[span_start:end]] + [lead + c.replacement for c in pool]
-        heads = tokenizer(words, add_special_tokens=False)["input_ids"]
-        branches = [head + tail for head in heads]
-        marks = [len(head) - 1 for head in heads]
-        layer = int(len(getattr(engine.model.config, "layer_types", None) or [])
-                    or engine.model.config.num_hidden_layers) * SIMILARITY_DEPTH
-        scores, vectors = engine.score_branches(ids, branches, marks, int(layer))
-        fluency = [score - scores[0] for score in scores[1:]]
-        if not vectors:
-            return fluency, [0.0] * len(pool)
+        return ids, lead
+
+    def similarity(self, ids: list[int], original: str, words: list[str]) -> list[float]:
+        """How close the model's reading of each word after `ids` is to its reading of
+        the original word at the same place (cosine of a middle layer's hidden states)."""
+        engine = self.engine
+        heads = engine.tokenizer([original, *words], add_special_tokens=False)["input_ids"]
+        _first, vectors = engine.branch_states(ids, heads, [len(h) - 1 for h in heads],
+                                               self._layer())
         import torch
 
         stacked = torch.nn.functional.normalize(torch.stack(vectors), dim=-1)
-        similarity = (stacked[1:] @ stacked[0]).tolist()
-        return fluency, similarity
+        return (stacked[1:] @ stacked[0]).tolist()
+
+    def fluency(self, ids: list[int], words: list[str], tail: list[int]) -> list[float]:
+        """The log-likelihood of each word followed by the `tail` tokens, after `ids`."""
+        engine = self.engine
+        heads = engine.tokenizer(words, add_special_tokens=False)["input_ids"]
+        scores, _ = engine.score_branches(ids, [head + tail for head in heads])
+        return scores
+
+    def _layer(self) -> int:
+        config = self.engine.model.config
+        depth = len(getattr(config, "layer_types", None) or []) or config.num_hidden_layers
+        return int(depth * SIMILARITY_DEPTH)
 
     # -- rephrasing ---------------------------------------------------------------
     def rephrase(self, request: RephraseRequest,
@@ -203,6 +250,15 @@ def _suggestion(candidate: Candidate, log_share: float, gloss: str, offset: int,
         replacement = candidate.replacement
     return Suggestion(candidate.text, round(math.exp(log_share), 4), gloss, candidate.group,
                       offset + start, offset + target.end, replacement)
+
+
+def _last_words(text: str, chars: int) -> str:
+    """The end of `text`, about `chars` long, starting at a word."""
+    if len(text) <= chars:
+        return text
+    cut = text[-chars:]
+    space = cut.find(" ")
+    return cut[space + 1:] if 0 <= space < len(cut) - 1 else cut
 
 
 def _log_sum_exp(values: list[float]) -> float:

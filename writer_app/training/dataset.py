@@ -26,7 +26,7 @@ import multiprocessing
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,9 +122,11 @@ def examples_for(sentence: str, corruptor: Corruptor) -> SentenceResult:
     )
 
 
-def _process_chunk(task: tuple[int, int, Sequence[str], float]) -> list[SentenceResult]:
-    seed, index, sentences, unchanged_share = task
-    corruptor = Corruptor(chunk_seed(seed, index), unchanged_share=unchanged_share)
+def _process_chunk(task: tuple) -> list[SentenceResult]:
+    seed, index, sentences, unchanged_share, *rest = task
+    rates = rest[0] if rest else None
+    corruptor = Corruptor(chunk_seed(seed, index), unchanged_share=unchanged_share,
+                          rates=rates)
     return [examples_for(sentence, corruptor) for sentence in sentences]
 
 
@@ -134,10 +136,13 @@ def iter_results(
     workers: int = 2,
     unchanged_share: float = 0.25,
     progress: Progress | None = None,
+    rates: Mapping[str, float] | None = None,
 ) -> Iterator[SentenceResult]:
-    """Results for every sentence, in input order; parallel when there are many."""
+    """Results for every sentence, in input order; parallel when there are many.
+    ``rates``: the Corruptor's weights of error kinds, where they differ from its own."""
+    rates = dict(rates) if rates else None
     tasks = [
-        (seed, i, sentences[start : start + CHUNK_SIZE], unchanged_share)
+        (seed, i, sentences[start : start + CHUNK_SIZE], unchanged_share, rates)
         for i, start in enumerate(range(0, len(sentences), CHUNK_SIZE))
     ]
     done = 0
@@ -183,19 +188,25 @@ def write_dataset(
     unchanged_share: float = 0.25,
     max_lexical: int = MAX_LEXICAL_TAGS,
     progress: Progress | None = None,
+    rates: Mapping[str, float] | None = None,
+    vocabulary: TagVocabulary | None = None,
 ) -> tuple[TagVocabulary, DatasetStats]:
     """Write ``train.jsonl``, ``valid.jsonl`` and ``vocabulary.json`` into ``out_dir``.
 
     The vocabulary is built from the training split's tag counts only, so that validation
-    measures what a model trained on it would really see."""
+    measures what a model trained on it would really see; a given ``vocabulary`` (a
+    model's, to continue training it) is written instead, and tags outside it are left
+    out of the tag loss."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stats = DatasetStats()
     with atomic_lines(out / "train.jsonl") as train, atomic_lines(out / "valid.jsonl") as valid:
         handles = {"train": train, "valid": valid}
-        for result in iter_results(sentences, seed, workers, unchanged_share, progress):
+        for result in iter_results(sentences, seed, workers, unchanged_share, progress,
+                                   rates):
             _record(result, stats, handles)
-    vocabulary = TagVocabulary.build(stats.tag_counts, max_lexical=max_lexical)
+    if vocabulary is None:
+        vocabulary = TagVocabulary.build(stats.tag_counts, max_lexical=max_lexical)
     atomic_write_text(out / "vocabulary.json", vocabulary.to_json())
     return vocabulary, stats
 

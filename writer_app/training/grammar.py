@@ -39,6 +39,12 @@ def _sources(args: argparse.Namespace) -> list[Source]:
 
 def build_data(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    try:
+        rates = dict(_rate(item) for item in args.rate)
+        given_vocabulary = _model_vocabulary(args.vocabulary_of) if args.vocabulary_of else None
+    except (ValueError, OSError, KeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     sources = _sources(args)
@@ -64,12 +70,15 @@ def build_data(args: argparse.Namespace) -> int:
     # copies land in the same split, which is chosen by the sentence's hash.
     sentences = sentences * args.copies
     vocabulary, stats = write_dataset(sentences, out, seed=args.seed, workers=args.workers,
-                                      progress=progress)
+                                      progress=progress, rates=rates,
+                                      vocabulary=given_vocabulary)
     total_seconds = time.monotonic() - started
     report = {
         "seed": args.seed,
         "limit": args.limit,
         "copies": args.copies,
+        "rates": rates,
+        "vocabulary_of": args.vocabulary_of,
         "sources": corpus_stats.to_dict(),
         "dataset": stats.to_dict(),
         "vocabulary_size": len(vocabulary),
@@ -97,7 +106,7 @@ def train(args: argparse.Namespace) -> int:
         freeze_encoder_steps=args.freeze_encoder_steps, eval_every=args.eval_every,
         log_every=args.log_every, valid_limit=args.valid_limit, seed=args.seed,
         device=args.device, init=Path(args.init) if args.init else None,
-        train_layers=args.train_layers,
+        train_layers=args.train_layers, threads=args.threads,
     )
     result = train_tagger(config, print_event)
     return 0 if result.best is not None else 1
@@ -141,6 +150,24 @@ def tune_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rate(item: str) -> tuple[str, float]:
+    """"agreement=3" -> ("agreement", 3.0); the kind must be one the Corruptor knows."""
+    from writer_app.training.corruption import ErrorKind
+
+    kind, _, value = item.partition("=")
+    kind = kind.strip().replace("_", " ")
+    ErrorKind(kind)  # ValueError for an unknown kind
+    return kind, float(value)
+
+
+def _model_vocabulary(folder: str):
+    """The tag vocabulary of a saved grammar model (its config.json)."""
+    from writer_app.core.gec.tags import TagVocabulary
+
+    config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    return TagVocabulary.from_json(json.dumps(config["vocabulary"]))
+
+
 def _floor(item: str) -> tuple[str, float]:
     category, _, value = item.partition("=")
     return category.strip(), float(value)
@@ -171,6 +198,8 @@ def _add_train_arguments(trainer: argparse.ArgumentParser) -> None:
     trainer.add_argument("--init", help="continue from this checkpoint (same vocabulary)")
     trainer.add_argument("--train-layers", type=int, default=None,
                          help="once unfrozen, train only the top N encoder layers")
+    trainer.add_argument("--threads", type=int, default=None,
+                         help="CPU threads (default: all cores)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -183,6 +212,12 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--workers", type=int, default=2)
     build.add_argument("--copies", type=int, default=1,
                        help="corrupt each clean sentence this many times, differently")
+    build.add_argument("--rate", action="append", default=[], metavar="KIND=W",
+                       help="weight of an error kind (confusion, agreement, verb_form...; "
+                       "the Corruptor's defaults otherwise; repeatable)")
+    build.add_argument("--vocabulary-of", metavar="MODEL",
+                       help="use this grammar model's tag vocabulary (to continue training "
+                       "it with --init)")
     build.add_argument("--source", action="append", default=[],
                        help="a text/Markdown file or folder of the user's (repeatable)")
     build.add_argument("--no-default-sources", action="store_true",

@@ -22,7 +22,7 @@ def tiny_lm(tmp_path_factory):
 
 
 def test_batched_scores_equal_one_at_a_time(tiny_lm):
-    scorer = ConfusionScorer(*tiny_lm)
+    scorer = ConfusionScorer(*tiny_lm, fast=False)
     texts = ["They left there coats in the hall.", "Its fine, and your right.",
              "We were late then."]
     trials = [t for i, text in enumerate(texts) for t in scorer._trials(i, text, frozenset())]
@@ -31,7 +31,42 @@ def test_batched_scores_equal_one_at_a_time(tiny_lm):
     assert not scorer._cache
     alone = [scorer.score([trial])[0] for trial in trials]
     for a, b in zip(together, alone, strict=True):
-        assert a == pytest.approx(b, abs=1e-3)
+        assert a == pytest.approx(b, rel=1e-4, abs=1e-3)  # float noise of other padding
+
+
+def test_shared_prefix_scores_equal_whole_sequences(tiny_lm):
+    """Each choice continues from its prefix's kept keys and values; the score is what the
+    model gives the whole sequence, prefix and choice, in one pass."""
+    import torch
+
+    model, tokenizer = tiny_lm
+    scorer = ConfusionScorer(model, tokenizer, fast=False)
+    text = "Please put the book over there on the shelf, then leave."
+    trials = list(scorer._trials(0, text, frozenset()))
+    assert trials
+    for trial, scores in zip(trials, scorer.score(trials), strict=True):
+        for rest, score in zip(trial.rests, scores, strict=True):
+            ids = torch.tensor([list(trial.prefix) + list(rest)])
+            with torch.inference_mode():
+                logits = model(input_ids=ids).logits[0].float().log_softmax(-1)
+            start = len(trial.prefix)
+            expected = sum(float(logits[start + j - 1, token]) for j, token in enumerate(rest))
+            assert score == pytest.approx(expected, rel=1e-4, abs=1e-3)
+
+
+def test_the_bfloat16_copy_scores_close_to_the_model(tiny_lm):
+    """The fast copy (chosen where the CPU has bfloat16 matrix units) leaves the model
+    itself in float32 for completion, and scores within rounding of it."""
+    import torch
+
+    model, tokenizer = tiny_lm
+    exact, fast = ConfusionScorer(model, tokenizer, fast=False), ConfusionScorer(
+        model, tokenizer, fast=True)
+    trials = list(exact._trials(0, "They left there coats, then their bags.", frozenset()))
+    for a, b in zip(exact.score(trials), fast.score(trials), strict=True):
+        assert b == pytest.approx(a, rel=0.02, abs=0.5)
+    assert next(fast._fast.parameters()).dtype == torch.bfloat16
+    assert next(model.parameters()).dtype == torch.float32
 
 
 class ScriptedScorer(ConfusionScorer):

@@ -49,3 +49,34 @@ def test_train_on_built_data(tmp_path, capsys):
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert events[-1]["event"] == "done" and events[-1]["steps"] == 2
     assert (out / "model_card.md").exists() and (out / "heads.safetensors").exists()
+
+
+def test_build_data_weights_error_kinds_and_takes_a_models_vocabulary(tmp_path, capsys):
+    """--rate confusion=W gives confusion errors the weight W against the others' defaults
+    (a rate of 0 leaves a kind out); --vocabulary-of writes that model's tags, so a model
+    can go on training (--init) on the new data."""
+    from writer_app.core.gec.tags import TagVocabulary
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(TEXT * 8, encoding="utf-8")
+    model = tmp_path / "model"
+    model.mkdir()
+    tags = TagVocabulary.build({})  # the base tags only
+    (model / "config.json").write_text(json.dumps({"vocabulary": json.loads(tags.to_json())}),
+                                       encoding="utf-8")
+    only = ["--rate", "confusion=5"] + [
+        item for kind in ("article", "preposition", "verb_form", "agreement", "noun_number",
+                          "comparative", "doubled_word", "typo", "capitalisation", "comma")
+        for item in ("--rate", f"{kind}=0")]
+    out = tmp_path / "data"
+    assert grammar.main(["build-data", "--out", str(out), "--seed", "3", "--source",
+                         str(corpus), "--no-default-sources", "--copies", "3", *only,
+                         "--vocabulary-of", str(model)]) == 0
+    report = json.loads((out / "sources.json").read_text(encoding="utf-8"))
+    assert set(report["dataset"]["kinds"]) == {"confusion"}
+    assert report["rates"]["confusion"] == 5.0
+    assert TagVocabulary.load(out / "vocabulary.json").tags == tags.tags
+    capsys.readouterr()
+    assert grammar.main(["build-data", "--out", str(tmp_path / "bad"), "--rate",
+                         "nonsense=2"]) == 2
+    assert "nonsense" in capsys.readouterr().err

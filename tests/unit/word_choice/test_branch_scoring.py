@@ -27,8 +27,8 @@ def test_branches_in_one_pass_match_each_branch_alone(llama, runner_class):
     prefix = list(range(20, 50))
     runner = runner_class(llama)
     runner.run(torch.tensor([prefix]))
-    logits, hidden = runner.run_branches(BRANCHES, layer=0)
-    assert runner.length == len(prefix)  # the branches are not kept
+    logits, hidden, shared = runner.run_branches(BRANCHES, layer=0)
+    assert runner.length == len(prefix) and shared is None  # the branches are not kept
     for branch, ours, state in zip(BRANCHES, logits, hidden, strict=True):
         expected, expected_state = _alone(llama, prefix, branch)
         assert ours.shape == expected.shape
@@ -37,6 +37,24 @@ def test_branches_in_one_pass_match_each_branch_alone(llama, runner_class):
     # the prefix cache still serves the next step unchanged
     step = runner.run(torch.tensor([[60]]))
     assert torch.allclose(step, _alone(llama, prefix, [60])[0][-1], atol=1e-4)
+
+
+@torch.inference_mode()
+@pytest.mark.parametrize("runner_class", [LlamaRunner, HFRunner])
+def test_shared_tokens_run_with_the_branches_and_stay(llama, runner_class):
+    prefix, shared = list(range(20, 50)), [51, 52, 53]
+    runner = runner_class(llama)
+    runner.run(torch.tensor([prefix]))
+    logits, hidden, after = runner.run_branches(BRANCHES, layer=0, shared=shared, tails=False)
+    assert runner.length == len(prefix) + len(shared)
+    assert torch.allclose(after, _alone(llama, prefix, shared)[0][-1], atol=1e-4)
+    for branch, ours, state in zip(BRANCHES, logits, hidden, strict=True):
+        expected, expected_state = _alone(llama, prefix + shared, branch)
+        assert ours.shape[0] == len(branch) - 1  # no logits after the branch's end
+        assert torch.allclose(ours, expected[:-1], atol=1e-4)
+        assert torch.allclose(state, expected_state, atol=1e-4)
+    step = runner.run(torch.tensor([[60]]))
+    assert torch.allclose(step, _alone(llama, prefix + shared, [60])[0][-1], atol=1e-4)
 
 
 @torch.inference_mode()
@@ -54,3 +72,24 @@ def test_engine_scores_are_log_probabilities_of_each_branch(request, folder):
         logp = torch.log_softmax(logits[len(prefix) - 1:-1], -1)
         expected = sum(float(logp[i, token]) for i, token in enumerate(branch))
         assert score == pytest.approx(expected, abs=1e-3)
+
+
+@torch.inference_mode()
+@pytest.mark.parametrize("folder", ["tiny_llama_dir", "tiny_gpt2_dir"])
+def test_branch_states_stop_at_the_layer_and_keep_the_prefix(request, folder):
+    path = request.getfixturevalue(folder)
+    model = AutoModelForCausalLM.from_pretrained(path).eval()
+    engine = CompletionEngine(model, AutoTokenizer.from_pretrained(path))
+    prefix = list(range(20, 40))
+    engine.score_branches(prefix[:12] + [77, 78], [[5]])  # the cache holds another text
+    first, vectors = engine.branch_states(prefix, BRANCHES, [0, 0, 3, 1], layer=0)
+    assert engine.cached_tokens == len(prefix)
+    expected_first = torch.log_softmax(model(input_ids=torch.tensor([prefix])).logits[0, -1], -1)
+    assert torch.allclose(first, expected_first, atol=1e-4)
+    for branch, mark, vector in zip(BRANCHES, [0, 0, 3, 1], vectors, strict=True):
+        out = model(input_ids=torch.tensor([prefix + branch]), output_hidden_states=True)
+        assert torch.allclose(vector, out.hidden_states[1][0, len(prefix) + mark], atol=1e-4)
+    # the prefix now in the cache serves the next scoring unchanged
+    scores, _ = engine.score_branches(prefix, [[5, 6]])
+    logp = torch.log_softmax(model(input_ids=torch.tensor([prefix + [5, 6]])).logits[0], -1)
+    assert scores[0] == pytest.approx(float(logp[-3, 5] + logp[-2, 6]), abs=1e-3)

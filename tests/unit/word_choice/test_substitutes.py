@@ -1,7 +1,7 @@
 import pytest
 
 from writer_app.core.gec.verb_forms import indefinite_article
-from writer_app.core.substitutes import candidates, find_target, inflect, target_at
+from writer_app.core.substitutes import candidates, find_target, inflect, repeats, target_at
 from writer_app.core.thesaurus import Thesaurus, ThesaurusError
 
 
@@ -102,3 +102,21 @@ def test_unknown_words_and_punctuation_have_no_candidates(thesaurus):
     for word in ("zorbify", "the", "2024"):
         sentence = f"We saw {word} yesterday."
         assert candidates(thesaurus, sentence, find_target(sentence, word)).candidates == ()
+
+
+def test_words_that_only_repeat_the_word_are_not_offered(thesaurus):
+    bank = [t.lower() for t in _texts(thesaurus, "She went to the bank for a loan.", "bank")]
+    assert bank and not any("bank" in t.split() for t in bank)  # no "savings bank"
+    feeling = _texts(thesaurus, "She had a strong feeling about it.", "feeling")
+    assert "feel" not in feeling and feeling
+    assert "weakened" not in _texts(thesaurus, "He was too weak to stand.", "weak")
+
+
+def test_repeats_keeps_other_words_and_compounds():
+    lemmas = {"sharp", "bank"}
+    assert repeats("savings bank", lemmas) and repeats("banker", lemmas)
+    assert not repeats("razor-sharp", lemmas)  # a compound changes the word
+    assert not repeats("lightweight", {"light"})
+    assert not repeats("keen", lemmas) and not repeats("shore", lemmas)
+    assert not repeats("shark", {"sharp"})  # same length: another word
+    assert repeats("feel", {"feeling"}) and repeats("leaving", {"leave"})

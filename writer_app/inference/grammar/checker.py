@@ -402,8 +402,11 @@ def _load_engine(
     model: str | None, device: str, keep_confidence: float | None,
     min_error_probability: float | None,
 ):
+    import torch
+
     from writer_app.inference.grammar.checkpoint import load_any
     from writer_app.inference.grammar.engine import GrammarEngine
+    from writer_app.inference.grammar.precision import bfloat16_pays
 
     folder = default_model_path() if model in DEFAULT_MODEL_NAMES else Path(model)
     if model in DEFAULT_MODEL_NAMES and not (folder / "config.json").is_file():
@@ -411,8 +414,11 @@ def _load_engine(
     try:
         loaded = load_any(folder, device)
         settings = loaded.settings
+        tagger = loaded.tagger
+        if bfloat16_pays(tagger):  # the same edits on the benchmark sets, a third less time
+            tagger = tagger.to(torch.bfloat16)
         return GrammarEngine(
-            loaded.tagger, loaded.tokenizer, device,
+            tagger, loaded.tokenizer, device,
             keep_confidence=_pick(keep_confidence, settings.keep_confidence),
             min_error_probability=_pick(min_error_probability, settings.min_error_probability),
             split_contractions=settings.split_contractions,
