@@ -1,5 +1,6 @@
 """Incremental grammar bookkeeping gives what a fresh computation gives: the splitter's
-per-paragraph cache after any edits, and the issues kept with the cached results."""
+per-paragraph cache after any edits, the issues kept with the cached results, and the
+issues drawn per unit as results arrive."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from writer_app.core import grammar_check as gc
 from writer_app.core.gec.edits import GrammarEdit
 from writer_app.core.gec.tags import Category
+from writer_app.core.shown_issues import ShownIssues
 
 # Pieces that exercise sentence ends, paragraphs, fences, markers and non-prose text.
 PIECES = ("The cat sat", ". ", "? ", "! ", "\n", "\n\n", "```\n", "~~~\n", "# ", "- ",
@@ -86,3 +88,38 @@ def test_kept_issues_equal_fresh_ones_through_edits_new_results_and_evictions(se
                                           if results.get(unit.key) else [])
     cache.clear()
     assert gc.document_issues(splitter.split(text), cache, shown) == []
+
+
+def _reference(text: str, base: int, units, cache, shown) -> list[gc.DocIssue]:
+    """How the controller drew a text before: all units, then UTF-16, then the base."""
+    positions = gc.Utf16Positions(text)
+    return [positions.issue(i).moved(base) for i in gc.document_issues(units, cache, shown)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000))
+def test_shown_issues_updated_as_results_arrive_equal_a_fresh_drawing(seed):
+    rng = random.Random(seed)
+    text = ("Teh cat \U0001f600 sat. It go home. Teh end.\n\nA wrold apart. It go home.\n"
+            "Then 12 more. Teh cat \U0001f600 sat.")
+    base = rng.choice([0, 7, 1000])
+    units = gc.split_units(text)
+    cache, shown = gc.ResultCache(), gc.IssueFilter()
+    drawn = ShownIssues(text, base, units)
+    drawn.fill(cache, shown)
+    assert drawn.issues() == [] and drawn.end == base + len(text.encode("utf-16-le")) // 2
+    pending = list(dict.fromkeys(u.key for u in units))
+    rng.shuffle(pending)
+    texts = {u.key: u.text for u in units}
+    while pending:  # results arrive in batches, in any order, some twice
+        batch = [pending.pop() for _ in range(min(len(pending), rng.randint(1, 3)))]
+        if rng.random() < 0.3:
+            batch.append(rng.choice(list(texts)))
+        for key in batch:
+            cache.put(key, _random_edits(rng, texts[key]))
+        drawn.update(batch, cache, shown)
+        assert drawn.issues() == _reference(text, base, units, cache, shown)
+    assert drawn.matches(text, base) and not drawn.matches(text + "x", base)
+    again = ShownIssues(text, base, units)
+    again.fill(cache, shown)
+    assert again.issues() == drawn.issues()

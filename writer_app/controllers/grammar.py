@@ -34,12 +34,12 @@ from writer_app.core.grammar_check import (
     UnitSplitter,
     Utf16Positions,
     cursor_first,
-    document_issues,
     knobs_for,
     units_to_check,
 )
 from writer_app.core.large_document import check_region, is_large
 from writer_app.core.settings import GrammarSettings, Settings
+from writer_app.core.shown_issues import ShownIssues
 from writer_app.core.tracker import RequestTracker
 from writer_app.core.variant import resolve_variant
 
@@ -92,6 +92,8 @@ class GrammarController(QObject):
         self._closed = False  # after shutdown, late results find no editor to paint
         self._tracker = RequestTracker()
         self._progress: tuple[int, int] | None = None  # (checked, total) of a big check
+        self._shown: ShownIssues | None = None  # what the last render drew, per unit
+        self._arrived: set[str] = set()  # keys whose results came since the last render
         self._whole = False  # Check Document: the whole of a large document, until an edit
         self._ignored: dict[str, set[tuple]] = {}  # document key -> issue keys
         self._filter = IssueFilter()
@@ -237,19 +239,37 @@ class GrammarController(QObject):
         """Underline the cached issues of the document as it is now (in a large one, of
         the region around the view; the underlines elsewhere stay as they are)."""
         self._render_timer.stop()
+        self._arrived.clear()
         if not self.enabled:
+            self._shown = None
             self.editor.set_issues([])
             return []
         if text is None:
             text, base = self._view()
         units = self._splitter.split(text) if units is None else units
-        to_position = Utf16Positions(text)
-        issues = [to_position.issue(i) for i in document_issues(units, self.cache,
-                                                                 self._filter)]
-        end = base + to_position(len(text))
+        self._shown = ShownIssues(text, base, units)
+        self._shown.fill(self.cache, self._filter)
+        return self._show(self._shown)
+
+    def _render_arrived(self) -> list[DocIssue]:
+        """Underline the results that arrived since the last render: only their units'
+        issues are made again, while the text is the one drawn."""
+        shown = self._shown
+        if shown is None or not self.enabled:
+            return self.render()
+        text, base = self._view()
+        if not shown.matches(text, base):
+            return self.render(None, text, base)
+        self._render_timer.stop()
+        arrived, self._arrived = self._arrived, set()
+        shown.update(arrived, self.cache, self._filter)
+        return self._show(shown)
+
+    def _show(self, shown: ShownIssues) -> list[DocIssue]:
+        issues, base, end = shown.issues(), shown.base, shown.end
         if base or end < self.editor.document().characterCount() - 1:  # a region
-            issues = [i for i in self.editor.issues() if i.end < base or i.start > end] + [
-                replace(i, start=i.start + base, end=i.end + base) for i in issues]
+            issues = [i for i in self.editor.issues() if i.end < base or i.start > end] \
+                + issues
         self.editor.set_issues(issues)
         return issues
 
@@ -303,7 +323,7 @@ class GrammarController(QObject):
 
     @Slot()
     def _on_render_timer(self) -> None:
-        self.render()
+        self._render_arrived()
         self.sig_issues_updated.emit()
 
     # -- editor events ----------------------------------------------------------------
@@ -401,6 +421,7 @@ class GrammarController(QObject):
             return  # computed under other settings
         for key, edits in result.results:
             self.cache.put(key, edits)
+            self._arrived.add(key)
         current = self._tracker.pending_id == result.request_id
         if current:
             if self._progress is not None:
@@ -409,7 +430,7 @@ class GrammarController(QObject):
                 self._tracker.finish(result.request_id)
                 self._set_progress(None)
         if current and (result.finished or result.checked == len(result.results)):
-            self.render()  # the first batch (the cursor's sentence) and the last at once
+            self._render_arrived()  # the first batch (the cursor's) and the last at once
             self.sig_issues_updated.emit()
             if result.finished:
                 self._show_checking(False)  # after the underlines: no empty list between
