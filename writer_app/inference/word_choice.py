@@ -39,7 +39,7 @@ from writer_app.core.word_choice import (
 )
 
 PER_SENSE = 2  # candidates of each sense read before the rest
-FIRST_LOOK = 48  # candidates whose similarity is read (the best by prior); the rest dropped
+FIRST_LOOK = 40  # candidates whose similarity is read (the best by prior); the rest dropped
 SCORED = 6  # the best of those by prior and similarity, read with the sentence for fluency
 SUFFIX_TOKENS = 3  # tokens of the sentence after the word that each candidate is read with
 # The text before the word that the candidates attend to (besides its first tokens), and
