@@ -114,3 +114,20 @@ def test_a_short_document_underlines_everything(qtbot):
     issues = _issues(text)
     editor.set_issues(issues)
     assert _drawn(editor) == [(i.start, i.end) for i in issues]
+
+
+def test_a_long_cut_above_the_view_draws_the_issues_it_brings_into_view(long_editor):
+    editor, text = long_editor
+    block = "Plain words without any issue at all in them.\n" * 200  # over the margin
+    QTextCursor(editor.document()).insertText(block)
+    text = block + text
+    issues = _issues(text)
+    editor.set_issues(issues)
+    assert _drawn(editor) == []  # only plain words in and near the view
+    cursor = QTextCursor(editor.document())
+    cursor.setPosition(len(block), QTextCursor.MoveMode.KeepAnchor)
+    cursor.removeSelectedText()  # touches no issue: they all move up, into view
+    assert len(editor.issues()) == len(issues)
+    low, high = editor.visible_range()
+    shown = {(i.start, i.end) for i in editor.issues() if low <= i.start <= high}
+    assert len(shown) > 3 and shown <= set(_drawn(editor))

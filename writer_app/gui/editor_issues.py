@@ -273,8 +273,12 @@ class IssueMarksMixin:
             inserted = ""
         kept, dropped = shift_issues(self._issues, position, removed, added, inserted)
         self._issues = kept
-        if dropped:
+        # A long paste or cut moves other issues into the view than those drawn.
+        moved_far = self._drawn_range is not None \
+            and abs(added - removed) > UNDERLINE_MARGIN_CHARS // 2
+        if dropped or moved_far:
             self._update_extra_selections()
+        if dropped:
             self.sig_issues_changed.emit()
 
     def _drawn_range_now(self) -> tuple[int, int] | None:
