@@ -186,8 +186,8 @@ class CompletionEngine:
     # -- scoring ------------------------------------------------------------------
     @torch.inference_mode()
     def score_branches(self, ids: list[int], branches: list[list[int]],
-                       marks: list[int] | None = None, layer: int | None = None
-                       ) -> tuple[list[float], list[torch.Tensor]]:
+                       marks: list[int] | None = None, layer: int | None = None,
+                       window: int | None = None) -> tuple[list[float], list[torch.Tensor]]:
         """The log-probability of each branch's tokens right after `ids`, and with
         `marks` and `layer`, each branch's hidden state after that decoder layer at
         its token `marks[i]`.
@@ -196,13 +196,14 @@ class CompletionEngine:
         lacks (at least its last token, whose logits predict every branch's first) runs
         in the same pass as the branches (kv_runner's run_branches), so scoring a
         sentence with each of twenty words costs about one forward over their tokens
-        together.
+        together. `window`: the branches attend to the start and the last `window`
+        tokens of the prefix only (kv_runner's run_branches).
         """
         keep = min(_common_prefix(self._cached_ids, ids), len(ids) - 1)
         self._keep(keep)
         shared = ids[keep:]
         out = self._runner.run_branches(branches, layer if marks else None, shared=shared,
-                                        tails=False)
+                                        tails=False, window=window)
         self._cached_ids.extend(shared)
         first = torch.log_softmax(out.shared.float().view(-1), -1)
         scores = []
@@ -219,7 +220,8 @@ class CompletionEngine:
 
     @torch.inference_mode()
     def branch_states(self, ids: list[int], branches: list[list[int]], marks: list[int],
-                      layer: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
+                      layer: int, window: int | None = None
+                      ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """The log-probabilities of the next token after `ids` [vocab], and each branch's
         hidden state after decoder `layer` at its token `marks[i]`, the branches read
         only up to that layer (a cheaper first look than score_branches). The prefix
@@ -227,7 +229,8 @@ class CompletionEngine:
         keep = min(_common_prefix(self._cached_ids, ids), len(ids) - 1)
         self._keep(keep)
         shared = ids[keep:]
-        out = self._runner.run_branches(branches, layer, shared=shared, states_only=True)
+        out = self._runner.run_branches(branches, layer, shared=shared, states_only=True,
+                                        window=window)
         self._cached_ids.extend(shared)
         vectors = [state[mark].float() for state, mark in zip(out.states, marks, strict=True)]
         return torch.log_softmax(out.shared.float().view(-1), -1), vectors

@@ -3,7 +3,8 @@
 Synonyms: the thesaurus offers candidates inflected to fit (core/substitutes.py); the
 causal LM then reads the sentence with each of them, in two looks. The text before the
 word is the engine's prefix cache (already there while the writer works at that place;
-elsewhere only its last CONTEXT_TOKENS are read). First look: every candidate's words
+elsewhere only its last CONTEXT_TOKENS are read), and the candidates attend to the last
+CONTEXT_TOKENS of it (and its first few) only. First look: every candidate's words
 run as one branch of a single packed pass over that prefix, up to a middle layer only
 (CompletionEngine.branch_states), which tells how close the model reads each of them to
 the original word there. The SCORED best by that and by a small prior (closeness to the
@@ -38,10 +39,12 @@ from writer_app.core.word_choice import (
 )
 
 PER_SENSE = 2  # candidates of each sense read before the rest
-FIRST_LOOK = 48  # candidates whose similarity is read (the best by prior); the rest dropped
+FIRST_LOOK = 40  # candidates whose similarity is read (the best by prior); the rest dropped
 SCORED = 6  # the best of those by prior and similarity, read with the sentence for fluency
 SUFFIX_TOKENS = 3  # tokens of the sentence after the word that each candidate is read with
-CONTEXT_TOKENS = 160  # text read before the word when the cache does not hold it already
+# The text before the word that the candidates attend to (besides its first tokens), and
+# all that is read when the cache does not hold the text already.
+CONTEXT_TOKENS = 192
 # The score: log-likelihood + PRIOR_WEIGHT * prior + SIMILARITY_WEIGHT * cosine. Fluency
 # alone picks words that read well but change the meaning ("set out" for "began",
 # "unusual" for a funny film); the model's own reading of the word in place (a middle
@@ -169,7 +172,7 @@ class WordChooser:
         engine = self.engine
         heads = engine.tokenizer([original, *words], add_special_tokens=False)["input_ids"]
         _first, vectors = engine.branch_states(ids, heads, [len(h) - 1 for h in heads],
-                                               self._layer())
+                                               self._layer(), window=CONTEXT_TOKENS)
         import torch
 
         stacked = torch.nn.functional.normalize(torch.stack(vectors), dim=-1)
@@ -179,7 +182,8 @@ class WordChooser:
         """The log-likelihood of each word followed by the `tail` tokens, after `ids`."""
         engine = self.engine
         heads = engine.tokenizer(words, add_special_tokens=False)["input_ids"]
-        scores, _ = engine.score_branches(ids, [head + tail for head in heads])
+        scores, _ = engine.score_branches(ids, [head + tail for head in heads],
+                                          window=CONTEXT_TOKENS)
         return scores
 
     def _layer(self) -> int:

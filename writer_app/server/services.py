@@ -35,15 +35,25 @@ class CheckService:
     """``await check(variant, texts)`` -> edits per text, batched with other requests."""
 
     def __init__(self, host: EngineHost, *, max_batch_texts: int = 512,
-                 units_per_step: int = 64, gather_s: float = 0.02) -> None:
+                 units_per_step: int = 64, gather_s: float = 0.02,
+                 max_gather_s: float = 0.25, gather_share: float = 0.5) -> None:
         self.host = host
         self.max_batch_texts = max_batch_texts
         self.units_per_step = units_per_step
         # Under concurrent load, an idle engine waits up to gather_s for as many requests
         # as were lately open at once: the clients one job answered come back at about the
         # same time, and the first of them would otherwise go alone. A lone client never
-        # waits; after a burst, the expected number falls by one per job.
+        # waits; after a burst, the expected number falls by one per job, and to what came
+        # when a wait ends short. The wait grows with the last job's time (gather_share of
+        # it, at most max_gather_s): on a busy machine the answered clients took longer
+        # than 20 ms to come back, so one request went alone before each full batch
+        # (batches of 1, 7, 1, 7 with 8 clients), and a job of one costs nearly as much as
+        # a job of eight.
         self.gather_s = gather_s
+        self.max_gather_s = max_gather_s
+        self.gather_share = gather_share
+        self._last_job_s = 0.0
+        self._job_started = 0.0
         self._open = 0  # requests accepted and not yet answered
         self._peak = 1
         self._timer: asyncio.TimerHandle | None = None
@@ -73,7 +83,15 @@ class CheckService:
         if len(self._waiting) >= self._peak:
             self._dispatch()
         elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.gather_s, self._dispatch)
+            wait = max(self.gather_s, min(self.max_gather_s,
+                                          self.gather_share * self._last_job_s))
+            self._timer = asyncio.get_running_loop().call_later(wait, self._waited)
+
+    def _waited(self) -> None:
+        """The wait ended before the expected number came: expect what did come."""
+        self._timer = None
+        self._peak = max(1, len(self._waiting))
+        self._dispatch()
 
     def _dispatch(self) -> None:
         if self._timer is not None:
@@ -96,6 +114,7 @@ class CheckService:
         self._busy = True
         self.batches.append((variant, len(batch)))
         loop = asyncio.get_running_loop()
+        self._job_started = loop.time()
 
         def on_done(found, error) -> None:  # in the engines' thread
             _call_soon(loop, self._finished, batch, found, error)
@@ -108,6 +127,7 @@ class CheckService:
 
     def _finished(self, batch: list[_Waiting], found, error) -> None:
         self._busy = False
+        self._last_job_s = asyncio.get_running_loop().time() - self._job_started
         at = 0
         for waiting in batch:
             count = len(waiting.texts)

@@ -160,3 +160,38 @@ def test_an_idle_engine_waits_for_as_many_requests_as_were_lately_open():
         return [size for _, size in service.batches]
 
     assert asyncio.run(scenario()) == [1, 3, 2, 1, 1, 1]
+
+
+def test_the_wait_grows_with_the_last_job_and_ends_at_what_came():
+    import asyncio
+
+    from writer_app.server.services import CheckService
+
+    async def scenario():
+        host = _ManualHost()
+        service = CheckService(host, gather_s=0.001, gather_share=0.5, max_gather_s=5.0)
+        first = asyncio.create_task(service.check("en-US", ["teh"]))
+        await asyncio.sleep(0.01)
+        others = [asyncio.create_task(service.check("en-US", [f"wrold {i}"]))
+                  for i in range(3)]
+        await asyncio.sleep(0.01)
+        for _ in range(2):  # a job of one, then a job of three, each taking 0.3 s
+            await asyncio.sleep(0.3)
+            host.run_next()
+            await asyncio.sleep(0.01)
+        await asyncio.gather(first, *others)
+        late = asyncio.create_task(service.check("en-US", ["teh"]))
+        await asyncio.sleep(0.05)
+        assert not host.jobs  # two are expected: it waits about half the last job's time
+        await asyncio.sleep(0.3)
+        assert len(host.jobs) == 1  # then goes with what came
+        host.run_next()
+        await late
+        alone = asyncio.create_task(service.check("en-US", ["teh"]))
+        await asyncio.sleep(0.01)
+        assert len(host.jobs) == 1  # one came, one is expected now: no wait
+        host.run_next()
+        await alone
+        return [size for _, size in service.batches]
+
+    assert asyncio.run(scenario()) == [1, 3, 1, 1]

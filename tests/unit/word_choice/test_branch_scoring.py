@@ -93,3 +93,22 @@ def test_branch_states_stop_at_the_layer_and_keep_the_prefix(request, folder):
     scores, _ = engine.score_branches(prefix, [[5, 6]])
     logp = torch.log_softmax(model(input_ids=torch.tensor([prefix + [5, 6]])).logits[0], -1)
     assert scores[0] == pytest.approx(float(logp[-3, 5] + logp[-2, 6]), abs=1e-3)
+
+
+@torch.inference_mode()
+def test_a_window_hides_the_middle_of_the_prefix_from_the_branches(llama):
+    from writer_app.inference import kv_runner
+
+    prefix, branch, window = list(range(20, 60)), [7, 8, 9], 10
+    runner = LlamaRunner(llama)
+    runner.run(torch.tensor([prefix]))
+    logits, _, _ = runner.run_branches([branch], window=window)
+    # the reference: the whole sequence, its branch rows blind to the hidden middle
+    total = len(prefix) + len(branch)
+    allowed = torch.tril(torch.ones(total, total, dtype=torch.bool))
+    allowed[len(prefix):, kv_runner._SINK:len(prefix) - window] = False
+    out = llama(input_ids=torch.tensor([prefix + branch]),
+                attention_mask=allowed[None, None]).logits[0, len(prefix):]
+    assert torch.allclose(logits[0], out, atol=1e-4)
+    full = llama(input_ids=torch.tensor([prefix + branch])).logits[0, len(prefix):]
+    assert not torch.allclose(logits[0], full, atol=1e-4)  # the window did hide something
