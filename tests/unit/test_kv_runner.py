@@ -50,6 +50,13 @@ def test_make_runner_falls_back_when_the_self_check_fails(llama, monkeypatch, ti
     assert isinstance(make_runner(gpt2, [1, 2, 3]), HFRunner)
 
 
+def test_float16_steps_that_disagree_fall_back_to_float32_steps(llama, monkeypatch):
+    """A CPU whose half-precision kernels differ keeps the direct runner, in float32."""
+    monkeypatch.setattr(kv_runner, "_agrees", lambda _model, runner, _ids: not runner.half_decode)
+    runner = make_runner(llama, list(range(3, 15)), half_decode=True)
+    assert isinstance(runner, LlamaRunner) and not runner.half_decode
+
+
 @torch.inference_mode()
 def test_half_decode_steps_stay_close_to_fp32(llama):
     ids = list(range(5, 40))

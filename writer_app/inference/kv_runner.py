@@ -477,14 +477,18 @@ def make_runner(model, check_ids: list[int] | None = None, half_decode: bool | N
     # model's own forward (34 vs 40 ms at 950 tokens on 2 cores), and it runs many
     # short continuations in one packed pass (run_branches: 24 synonyms of 5 tokens in
     # 0.22 s where the model's forward, one at a time, took 1.35 s).
-    try:
-        runner = LlamaRunner(model, half_decode=half_decode)
-        if not check_ids or _agrees(model, runner, check_ids):
-            return runner
-        log.warning("the direct decoder disagrees with %s; using its own forward",
-                    model_type)
-    except (AttributeError, RuntimeError, TypeError, ValueError) as exc:
-        log.warning("fast decoder unavailable for %s (%s)", model_type, exc)
+    # float16 steps first where they pay; when they disagree with the model (a CPU's
+    # half-precision kernels differ), the float32 steps of the same runner still may not.
+    for half in dict.fromkeys((half_decode, False)):
+        try:
+            runner = LlamaRunner(model, half_decode=half)
+            if not check_ids or _agrees(model, runner, check_ids):
+                return runner
+            log.warning("the direct decoder%s disagrees with %s",
+                        " (float16 steps)" if half else "", model_type)
+        except (AttributeError, RuntimeError, TypeError, ValueError) as exc:
+            log.warning("fast decoder unavailable for %s (%s)", model_type, exc)
+    log.warning("using the model's own forward for %s", model_type)
     return HFRunner(model)
 
 
