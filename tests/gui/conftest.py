@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -87,3 +88,11 @@ def app_parts(qtbot, backend, factory, grammar_factory, tmp_path):
     yield window, controller
     controller.shutdown()
     window.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """The app's data folder (adapters, personal grammar models), in tmp_path."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("WRITER_APP_DATA_DIR", str(folder))
+    return folder

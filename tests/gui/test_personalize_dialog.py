@@ -20,13 +20,6 @@ FINGERPRINT = "fingerprint-of-the-fake-model"
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("WRITER_APP_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def adapter_backend(backend):
     """The fake backend, able to take adapters: it checks the base model as the real
     engine does (by fingerprint) and records the adapter in use."""

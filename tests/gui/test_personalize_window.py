@@ -15,13 +15,6 @@ FAKE_SCRIPT = str(Path(__file__).with_name("fake_personalize.py"))
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("WRITER_APP_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def adapter_backend(backend):
     """The fake backend, able to take adapters (it records the one in use)."""
     backend.adapter = ""
