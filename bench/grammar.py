@@ -67,7 +67,7 @@ THREADS = 2
 THROUGHPUT_SENTENCES = 200  # the batched run repeats the sets up to at least this many
 LATENCY_SENTENCES = 50
 WARMUP_CALLS = 3
-BATCHED_RUNS = 3
+BATCHED_RUNS = 5
 
 Corrector = Callable[[Sequence[str]], list[str]]
 SYSTEMS = ("no change", "spelling only", "ours")
