@@ -163,11 +163,12 @@ def main() -> int:
     from writer_app.server.services import CheckService, GenerateService, Services
     from writer_app.server.standalone import load_engines
 
-    engines = load_engines(grammar=True, spelling=True, grammar_model="default",
-                           completion=not args.no_completion, model="default", device="cpu",
-                           dtype="auto", adapter="", variant="en-US",
-                           progress=lambda m: print(m, file=sys.stderr))
-    host = ThreadEngineHost(engines)
+    # loaded in the host's thread, as writer-app serve does (see server/host.py)
+    host = ThreadEngineHost.loading(lambda: load_engines(
+        grammar=True, spelling=True, grammar_model="default",
+        completion=not args.no_completion, model="default", device="cpu", dtype="auto",
+        adapter="", variant="en-US", progress=lambda m: print(m, file=sys.stderr)))
+    engines = host.source
     services = Services(CheckService(host), GenerateService(host, lambda: engines.model_id)
                         if engines.model_id else None)
     config = ServeConfig(port=0, max_concurrent=64)

@@ -69,40 +69,45 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _error(f"cannot listen on {config.host}:{config.port}: "
                       f"{exc.strerror or exc}")
-    engines = _load(args)
-    if isinstance(engines, int):
+    host = _start_host(args)
+    if isinstance(host, int):
         server.socket.close()
-        return engines
+        return host
     from writer_app.core.variant import resolve_variant
 
-    return _serve(server, engines, config, resolve_variant(args.variant))
+    return _serve(server, host, config, resolve_variant(args.variant))
 
 
-def _load(args: argparse.Namespace):
+def _start_host(args: argparse.Namespace):
+    """The engine host, with the engines loaded in its own thread (the thread that runs
+    them: see server/host.py); an exit status after saying why not."""
     from writer_app.core.documents import DocumentError
     from writer_app.core.variant import resolve_variant
     from writer_app.inference.adapters import AdapterError
     from writer_app.inference.devices import DeviceError
     from writer_app.inference.errors import ModelLoadError
+    from writer_app.server.host import ThreadEngineHost
     from writer_app.server.standalone import load_engines
 
-    try:
+    def load():
         return load_engines(
             grammar=not args.no_grammar, spelling=not args.no_spelling,
             grammar_model=args.grammar_model, completion=not args.no_completion,
             model=args.model, device=args.device, dtype=args.dtype, adapter=args.adapter,
             variant=resolve_variant(args.variant), progress=lambda m: print(m, file=sys.stderr),
             allow_pickle=args.allow_pickle, confusions=not args.no_confusions)
+
+    try:
+        return ThreadEngineHost.loading(load)
     except (ModelLoadError, DeviceError, AdapterError, DocumentError, ValueError) as exc:
         return _error(str(exc))
 
 
-def _serve(server, engines, config: ServeConfig, variant: str) -> int:
+def _serve(server, host, config: ServeConfig, variant: str) -> int:
     from writer_app.server.app import create_app
-    from writer_app.server.host import ThreadEngineHost
     from writer_app.server.services import CheckService, GenerateService, Services
 
-    host = ThreadEngineHost(engines)
+    engines = host.source
     services = Services(
         checks=CheckService(host) if engines.checker(variant) is not None else None,
         generation=GenerateService(host, lambda: engines.model_id)
