@@ -82,25 +82,28 @@ def _start_host(args: argparse.Namespace):
     """The engine host, with the engines loaded in its own thread (the thread that runs
     them: see server/host.py); an exit status after saying why not."""
     from writer_app.core.documents import DocumentError
-    from writer_app.core.variant import resolve_variant
     from writer_app.inference.adapters import AdapterError
     from writer_app.inference.devices import DeviceError
     from writer_app.inference.errors import ModelLoadError
     from writer_app.server.host import ThreadEngineHost
-    from writer_app.server.standalone import load_engines
-
-    def load():
-        return load_engines(
-            grammar=not args.no_grammar, spelling=not args.no_spelling,
-            grammar_model=args.grammar_model, completion=not args.no_completion,
-            model=args.model, device=args.device, dtype=args.dtype, adapter=args.adapter,
-            variant=resolve_variant(args.variant), progress=lambda m: print(m, file=sys.stderr),
-            allow_pickle=args.allow_pickle, confusions=not args.no_confusions)
 
     try:
-        return ThreadEngineHost.loading(load)
+        return ThreadEngineHost.loading(lambda: _load(args))
     except (ModelLoadError, DeviceError, AdapterError, DocumentError, ValueError) as exc:
         return _error(str(exc))
+
+
+def _load(args: argparse.Namespace):
+    """The engines ``args`` ask for; raises with a one-line message."""
+    from writer_app.core.variant import resolve_variant
+    from writer_app.server.standalone import load_engines
+
+    return load_engines(
+        grammar=not args.no_grammar, spelling=not args.no_spelling,
+        grammar_model=args.grammar_model, completion=not args.no_completion,
+        model=args.model, device=args.device, dtype=args.dtype, adapter=args.adapter,
+        variant=resolve_variant(args.variant), progress=lambda m: print(m, file=sys.stderr),
+        allow_pickle=args.allow_pickle, confusions=not args.no_confusions)
 
 
 def _serve(server, host, config: ServeConfig, variant: str) -> int:

@@ -43,8 +43,8 @@ class CheckService:
         # Under concurrent load, an idle engine waits up to gather_s for as many requests
         # as were lately open at once: the clients one job answered come back at about the
         # same time, and the first of them would otherwise go alone. A lone client never
-        # waits; after a burst, the expected number falls by one per job, and to what came
-        # when a wait ends short. The wait grows with the last job's time (gather_share of
+        # waits; the expected number is what was open when the last job ended, and what
+        # came when a wait ends short. The wait grows with the last job's time (gather_share of
         # it, at most max_gather_s): on a busy machine the answered clients took longer
         # than 20 ms to come back, so one request went alone before each full batch
         # (batches of 1, 7, 1, 7 with 8 clients), and a job of one costs nearly as much as
@@ -137,7 +137,10 @@ class CheckService:
                 else:
                     waiting.future.set_result(found[at:at + count])
             at += count
-        self._peak = max(1, self._peak - 1)
+        # Every request open now (the ones just answered included) is a client that is
+        # likely to come back at once: expect that many. Clients that do not come back
+        # cost one short wait, after which the expectation is what came (_waited).
+        self._peak = max(1, self._open)
         self._consider()
 
 

@@ -138,28 +138,47 @@ def test_an_idle_engine_waits_for_as_many_requests_as_were_lately_open():
         others = [asyncio.create_task(service.check("en-US", [f"wrold {i}"]))
                   for i in range(3)]
         await asyncio.sleep(0.01)
-        host.run_next()  # four were open at once: the three waiting go together
-        await asyncio.sleep(0.01)
-        assert len(host.jobs) == 1 and len(host.jobs[0].texts) == 3
+        host.run_next()  # four were open at once: the answered client is expected back
+        await first
+        assert not host.jobs
+        again = asyncio.create_task(service.check("en-US", ["teh again"]))
+        await asyncio.sleep(0.01)  # it came back: the four go together
+        assert len(host.jobs) == 1 and len(host.jobs[0].texts) == 4
         host.run_next()
-        await asyncio.gather(first, *others)
-        late = asyncio.create_task(service.check("en-US", ["teh"]))
-        await asyncio.sleep(0.01)
-        assert not host.jobs  # it waits for a second one (the expected number is 2 now)
-        later = asyncio.create_task(service.check("en-US", ["teh"]))
-        await asyncio.sleep(0.01)
-        assert len(host.jobs) == 1 and len(host.jobs[0].texts) == 2
-        host.run_next()
-        await asyncio.gather(late, later)
-        for _ in range(3):  # a lone client, once the burst is forgotten, never waits
-            alone = asyncio.create_task(service.check("en-US", ["teh"]))
-            await asyncio.sleep(0.01)
-            if host.jobs:
-                host.run_next()
-            await asyncio.wait_for(alone, 1)
+        await asyncio.gather(again, *others)
         return [size for _, size in service.batches]
 
-    assert asyncio.run(scenario()) == [1, 3, 2, 1, 1, 1]
+    assert asyncio.run(scenario()) == [1, 4]
+
+
+def test_after_a_burst_a_lone_client_waits_once_then_never():
+    import asyncio
+
+    from writer_app.server.services import CheckService
+
+    async def scenario():
+        host = _ManualHost()
+        service = CheckService(host, gather_s=0.05, max_gather_s=0.05)
+        burst = [asyncio.create_task(service.check("en-US", [f"wrold {i}"]))
+                 for i in range(3)]
+        await asyncio.sleep(0.01)
+        host.run_next()  # the first went alone; the other two wait for it to come back
+        await asyncio.sleep(0.1)  # it does not: they go when the wait ends
+        host.run_next()
+        await asyncio.gather(*burst)
+        waits = []
+        for _ in range(3):
+            alone = asyncio.create_task(service.check("en-US", ["teh"]))
+            await asyncio.sleep(0.01)
+            waits.append(not host.jobs)  # still waiting for the burst's clients
+            await asyncio.sleep(0.1)  # the wait ends short: expect what came
+            host.run_next()
+            await asyncio.wait_for(alone, 1)
+        return waits, [size for _, size in service.batches]
+
+    waits, sizes = asyncio.run(scenario())
+    assert waits == [True, False, False]
+    assert sizes == [1, 2, 1, 1, 1]
 
 
 def test_the_wait_grows_with_the_last_job_and_ends_at_what_came():
