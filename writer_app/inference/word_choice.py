@@ -171,8 +171,8 @@ class WordChooser:
         the original word at the same place (cosine of a middle layer's hidden states)."""
         engine = self.engine
         heads = engine.tokenizer([original, *words], add_special_tokens=False)["input_ids"]
-        _first, vectors = engine.branch_states(ids, heads, [len(h) - 1 for h in heads],
-                                               self._layer(), window=CONTEXT_TOKENS)
+        vectors = engine.branch_states(ids, heads, [len(h) - 1 for h in heads],
+                                       self._layer(), window=CONTEXT_TOKENS)
         import torch
 
         stacked = torch.nn.functional.normalize(torch.stack(vectors), dim=-1)

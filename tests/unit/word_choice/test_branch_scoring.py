@@ -82,16 +82,21 @@ def test_branch_states_stop_at_the_layer_and_keep_the_prefix(request, folder):
     engine = CompletionEngine(model, AutoTokenizer.from_pretrained(path))
     prefix = list(range(20, 40))
     engine.score_branches(prefix[:12] + [77, 78], [[5]])  # the cache holds another text
-    first, vectors = engine.branch_states(prefix, BRANCHES, [0, 0, 3, 1], layer=0)
-    assert engine.cached_tokens == len(prefix)
-    expected_first = torch.log_softmax(model(input_ids=torch.tensor([prefix])).logits[0, -1], -1)
-    assert torch.allclose(first, expected_first, atol=1e-4)
+    vectors = engine.branch_states(prefix, BRANCHES, [0, 0, 3, 1], layer=0)
+    assert engine.cached_tokens == len(prefix)  # the part the cache lacked is kept
     for branch, mark, vector in zip(BRANCHES, [0, 0, 3, 1], vectors, strict=True):
         out = model(input_ids=torch.tensor([prefix + branch]), output_hidden_states=True)
         assert torch.allclose(vector, out.hidden_states[1][0, len(prefix) + mark], atol=1e-4)
     # the prefix now in the cache serves the next scoring unchanged
     scores, _ = engine.score_branches(prefix, [[5, 6]])
     logp = torch.log_softmax(model(input_ids=torch.tensor([prefix + [5, 6]])).logits[0], -1)
+    assert scores[0] == pytest.approx(float(logp[-3, 5] + logp[-2, 6]), abs=1e-3)
+    # warm (only the last token to feed): it runs up to the layer alone and is not kept
+    again = engine.branch_states(prefix, BRANCHES, [0, 0, 3, 1], layer=0)
+    assert engine.cached_tokens == len(prefix) - 1
+    for ours, theirs in zip(again, vectors, strict=True):
+        assert torch.allclose(ours, theirs, atol=1e-4)
+    scores, _ = engine.score_branches(prefix, [[5, 6]])
     assert scores[0] == pytest.approx(float(logp[-3, 5] + logp[-2, 6]), abs=1e-3)
 
 
