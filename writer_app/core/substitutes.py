@@ -39,6 +39,12 @@ _ARTICLE_RE = re.compile(r"(?<![\w'-])(an?)(\s+)$", re.IGNORECASE)
 _AUXILIARIES = frozenset({"has", "have", "had", "having", "is", "are", "was", "were", "be",
                           "been", "being", "am", "'s", "'ve", "'d", "'re", "get", "gets",
                           "got", "gotten"})
+# Words after which a noun phrase goes on ("her" and "that" left out: "saw her run",
+# "the one that runs").
+_DETERMINERS = frozenset({"a", "an", "the", "this", "these", "those", "my", "your", "his",
+                          "its", "our", "their", "every", "each", "another", "some", "any",
+                          "no"})
+_NOUN_SLOT_RE = re.compile(r"(?:(?<![\w'-])([A-Za-z']+) +)?(?<![\w'-])([A-Za-z']+) +$")
 _SKIPPED_ADVERBS = frozenset({"not", "never", "already", "just", "also", "often", "always",
                               "recently", "since", "ever", "n't", "all", "both", "once"})
 
@@ -142,6 +148,22 @@ def _readings(word: str, thesaurus: Thesaurus) -> list[tuple[str, str, tuple[str
     return readings
 
 
+def _noun_slot(before: str) -> bool:
+    """Whether the word stands where a noun phrase goes on: right after a determiner,
+    or after a determiner and a word that is only an adjective ("the plant", "a new
+    plant"; not "that plant", where "that" may be a pronoun)."""
+    match = _NOUN_SLOT_RE.search(before)
+    if match is None:
+        return False
+    first, last = (word.lower() if word else "" for word in match.groups())
+    if last in _DETERMINERS:
+        return True
+    if first not in _DETERMINERS:
+        return False
+    lemmas = _lemminflect().getAllLemmas(last)
+    return "ADJ" in lemmas and "VERB" not in lemmas
+
+
 def _choose_tag(tags: tuple[str, ...], before: str) -> str:
     """One tag for an ambiguous form: a participle after an auxiliary ("has started"),
     a past tense otherwise; the base form over VBP; the singular over the plural."""
@@ -207,6 +229,12 @@ def candidates(thesaurus: Thesaurus, text: str, target: Target,
     before = text[:target.span_start]
     if _WORD_RE.fullmatch(word):
         readings = _readings(word, thesaurus)
+        if _noun_slot(text[:target.start]):
+            # "a new plant": not the verb "plant" ("place", "embed") nor an adverb;
+            # participles stay ("the running water": "flowing")
+            nominal = [(lemma, pos, tags) for lemma, pos, tags in readings
+                       if pos in ("n", "a") or (pos == "v" and {"VBG", "VBN"} & set(tags))]
+            readings = nominal or readings
         lemmas = {word.lower()} | {lemma for lemma, _, _ in readings}
         for lemma, pos, tags in readings:
             tag = _choose_tag(tags, before)

@@ -120,3 +120,31 @@ def test_repeats_keeps_other_words_and_compounds():
     assert not repeats("keen", lemmas) and not repeats("shore", lemmas)
     assert not repeats("shark", {"sharp"})  # same length: another word
     assert repeats("feel", {"feeling"}) and repeats("leaving", {"leave"})
+
+
+def _pool(thesaurus, sentence, word):
+    found = candidates(thesaurus, sentence, find_target(sentence, word))
+    return {c.text for c in found.candidates}, {g.pos for g in found.groups}
+
+
+def test_after_a_determiner_the_word_is_read_as_a_noun_not_a_verb(thesaurus):
+    texts, parts = _pool(thesaurus, "They built a new plant outside the town.", "plant")
+    assert parts == {"n"}
+    assert "factory" in texts and "embed" not in texts
+    texts, parts = _pool(thesaurus, "Water the plant every day.", "plant")
+    assert parts == {"n"} and "embed" not in texts
+
+
+def test_a_verb_keeps_its_verb_readings(thesaurus):
+    texts, parts = _pool(thesaurus, "They plant trees every spring.", "plant")
+    assert "v" in parts and "embed" in texts
+    # "her" and "that" may be pronouns: nothing is taken away after them
+    _, parts = _pool(thesaurus, "I saw her plant the seeds.", "plant")
+    assert "v" in parts
+    _, parts = _pool(thesaurus, "The ones that plant early win.", "plant")
+    assert "v" in parts
+
+
+def test_a_participle_after_a_determiner_stays(thesaurus):
+    texts, _ = _pool(thesaurus, "She listened to the running water.", "running")
+    assert "flowing" in texts
