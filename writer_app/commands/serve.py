@@ -96,14 +96,16 @@ def _start_host(args: argparse.Namespace):
 def _load(args: argparse.Namespace):
     """The engines ``args`` ask for; raises with a one-line message."""
     from writer_app.core.variant import resolve_variant
-    from writer_app.server.standalone import load_engines
+    from writer_app.server.standalone import load_engines, warm_up
 
-    return load_engines(
+    engines = load_engines(
         grammar=not args.no_grammar, spelling=not args.no_spelling,
         grammar_model=args.grammar_model, completion=not args.no_completion,
         model=args.model, device=args.device, dtype=args.dtype, adapter=args.adapter,
         variant=resolve_variant(args.variant), progress=lambda m: print(m, file=sys.stderr),
         allow_pickle=args.allow_pickle, confusions=not args.no_confusions)
+    warm_up(engines, resolve_variant(args.variant))
+    return engines
 
 
 def _serve(server, host, config: ServeConfig, variant: str) -> int:
@@ -128,6 +130,8 @@ def _serve(server, host, config: ServeConfig, variant: str) -> int:
           flush=True)
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn stops, then passes Ctrl+C on
+        print("writer-app: stopped", file=sys.stderr)
     finally:
         host.close()
     return 0
