@@ -52,12 +52,24 @@ def fixed(text: str, words: tuple[str, ...] = ()) -> str:
     ("Our manager always arrive early.", "Our manager always arrives early."),
     ("The children plays football.", "The children play football."),
     ("My parents was very proud.", "My parents were very proud."),
+    ("The old man have a dog.", "The old man has a dog."),
+    ("The lighthouse keeper have not seen a ship.", "The lighthouse keeper has not seen a ship."),
+    ("The new students was late.", "The new students were late."),
 ])
 def test_rule_corrects(source: str, target: str) -> None:
     assert fixed(source) == target
 
 
 @pytest.mark.parametrize("text", [
+    "The sheep have escaped.",                      # one or many: no agreement to fix
+    "The aircraft have landed.",
+    "The bus stop is near the school.",             # a compound subject
+    "The school bus leaves at eight.",
+    "The old man walks slowly.",
+    "The man I know has a car.",
+    "This will do you good.",                      # a modal, not a noun
+    "The less fortunate will have to wait.",
+    "The students all agree with it.",
     "I had had enough of it.",                      # intended repeats
     "He said that that was fine.",
     "The test file is an .ed Ed script.",           # a name after a word

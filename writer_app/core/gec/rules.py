@@ -512,34 +512,74 @@ def there_are(text: str, tokens: list[Token], ignore: frozenset[str]) -> Iterato
 
 def noun_agreement(text: str, tokens: list[Token], ignore: frozenset[str]
                    ) -> Iterator[GrammarEdit]:
-    """"Every student have", "My brother live", "The children plays", "My parents was":
-    a sentence opening with a determiner and one noun, then its verb."""
-    from lemminflect import getAllLemmas
+    """"Every student have", "My brother live", "The children plays", "My parents was",
+    "The old man have", "The lighthouse keeper have": a sentence opening with a
+    determiner, up to two adjectives and one or two nouns (the last one the head), then
+    its verb. Every word of the subject must be unambiguous (an adjective that is no verb,
+    a noun that is nothing else, or one that could be a verb followed by an auxiliary),
+    so that the verb is where the subject ends; a noun that may be plural as it stands
+    ("sheep") is left alone."""
+    from lemminflect import getAllLemmas, getInflection
 
     if len(tokens) < 4 or tokens[0].start != 0:
         return
-    det, noun = _lower(tokens, 0), _lower(tokens, 1)
-    if det not in DETERMINERS | {"every", "each"} or noun in COLLECTIVE:
+    det = _lower(tokens, 0)
+    if det not in DETERMINERS | {"every", "each"}:
         return
-    lemmas = getAllLemmas(noun)
-    if set(lemmas) != {"NOUN"} or len(lemmas["NOUN"]) != 1 or not tokens[1].text.islower():
+    k = 1
+    while k < min(len(tokens), 3) and _adjective_only(_lower(tokens, k), tokens[k]):
+        k += 1
+    nouns, ambiguous = 0, False
+    while k < len(tokens) and nouns < 2 and tokens[k].text.islower():
+        word = _lower(tokens, k)
+        lemmas = getAllLemmas(word)
+        if (len(lemmas.get("NOUN", ())) != 1 or word in VERB_ADVERBS or word in MODALS
+                or word in NOT_SUBJECT_NOUNS or "AUX" in lemmas
+                or (nouns and set(lemmas) != {"NOUN"})):
+            break  # a second word that may be a verb ("the children plays") is the verb
+        k, nouns = k + 1, nouns + 1
+        if set(lemmas) != {"NOUN"}:  # "man" may be a verb: it can only end the subject
+            ambiguous = True
+            break
+    if not nouns:
         return
-    plural = lemmas["NOUN"][0] != noun
+    noun = _lower(tokens, k - 1)
+    lemma = getAllLemmas(noun)["NOUN"][0]
+    if noun in COLLECTIVE or lemma in (getInflection(lemma, "NNS") or ()):
+        return  # "the team were"; "the sheep have" (one or many)
+    plural = lemma != noun
     if plural and det in ("every", "each", "this", "that"):
         return
-    at = _skip_adverbs(tokens, 2)
+    at = _skip_adverbs(tokens, k)
     if at >= len(tokens) or not _word(tokens[at], ignore) or not tokens[at].text.islower():
         return
     verb = _lower(tokens, at)
+    if ambiguous and verb not in PLURAL_FIXES and verb not in SINGULAR_FIXES:
+        return  # after "the old man", only an auxiliary is surely the verb
     if plural:
         fixed = PLURAL_FIXES.get(verb) or _base_of_third_person(verb)
     else:
         fixed = SINGULAR_FIXES.get(verb) or (
             _third_person(verb) if _verb_lemma(verb) == verb else None)
     if fixed and fixed != verb:
+        subject = text[tokens[0].start:tokens[k - 1].end]
         yield GrammarEdit(tokens[at].start, tokens[at].end, fixed, Category.AGREEMENT,
-                          f"The subject \u201c{tokens[0].text} {tokens[1].text}\u201d needs "
-                          f"\u201c{fixed}\u201d.", 0.8, "NOUN_AGREEMENT")
+                          f"The subject \u201c{subject}\u201d needs \u201c{fixed}\u201d.",
+                          0.8, "NOUN_AGREEMENT")
+
+
+# Words lemminflect lists as nouns that end a subject rather than head it ("the students
+# all agree", "the boys themselves").
+NOT_SUBJECT_NOUNS = frozenset({"all", "both", "each", "none", "one", "ones", "half", "self",
+                               "lot", "much", "more", "most", "less", "least", "enough"})
+
+
+def _adjective_only(word: str, token: Token) -> bool:
+    """An adjective that cannot be a verb ("old", "small"; not "clear", "light")."""
+    from lemminflect import getAllLemmas
+
+    lemmas = getAllLemmas(word)
+    return token.text.islower() and "ADJ" in lemmas and "VERB" not in lemmas
 
 
 RULES: tuple[RuleFn, ...] = (
