@@ -129,7 +129,7 @@ def plain_decoder(model):
     try:
         decoder = model.get_decoder()
         head = model.get_output_embeddings()
-    except (AttributeError, RuntimeError):  # no such accessors (NotImplementedError too)
+    except (AttributeError, RuntimeError):  # a model class without these accessors
         return None
     if decoder is None or decoder is model or not isinstance(head, torch.nn.Linear):
         return None
