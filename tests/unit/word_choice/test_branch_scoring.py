@@ -57,12 +57,16 @@ def test_shared_tokens_run_with_the_branches_and_stay(llama, runner_class):
     assert torch.allclose(step, _alone(llama, prefix + shared, [60])[0][-1], atol=1e-4)
 
 
+def _tiny_engine(request, folder: str):
+    path = request.getfixturevalue(folder)
+    model = AutoModelForCausalLM.from_pretrained(path).eval()
+    return model, CompletionEngine(model, AutoTokenizer.from_pretrained(path))
+
+
 @torch.inference_mode()
 @pytest.mark.parametrize("folder", ["tiny_llama_dir", "tiny_gpt2_dir"])
 def test_engine_scores_are_log_probabilities_of_each_branch(request, folder):
-    path = request.getfixturevalue(folder)
-    model = AutoModelForCausalLM.from_pretrained(path).eval()
-    engine = CompletionEngine(model, AutoTokenizer.from_pretrained(path))
+    model, engine = _tiny_engine(request, folder)
     prefix = list(range(20, 40))
     scores, vectors = engine.score_branches(prefix, BRANCHES, [0, 0, 3, 1], layer=0)
     assert engine.cached_tokens == len(prefix)
@@ -77,9 +81,7 @@ def test_engine_scores_are_log_probabilities_of_each_branch(request, folder):
 @torch.inference_mode()
 @pytest.mark.parametrize("folder", ["tiny_llama_dir", "tiny_gpt2_dir"])
 def test_branch_states_stop_at_the_layer_and_keep_the_prefix(request, folder):
-    path = request.getfixturevalue(folder)
-    model = AutoModelForCausalLM.from_pretrained(path).eval()
-    engine = CompletionEngine(model, AutoTokenizer.from_pretrained(path))
+    model, engine = _tiny_engine(request, folder)
     prefix = list(range(20, 40))
     engine.score_branches(prefix[:12] + [77, 78], [[5]])  # the cache holds another text
     vectors = engine.branch_states(prefix, BRANCHES, [0, 0, 3, 1], layer=0)
