@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from writer_app.inference.grammar.checker import GrammarChecker, default_model_path
 
 CASES = [
@@ -51,3 +53,25 @@ def test_check_json_reports_a_grammar_match_with_offsets():
 def test_the_checker_leaves_the_spelling_of_names_and_numbers_alone():
     checker = GrammarChecker.load()
     assert checker.check("Anna flew to Reykjavik on flight 4031.") == []
+
+
+
+def test_where_the_cpu_has_matrix_units_the_tagger_runs_prepacked_with_the_same_tags():
+    import torch
+
+    from writer_app.inference.grammar.checkpoint import load_any
+    from writer_app.inference.grammar.engine import GrammarEngine
+    from writer_app.inference.prepacked import PrepackedLinear, prepacking_pays
+
+    checker = GrammarChecker.load(spelling=False)
+    tagger = checker.engine.tagger
+    if not prepacking_pays(tagger):
+        pytest.skip("no bfloat16 matrix units here: the tagger runs as loaded")
+    assert sum(isinstance(m, PrepackedLinear) for m in tagger.modules()) >= 30
+    loaded = load_any(default_model_path(), "cpu")
+    plain = GrammarEngine(loaded.tagger.to(torch.bfloat16), loaded.tokenizer)
+    assert not any(isinstance(m, PrepackedLinear) for m in plain.tagger.modules())
+    sentences = [source.split() for source, _ in CASES]
+    assert [p.tags for p in checker.engine.predict(sentences)] == [
+        p.tags for p in plain.predict(sentences)]
+    assert any(p.changes_something for p in plain.predict(sentences))

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import torch
 
+from writer_app.inference.prepacked import PrepackedLinear
+
 # Tokens per packed pass: attention over the packed sequence grows with its square, and
 # at a few hundred tokens it is still small next to the projections.
 MAX_PACKED_TOKENS = 384
@@ -131,7 +133,8 @@ def plain_decoder(model):
         head = model.get_output_embeddings()
     except (AttributeError, RuntimeError):  # a model class without these accessors
         return None
-    if decoder is None or decoder is model or not isinstance(head, torch.nn.Linear):
+    if decoder is None or decoder is model or not isinstance(head, (torch.nn.Linear,
+                                                                    PrepackedLinear)):
         return None
     return decoder
 
