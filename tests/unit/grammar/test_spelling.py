@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from writer_app.core.gec.edits import apply_edits
 from writer_app.core.gec.tags import Category
@@ -128,3 +130,48 @@ def test_neighbour_lookup_equals_pyspellcheckers(checker, word):
 def test_neighbour_lookup_is_remembered(checker):
     first = checker._known_near("wrold")
     assert checker._known_near("wrold") is first
+
+
+# --- words two edits away -----------------------------------------------------------------
+
+_SMALL_WORDS = sorted({"ab", "abc", "bad", "cab", "dace", "aced", "bead", "ebb", "deed",
+                       "abed", "caged", "faced", "decade", "accede", "beaded", "facade"})
+
+
+def _small_speller():
+    from spellchecker import SpellChecker
+
+    speller = SpellChecker(language=None, distance=2)
+    speller.word_frequency.load_words(_SMALL_WORDS)
+    return speller
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdefg", min_size=1, max_size=8))
+def test_the_two_edit_search_finds_what_two_rounds_of_edits_find(word):
+    """Over a small alphabet many words are near each other: the fast search (distances
+    by rapidfuzz) must give exactly the words that generating every string two edits away
+    and looking each one up gives."""
+    from writer_app.inference.grammar.spelling import _known_near, words_by_length
+
+    speller = _small_speller()
+    by_length = words_by_length(speller.word_frequency.dictionary)
+    assert _known_near(speller, word, by_length) == _known_near(speller, word)
+
+
+def test_a_word_two_edits_from_its_correction_is_corrected(checker):
+    assert checker.candidates("tommorow")[0] == "tomorrow"
+    assert "accommodation" in checker.candidates("acomodation")
+
+
+def test_a_swap_then_an_insertion_between_the_swapped_letters_counts_as_two_edits():
+    """ "ab" -> "ba" -> "bca": two edits, though the optimal-string-alignment distance
+    the search narrows by is 3 (it may not edit a swapped pair again)."""
+    from spellchecker import SpellChecker
+
+    from writer_app.inference.grammar.spelling import _known_near, words_by_length
+
+    speller = SpellChecker(language=None, distance=2)
+    speller.word_frequency.load_words(["bca", "zzzz"])
+    by_length = words_by_length(speller.word_frequency.dictionary)
+    assert _known_near(speller, "ab", by_length) == _known_near(speller, "ab") == {"bca"}
