@@ -218,3 +218,32 @@ def test_cli_finetune_and_perplexity(trained, model_dir, docs, tmp_path):
     values = [float(r.stdout.strip().splitlines()[-1].split(": ")[1]) for r in (base, tuned)]
     assert base.stdout.strip().splitlines()[-1].startswith("perplexity: ")
     assert values[1] < values[0], "the adapter learned these logs"
+
+
+def test_the_thread_count_asked_for_is_the_one_training_runs_on(model_dir, tmp_path):
+    """`--threads` (the app passes the training share of the cores) survives the model
+    load, which sets a count of its own on a CPU."""
+    import threading
+
+    import torch
+
+    from writer_app.training.lora_plan import FinetuneConfig
+    from writer_app.training.lora_trainer import Personalizer
+
+    seen = {}
+
+    def load() -> None:  # in a thread of its own: the test process keeps its count
+        trainer = Personalizer(FinetuneConfig(docs=(), out=tmp_path / "out",
+                                              model=str(model_dir), device="cpu",
+                                              threads=1), emit=lambda event: None)
+        trainer._load()
+        seen["threads"] = torch.get_num_threads(), trainer.threads
+
+    before = torch.get_num_threads()
+    try:
+        thread = threading.Thread(target=load)
+        thread.start()
+        thread.join()
+    finally:
+        torch.set_num_threads(before)
+    assert seen["threads"] == (1, 1)

@@ -67,6 +67,7 @@ class Personalizer:
         self.train_seconds = 0.0  # time inside training steps, for tokens/s
         self.train_tokens = 0
         self.eval_seconds: list[float] = []
+        self.threads = 0  # CPU threads, set when the model loads
 
     # -- set-up --------------------------------------------------------------------------
     def _load(self) -> None:
@@ -77,12 +78,15 @@ class Personalizer:
 
         seed_everything(self.config.seed)
         cores = max(1, available_cores() // self.world.local_size)  # processes share them
-        torch.set_num_threads(self.config.threads or cores)
+        threads = self.threads = self.config.threads or cores
+        torch.set_num_threads(threads)
         device_name = distributed.device_for(
             self.world, "cuda" if pick_device(self.config.device).type == "cuda" else "cpu")
         self.device = torch.device(device_name)
         distributed.start(self.world, self.device)
+        # the threads go into the spec too: the loader sets its own count on a CPU
         loaded = load_causal_lm(ModelSpec(self.config.model, device_name, "float32",
+                                          threads=threads,
                                           allow_pickle=self.config.allow_pickle))
         if loaded.info.device != device_name:
             raise PersonalizeError(f"The model could not be placed on {device_name}: "
@@ -386,7 +390,7 @@ class Personalizer:
 
         def load_base():
             spec = ModelSpec(self.config.model, str(self.device), "float32",
-                             allow_pickle=self.config.allow_pickle)
+                             threads=self.threads, allow_pickle=self.config.allow_pickle)
             return load_causal_lm(spec).model
 
         text = report_eval.heldout_text(self.tokenizer, plan.valid)
