@@ -124,3 +124,38 @@ def test_start_waits_while_the_grammar_checker_adapts(app_parts, qtbot, data_dir
         grammar.stop_now()
     qtbot.waitUntil(lambda: not grammar.is_active(), timeout=10000)
     assert panel.start_button.isEnabled()
+
+
+def test_while_training_runs_the_models_keep_the_editors_share_of_the_cores(
+        app_parts, qtbot, data_dir, tmp_path, monkeypatch):
+    from writer_app.core.cpu_share import cpu_share
+
+    window, controller = app_parts
+    worker, share = controller._worker, cpu_share()
+    runner = controller.preferences.personalize_runner
+    runner.program, runner.prefix = sys.executable, [FAKE_SCRIPT, "--step-delay", "0.05",
+                                                     "--steps", "20"]
+    doc = tmp_path / "story.txt"
+    doc.write_text("Once upon a time the sea was calm. " * 400, encoding="utf-8")
+    panel = controller.preferences.open_personalize().panel
+    _choose(panel, monkeypatch, qtbot, doc)
+    assert worker._thread_limit == 0
+    panel.start_button.click()
+    assert runner.args[runner.args.index("--threads") + 1] == str(share.training)
+    qtbot.waitUntil(lambda: worker._thread_limit == share.editor, timeout=3000)
+    with qtbot.waitSignal(controller.models.sig_model_ready, timeout=5000):
+        controller.models.load_model()  # a model loaded meanwhile keeps to the share
+    assert worker._thread_limit == share.editor
+    qtbot.waitUntil(lambda: runner.state == "done", timeout=15000)
+    qtbot.waitUntil(lambda: worker._thread_limit == 0, timeout=3000)
+
+    grammar = controller.preferences.grammar_personalize_runner  # the other training run
+    grammar.program, grammar.prefix = sys.executable, [FAKE_SCRIPT, "--step-delay", "0.05",
+                                                       "--steps", "200"]
+    grammar.start(["--docs", str(doc), "--out", str(tmp_path / "g"), "--json-progress"],
+                  tmp_path / "g")
+    try:
+        qtbot.waitUntil(lambda: worker._thread_limit == share.editor, timeout=3000)
+    finally:
+        grammar.stop_now()
+    qtbot.waitUntil(lambda: worker._thread_limit == 0, timeout=10000)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from writer_app.core.cpu_share import cpu_share
 from writer_app.core.requests import ModelInfo, ModelSpec
 from writer_app.core.settings import Settings
 from writer_app.core.units import human_size
@@ -50,6 +51,7 @@ class ModelController(QObject):
     # to the worker (queued: the worker lives in its own thread)
     sig_load_model = Signal(object)  # ModelSpec
     sig_set_adapter = Signal(str)  # the LoRA adapter folder ("" = none)
+    sig_set_cpu_thread_limit = Signal(int)  # at most this many CPU threads (0 = no limit)
     # GUI-thread signals
     sig_model_ready = Signal(object)  # ModelInfo
     sig_model_failed = Signal(str)
@@ -64,11 +66,13 @@ class ModelController(QObject):
         self._loads: deque[ModelSpec] = deque()
         self._active_spec: ModelSpec | None = None
         self._wanted: ModelSpec | None = None
+        self._thread_limit = 0  # what share_cores last asked of the worker
         store.sig_changed.connect(self._on_settings_changed)
 
     def connect_worker(self, worker) -> None:
         self.sig_load_model.connect(worker.load_model)
         self.sig_set_adapter.connect(worker.set_adapter)
+        self.sig_set_cpu_thread_limit.connect(worker.set_cpu_thread_limit)
         worker.sig_model_loading.connect(self._on_model_loading)
         worker.sig_model_ready.connect(self._on_model_ready)
         worker.sig_model_failed.connect(self._on_model_failed)
@@ -85,6 +89,14 @@ class ModelController(QObject):
         self._wanted = spec
         self._loads.append(spec)
         self.sig_load_model.emit(spec)
+
+    def share_cores(self, training: bool) -> None:
+        """While a training process runs, the models use only the editor's share of the
+        CPU cores (core.cpu_share); all of them again once none runs."""
+        limit = cpu_share().editor if training else 0
+        if limit != self._thread_limit:
+            self._thread_limit = limit
+            self.sig_set_cpu_thread_limit.emit(limit)
 
     def activate_adapter(self, path: str) -> str | None:
         """Make completion use the LoRA adapter in folder `path` ("" = none) at once, with

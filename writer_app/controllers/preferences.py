@@ -56,6 +56,8 @@ class PreferencesCoordinator(QObject):
         self.personalize_runner = TrainingRunner.personalize(parent=self)
         self.personalize_runner.sig_state_changed.connect(self._on_personalize_state)
         self.grammar_personalize_runner = TrainingRunner.grammar(parent=self)
+        for runner in (self.personalize_runner, self.grammar_personalize_runner):
+            runner.sig_state_changed.connect(self._on_training_state)
         self.personalize_window: PersonalizeWindow | None = None  # one, made when asked
         store.sig_changed.connect(self._on_settings_changed)
         models.sig_model_ready.connect(self._on_model_ready)
@@ -226,6 +228,13 @@ class PreferencesCoordinator(QObject):
                     "failed": "Personalization failed; Tools > Personalize shows why."}
         if state in messages:
             self.window.show_notice(messages[state], 15000, error=state == "failed")
+
+    @Slot(str)
+    def _on_training_state(self, _state: str) -> None:
+        """While either training process runs, the editor's models keep their share of
+        the CPU cores and leave the rest to it (core.cpu_share)."""
+        self._models.share_cores(any(runner.is_active() for runner in (
+            self.personalize_runner, self.grammar_personalize_runner)))
 
     @Slot(int)
     def _on_closed(self, _result: int) -> None:

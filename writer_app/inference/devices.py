@@ -127,6 +127,16 @@ def _bf16_supported() -> bool:
         return False
 
 
+def use_cpu_threads(configured: int, limit: int = 0) -> int:
+    """Run torch on ``configured`` CPU threads (0: the default), at most ``limit`` (0: no
+    limit; see core.cpu_share), from the calling thread on; returns how many."""
+    threads = configured if configured > 0 else default_cpu_threads()
+    if limit > 0:
+        threads = min(threads, limit)
+    torch.set_num_threads(threads)
+    return threads
+
+
 def default_cpu_threads() -> int:
     """CPU threads to use by default: the cores this process may run on, at most 8."""
     try:

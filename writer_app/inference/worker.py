@@ -140,8 +140,9 @@ class InferenceWorker(QObject):
     """Holds the models and runs every request on its own thread (moved to a QThread).
 
     Callers reach it only by queued signals connected to its public slots:
-    load_model, set_adapter, request_completion, request_alternatives, request_synonyms,
-    request_rephrase (the completion model); load_grammar, set_grammar_words,
+    load_model, set_adapter, set_cpu_thread_limit, request_completion,
+    request_alternatives, request_synonyms, request_rephrase (the completion model);
+    load_grammar, set_grammar_words,
     check_grammar (the grammar checker). Each request carries a threading.Event that
     cancels it; results and failures come back as the signals below. Failures of the
     completion model's requests and of grammar checks have signals of their own.
@@ -180,6 +181,7 @@ class InferenceWorker(QObject):
         self._adapter = ""  # wanted adapter folder; applied to every model that loads
         self._spec: ModelSpec | None = None  # what the serving model was loaded from
         self._fallback_note = ""  # said with the next model once the GPU ran out of memory
+        self._thread_limit = 0  # CPU threads at most while training runs (0: no limit)
 
     # Read by the serve queue (writer_app/inference/serve_queue.py) in this thread.
     @property
@@ -219,6 +221,8 @@ class InferenceWorker(QObject):
         if self._fallback_note:
             info, self._fallback_note = replace(info, note=self._fallback_note), ""
         backend.info = info
+        if self._thread_limit:
+            self.set_cpu_thread_limit(self._thread_limit)  # the load set its own count
         self.sig_model_ready.emit(info)
         if self._adapter:
             self._apply_adapter(backend, self._adapter)
@@ -249,6 +253,16 @@ class InferenceWorker(QObject):
                                          else one_line(exc), self._adapter)
             return
         self.sig_adapter_ready.emit(folder)
+
+    @Slot(int)
+    def set_cpu_thread_limit(self, limit: int) -> None:
+        """Run the models on at most ``limit`` CPU threads (0: as configured) while a
+        training process shares the cores (core.cpu_share), and after every load."""
+        from writer_app.inference.devices import use_cpu_threads
+
+        self._thread_limit = max(0, limit)
+        configured = self._spec.threads if self._spec is not None else 0
+        use_cpu_threads(configured, self._thread_limit)
 
     @Slot(object, object)
     def request_completion(self, request: CompletionRequest, cancel: threading.Event) -> None:
