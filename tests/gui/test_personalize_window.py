@@ -103,19 +103,24 @@ def test_one_run_whichever_view_starts_it(adapter_backend, app_parts, qtbot, dat
     dialog.reject()
 
 
-def test_start_waits_while_the_grammar_checker_adapts(app_parts, qtbot, data_dir, tmp_path,
-                                                     monkeypatch):
-    window, controller = app_parts
+def _start_grammar_run(controller, doc: Path, out: Path):
+    """The grammar adaptation's runner, started on the fake process for 200 slow steps."""
     grammar = controller.preferences.grammar_personalize_runner
     grammar.program, grammar.prefix = sys.executable, [FAKE_SCRIPT, "--step-delay", "0.05",
                                                        "--steps", "200"]
+    grammar.start(["--docs", str(doc), "--out", str(out), "--json-progress"], out)
+    return grammar
+
+
+def test_start_waits_while_the_grammar_checker_adapts(app_parts, qtbot, data_dir, tmp_path,
+                                                     monkeypatch):
+    window, controller = app_parts
     doc = tmp_path / "story.txt"
     doc.write_text("Once upon a time the sea was calm. " * 400, encoding="utf-8")
     panel = controller.preferences.open_personalize().panel
     _choose(panel, monkeypatch, qtbot, doc)
     assert panel.start_button.isEnabled()
-    grammar.start(["--docs", str(doc), "--out", str(tmp_path / "g"), "--json-progress"],
-                  tmp_path / "g")
+    grammar = _start_grammar_run(controller, doc, tmp_path / "g")
     try:
         assert grammar.is_active() and not panel.start_button.isEnabled()
         assert not panel.start() and controller.preferences.personalize_runner.state == "idle"
@@ -149,11 +154,7 @@ def test_while_training_runs_the_models_keep_the_editors_share_of_the_cores(
     qtbot.waitUntil(lambda: runner.state == "done", timeout=15000)
     qtbot.waitUntil(lambda: worker._thread_limit == 0, timeout=3000)
 
-    grammar = controller.preferences.grammar_personalize_runner  # the other training run
-    grammar.program, grammar.prefix = sys.executable, [FAKE_SCRIPT, "--step-delay", "0.05",
-                                                       "--steps", "200"]
-    grammar.start(["--docs", str(doc), "--out", str(tmp_path / "g"), "--json-progress"],
-                  tmp_path / "g")
+    grammar = _start_grammar_run(controller, doc, tmp_path / "g")  # the other training run
     try:
         qtbot.waitUntil(lambda: worker._thread_limit == share.editor, timeout=3000)
     finally:

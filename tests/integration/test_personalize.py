@@ -223,27 +223,17 @@ def test_cli_finetune_and_perplexity(trained, model_dir, docs, tmp_path):
 def test_the_thread_count_asked_for_is_the_one_training_runs_on(model_dir, tmp_path):
     """`--threads` (the app passes the training share of the cores) survives the model
     load, which sets a count of its own on a CPU."""
-    import threading
-
     import torch
 
+    from tests.torch_threads import run_in_own_thread
     from writer_app.training.lora_plan import FinetuneConfig
     from writer_app.training.lora_trainer import Personalizer
 
-    seen = {}
-
-    def load() -> None:  # in a thread of its own: the test process keeps its count
+    def load() -> tuple[int, int]:
         trainer = Personalizer(FinetuneConfig(docs=(), out=tmp_path / "out",
                                               model=str(model_dir), device="cpu",
                                               threads=1), emit=lambda event: None)
         trainer._load()
-        seen["threads"] = torch.get_num_threads(), trainer.threads
+        return torch.get_num_threads(), trainer.threads
 
-    before = torch.get_num_threads()
-    try:
-        thread = threading.Thread(target=load)
-        thread.start()
-        thread.join()
-    finally:
-        torch.set_num_threads(before)
-    assert seen["threads"] == (1, 1)
+    assert run_in_own_thread(load) == (1, 1)

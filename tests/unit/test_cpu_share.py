@@ -3,11 +3,10 @@ CPU threads than there are cores; the editor keeps a quarter, at least one."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import torch
 
+from tests.torch_threads import run_in_own_thread
 from writer_app.core.cpu_share import CpuShare, available_cores, cpu_share
 from writer_app.inference.devices import use_cpu_threads
 from writer_app.jobs.commands import grammar_args, personalize_args
@@ -36,18 +35,10 @@ def test_the_default_split_uses_this_machines_cores(tmp_path):
 
 
 def test_a_limit_caps_the_threads_of_the_thread_that_runs_the_models():
-    seen = {}
+    def run() -> dict[str, tuple[int, int]]:
+        return {"capped": (use_cpu_threads(0, 1), torch.get_num_threads()),
+                "configured": (use_cpu_threads(2, 0), torch.get_num_threads()),
+                "below": (use_cpu_threads(1, 4), torch.get_num_threads())}
 
-    def run() -> None:
-        seen["capped"] = use_cpu_threads(0, 1), torch.get_num_threads()
-        seen["configured"] = use_cpu_threads(2, 0), torch.get_num_threads()
-        seen["below"] = use_cpu_threads(1, 4), torch.get_num_threads()
-
-    before = torch.get_num_threads()
-    try:
-        thread = threading.Thread(target=run)
-        thread.start()
-        thread.join()
-    finally:
-        torch.set_num_threads(before)
-    assert seen == {"capped": (1, 1), "configured": (2, 2), "below": (1, 1)}
+    assert run_in_own_thread(run) == {"capped": (1, 1), "configured": (2, 2),
+                                      "below": (1, 1)}
