@@ -152,11 +152,11 @@ def test_the_two_edit_search_finds_what_two_rounds_of_edits_find(word):
     """Over a small alphabet many words are near each other: the fast search (distances
     by rapidfuzz) must give exactly the words that generating every string two edits away
     and looking each one up gives."""
-    from writer_app.inference.grammar.spelling import _known_near, words_by_length
+    from writer_app.inference.grammar.near_words import known_near, words_by_length
 
     speller = _small_speller()
     by_length = words_by_length(speller.word_frequency.dictionary)
-    assert _known_near(speller, word, by_length) == _known_near(speller, word)
+    assert known_near(speller, word, by_length) == known_near(speller, word)
 
 
 def test_a_word_two_edits_from_its_correction_is_corrected(checker):
@@ -169,9 +169,9 @@ def test_a_swap_then_an_insertion_between_the_swapped_letters_counts_as_two_edit
     the search narrows by is 3 (it may not edit a swapped pair again)."""
     from spellchecker import SpellChecker
 
-    from writer_app.inference.grammar.spelling import _known_near, words_by_length
+    from writer_app.inference.grammar.near_words import known_near, words_by_length
 
     speller = SpellChecker(language=None, distance=2)
     speller.word_frequency.load_words(["bca", "zzzz"])
     by_length = words_by_length(speller.word_frequency.dictionary)
-    assert _known_near(speller, "ab", by_length) == _known_near(speller, "ab") == {"bca"}
+    assert known_near(speller, "ab", by_length) == known_near(speller, "ab") == {"bca"}
