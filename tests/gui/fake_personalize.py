@@ -63,7 +63,6 @@ def main() -> int:
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--json-progress", action="store_true")  # the grammar adaptation
     parser.add_argument("--max-steps", type=int, default=None)
-    parser.add_argument("--threads", type=int, default=None)  # the training share of cores
     args = parser.parse_args()
     if args.json_progress:
         return grammar_main(args)

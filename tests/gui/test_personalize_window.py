@@ -133,10 +133,10 @@ def test_start_waits_while_the_grammar_checker_adapts(app_parts, qtbot, data_dir
 
 def test_while_training_runs_the_models_keep_the_editors_share_of_the_cores(
         app_parts, qtbot, data_dir, tmp_path, monkeypatch):
-    from writer_app.core.cpu_share import cpu_share
+    from writer_app.core.cpu_share import editor_threads_while_training
 
     window, controller = app_parts
-    worker, share = controller._worker, cpu_share()
+    worker, share = controller._worker, editor_threads_while_training()
     runner = controller.preferences.personalize_runner
     runner.program, runner.prefix = sys.executable, [FAKE_SCRIPT, "--step-delay", "0.05",
                                                      "--steps", "20"]
@@ -146,17 +146,16 @@ def test_while_training_runs_the_models_keep_the_editors_share_of_the_cores(
     _choose(panel, monkeypatch, qtbot, doc)
     assert worker._thread_limit == 0
     panel.start_button.click()
-    assert runner.args[runner.args.index("--threads") + 1] == str(share.training)
-    qtbot.waitUntil(lambda: worker._thread_limit == share.editor, timeout=3000)
+    qtbot.waitUntil(lambda: worker._thread_limit == share, timeout=3000)
     with qtbot.waitSignal(controller.models.sig_model_ready, timeout=5000):
         controller.models.load_model()  # a model loaded meanwhile keeps to the share
-    assert worker._thread_limit == share.editor
+    assert worker._thread_limit == share
     qtbot.waitUntil(lambda: runner.state == "done", timeout=15000)
     qtbot.waitUntil(lambda: worker._thread_limit == 0, timeout=3000)
 
     grammar = _start_grammar_run(controller, doc, tmp_path / "g")  # the other training run
     try:
-        qtbot.waitUntil(lambda: worker._thread_limit == share.editor, timeout=3000)
+        qtbot.waitUntil(lambda: worker._thread_limit == share, timeout=3000)
     finally:
         grammar.stop_now()
     qtbot.waitUntil(lambda: worker._thread_limit == 0, timeout=10000)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from writer_app.core.cpu_share import cpu_share
+from writer_app.core.cpu_share import editor_threads_while_training
 from writer_app.core.requests import ModelInfo, ModelSpec
 from writer_app.core.settings import Settings
 from writer_app.core.units import human_size
@@ -93,7 +93,7 @@ class ModelController(QObject):
     def share_cores(self, training: bool) -> None:
         """While a training process runs, the models use only the editor's share of the
         CPU cores (core.cpu_share); all of them again once none runs."""
-        limit = cpu_share().editor if training else 0
+        limit = editor_threads_while_training() if training else 0
         if limit != self._thread_limit:
             self._thread_limit = limit
             self.sig_set_cpu_thread_limit.emit(limit)

@@ -231,8 +231,8 @@ class PreferencesCoordinator(QObject):
 
     @Slot(str)
     def _on_training_state(self, _state: str) -> None:
-        """While either training process runs, the editor's models keep their share of
-        the CPU cores and leave the rest to it (core.cpu_share)."""
+        """While either training process runs, the editor's models use only their share
+        of the CPU cores (core.cpu_share)."""
         self._models.share_cores(any(runner.is_active() for runner in (
             self.personalize_runner, self.grammar_personalize_runner)))
 

@@ -256,8 +256,8 @@ class InferenceWorker(QObject):
 
     @Slot(int)
     def set_cpu_thread_limit(self, limit: int) -> None:
-        """Run the models on at most ``limit`` CPU threads (0: as configured) while a
-        training process shares the cores (core.cpu_share), and after every load."""
+        """Run the models on at most ``limit`` CPU threads (0: as configured), now and
+        after every load: less while a training process runs (core.cpu_share)."""
         from writer_app.inference.devices import use_cpu_threads
 
         self._thread_limit = max(0, limit)

@@ -7,8 +7,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from writer_app.core.cpu_share import cpu_share
-
 TRAINING_MODULE = "writer_app.training.personalize"
 GRAMMAR_MODULE = "writer_app.training.grammar_personalize"
 QUICK_STEPS = 40  # what the "quick" preset caps the completion model's training at
@@ -21,12 +19,10 @@ def training_device(device: str) -> str:
 
 def personalize_args(docs: Sequence[Path | str], out: Path, *, model: str = "default",
                      name: str = "", quick: bool = False, device: str = "auto") -> list[str]:
-    """The arguments of `python -m TRAINING_MODULE` (after the module name). CPU threads:
-    the training share (core.cpu_share), the editor keeps the rest."""
+    """The arguments of `python -m TRAINING_MODULE` (after the module name)."""
     return ["--docs", *(str(item) for item in docs), "--out", str(out),
             "--model", model or "default", "--name", name or out.name,
-            "--preset", "quick" if quick else "full", "--device", training_device(device),
-            "--threads", str(cpu_share().training)]
+            "--preset", "quick" if quick else "full", "--device", training_device(device)]
 
 
 def grammar_out_dir(root: Path) -> Path:
@@ -37,5 +33,4 @@ def grammar_out_dir(root: Path) -> Path:
 def grammar_args(docs: Sequence[Path | str], out: Path) -> list[str]:
     """The arguments of `python -m GRAMMAR_MODULE` (JSON-lines progress, as the runner
     reads it)."""
-    return ["--docs", *(str(item) for item in docs), "--out", str(out), "--json-progress",
-            "--threads", str(cpu_share().training)]
+    return ["--docs", *(str(item) for item in docs), "--out", str(out), "--json-progress"]
