@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
 import torch
+
+from writer_app.core.cpu_share import available_cores
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 _CUDA_RE = re.compile(r"^cuda:(\d+)$")
@@ -139,11 +140,7 @@ def use_cpu_threads(configured: int, limit: int = 0) -> int:
 
 def default_cpu_threads() -> int:
     """CPU threads to use by default: the cores this process may run on, at most 8."""
-    try:
-        count = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not available on macOS and Windows
-        count = os.cpu_count() or 1
-    return max(1, min(count, _MAX_DEFAULT_THREADS))
+    return min(available_cores(), _MAX_DEFAULT_THREADS)
 
 
 def dtype_name(dtype: torch.dtype) -> str:

@@ -71,10 +71,11 @@ class Personalizer:
 
     # -- set-up --------------------------------------------------------------------------
     def _load(self) -> None:
+        from writer_app.core.cpu_share import available_cores
         from writer_app.core.requests import ModelSpec
         from writer_app.inference.adapters import base_model_identity
         from writer_app.inference.registry import load_causal_lm
-        from writer_app.training.tagger_training import available_cores, seed_everything
+        from writer_app.training.tagger_training import seed_everything
 
         seed_everything(self.config.seed)
         cores = max(1, available_cores() // self.world.local_size)  # processes share them

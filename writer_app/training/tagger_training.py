@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import random
 import shutil
@@ -42,6 +41,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from writer_app.core.cpu_share import available_cores
 from writer_app.core.documents import atomic_write_text
 from writer_app.core.gec.tags import KEEP, TagVocabulary
 from writer_app.inference.grammar.checkpoint import (
@@ -105,13 +105,6 @@ def seed_everything(seed: int) -> None:
         numpy.random.seed(seed % 2**32)
     except ImportError:  # pragma: no cover - numpy comes with torch's usual installs
         pass
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
 
 
 def pick_device(name: str) -> torch.device:
