@@ -462,12 +462,6 @@ def _load_files(resolved: ResolvedModel, dtype):
         raise ModelLoadError(f"Could not load “{resolved.name}”: {one_line(exc)}") from None
 
 
-def _set_cpu_threads(threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads if threads > 0 else devices.default_cpu_threads())
-
-
 def _place(model, resolved: ResolvedModel, device: str, dtype, spec: ModelSpec):
     """Move the model to its device. A GPU that fails (out of memory, driver trouble)
     falls back to the CPU in float32 rather than leaving the user with no model."""
@@ -479,7 +473,7 @@ def _place(model, resolved: ResolvedModel, device: str, dtype, spec: ModelSpec):
         return model.to(device), device, dtype, ""
     except (RuntimeError, AssertionError) as exc:  # OOM and AcceleratorError are RuntimeErrors
         note = f"GPU load failed ({_gpu_failure_reason(exc)}); running on CPU"
-    _set_cpu_threads(spec.threads)
+    devices.use_cpu_threads(spec.threads)
     if dtype == torch.float32:
         model = model.to("cpu")  # tensors that did reach the GPU come back
     else:
@@ -502,7 +496,7 @@ def load_causal_lm(spec: ModelSpec, on_progress: Progress = None) -> LoadedModel
     except devices.DeviceError as exc:
         raise ModelLoadError(str(exc)) from None
     if device == "cpu":
-        _set_cpu_threads(spec.threads)
+        devices.use_cpu_threads(spec.threads)
     if on_progress is not None:
         on_progress(f"Loading {resolved.name}…")
     tokenizer, model = _load_files(resolved, dtype)
