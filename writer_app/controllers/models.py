@@ -66,7 +66,6 @@ class ModelController(QObject):
         self._loads: deque[ModelSpec] = deque()
         self._active_spec: ModelSpec | None = None
         self._wanted: ModelSpec | None = None
-        self._thread_limit = 0  # what share_cores last asked of the worker
         store.sig_changed.connect(self._on_settings_changed)
 
     def connect_worker(self, worker) -> None:
@@ -93,10 +92,8 @@ class ModelController(QObject):
     def share_cores(self, training: bool) -> None:
         """While a training process runs, the models use only the editor's share of the
         CPU cores (core.cpu_share); all of them again once none runs."""
-        limit = editor_threads_while_training() if training else 0
-        if limit != self._thread_limit:
-            self._thread_limit = limit
-            self.sig_set_cpu_thread_limit.emit(limit)
+        self.sig_set_cpu_thread_limit.emit(editor_threads_while_training() if training
+                                           else 0)
 
     def activate_adapter(self, path: str) -> str | None:
         """Make completion use the LoRA adapter in folder `path` ("" = none) at once, with
