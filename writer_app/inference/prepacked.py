@@ -87,5 +87,6 @@ def prepack_linears(model: nn.Module, probe: Callable[[nn.Module], torch.Tensor]
 
 
 def _close(found: torch.Tensor, expected: torch.Tensor, tolerance: float) -> bool:
-    return found.shape == expected.shape and bool(
-        (found - expected).abs().max() <= tolerance) if found.numel() else True
+    if found.shape != expected.shape:
+        return False
+    return not found.numel() or bool((found - expected).abs().max() <= tolerance)
